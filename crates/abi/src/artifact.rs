@@ -1,0 +1,209 @@
+//! Reading contract artifacts: a plain ABI JSON array, a Foundry artifact (`out/X.sol/X.json`)
+//! or a Hardhat artifact, and storage layouts written by `forge inspect`.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{json_abi::JsonAbi, primitives::Bytes};
+use serde_json::Value;
+
+use crate::{Error, Result, StorageLayout};
+
+/// Where an artifact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactKind {
+    /// A JSON array of ABI items.
+    PlainAbi,
+    /// A Foundry artifact (`abi`, `bytecode.object`, optional `storageLayout`).
+    Foundry,
+    /// A Hardhat artifact (`_format: hh-sol-artifact-1`).
+    Hardhat,
+}
+
+/// A compiled contract as molt sees it.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Contract name: `contractName` where the artifact has one, else the file stem.
+    pub name: String,
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// What kind of file it was.
+    pub kind: ArtifactKind,
+    /// The ABI.
+    pub abi: JsonAbi,
+    /// Creation bytecode, when the artifact has it (not for plain ABIs or interfaces).
+    pub bytecode: Option<Bytes>,
+    /// Runtime bytecode, when the artifact has it.
+    pub deployed_bytecode: Option<Bytes>,
+    /// Storage layout, when the artifact was built with `extra_output = ["storageLayout"]`.
+    pub storage_layout: Option<StorageLayout>,
+}
+
+impl Artifact {
+    /// Reads an artifact or plain ABI file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Read { path: path.into(), source })?;
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|source| Error::Json { path: path.into(), source })?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Contract");
+        // Foundry names artifacts of a contract compiled by several solc versions `X.0.8.28.json`.
+        let stem = stem.split('.').next().unwrap_or(stem);
+        Self::from_value(stem, path, value)
+    }
+
+    /// Interprets an already parsed JSON document; `name` is used when it carries none.
+    pub fn from_value(name: &str, path: &Path, value: Value) -> Result<Self> {
+        let format = |reason: String| Error::Format { path: path.into(), reason };
+        let parse_abi = |abi: Value| {
+            serde_json::from_value::<JsonAbi>(abi)
+                .map_err(|e| format(format!("the ABI is not valid: {e}")))
+        };
+        match value {
+            Value::Array(_) => Ok(Self {
+                name: name.to_owned(),
+                path: path.into(),
+                kind: ArtifactKind::PlainAbi,
+                abi: parse_abi(value)?,
+                bytecode: None,
+                deployed_bytecode: None,
+                storage_layout: None,
+            }),
+            Value::Object(mut obj) => {
+                let abi = obj.remove("abi").ok_or_else(|| {
+                    format(
+                        "no `abi` field: expected an ABI array, a Foundry or a Hardhat artifact"
+                            .into(),
+                    )
+                })?;
+                let hardhat = obj
+                    .get("_format")
+                    .and_then(Value::as_str)
+                    .is_some_and(|f| f.starts_with("hh-"));
+                let name =
+                    obj.get("contractName").and_then(Value::as_str).unwrap_or(name).to_owned();
+                let bytecode = bytecode_field(obj.get("bytecode"), path, "bytecode")?;
+                let deployed_bytecode =
+                    bytecode_field(obj.get("deployedBytecode"), path, "deployedBytecode")?;
+                let storage_layout = match obj.remove("storageLayout") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(
+                        serde_json::from_value(v)
+                            .map_err(|e| format(format!("`storageLayout` is not valid: {e}")))?,
+                    ),
+                };
+                Ok(Self {
+                    name,
+                    path: path.into(),
+                    kind: if hardhat { ArtifactKind::Hardhat } else { ArtifactKind::Foundry },
+                    abi: parse_abi(abi)?,
+                    bytecode,
+                    deployed_bytecode,
+                    storage_layout,
+                })
+            }
+            _ => Err(format("expected a JSON array (ABI) or object (artifact)".into())),
+        }
+    }
+
+    /// Finds `<out>/<name>.sol/<name>.json` (Foundry's layout when the file is named after the
+    /// contract) or else any `<out>/*.sol/<name>.json`, and reads it.
+    pub fn find_in(out: impl AsRef<Path>, name: &str) -> Result<Option<Self>> {
+        let out = out.as_ref();
+        let direct = out.join(format!("{name}.sol")).join(format!("{name}.json"));
+        if direct.is_file() {
+            return Self::load(direct).map(Some);
+        }
+        let Ok(dirs) = std::fs::read_dir(out) else { return Ok(None) };
+        let mut found: Vec<PathBuf> = dirs
+            .filter_map(|d| d.ok().map(|d| d.path().join(format!("{name}.json"))))
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found.first().map(Self::load).transpose()
+    }
+
+    /// The creation bytecode, or an error saying this artifact cannot be deployed.
+    pub fn creation_code(&self) -> Result<&Bytes> {
+        self.bytecode.as_ref().filter(|b| !b.is_empty()).ok_or_else(|| Error::Format {
+            path: self.path.clone(),
+            reason: format!(
+                "`{}` has no creation bytecode (an interface, abstract contract or plain ABI cannot be deployed)",
+                self.name
+            ),
+        })
+    }
+}
+
+/// Reads a storage layout file as written by `forge inspect <C> storageLayout --json`.
+pub fn load_storage_layout(path: impl AsRef<Path>) -> Result<StorageLayout> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| Error::Read { path: path.into(), source })?;
+    serde_json::from_str(&text).map_err(|source| Error::Json { path: path.into(), source })
+}
+
+/// Foundry writes `{"object": "0x..", ...}`, Hardhat a plain hex string.
+fn bytecode_field(v: Option<&Value>, path: &Path, field: &str) -> Result<Option<Bytes>> {
+    let hex = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Object(o)) => match o.get("object").and_then(Value::as_str) {
+            Some(s) => s,
+            None => return Ok(None),
+        },
+        Some(_) => return Ok(None),
+    };
+    if hex.is_empty() || hex == "0x" {
+        return Ok(Some(Bytes::new()));
+    }
+    hex.parse::<Bytes>().map(Some).map_err(|e| Error::Format {
+        path: path.into(),
+        reason: format!("`{field}` is not hex ({e}); unlinked libraries are not supported"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_plain_abi_foundry_and_hardhat() {
+        let abi =
+            r#"[{"type":"function","name":"f","inputs":[],"outputs":[],"stateMutability":"view"}]"#;
+        let plain =
+            Artifact::from_value("A", Path::new("A.json"), serde_json::from_str(abi).unwrap())
+                .unwrap();
+        assert_eq!(plain.kind, ArtifactKind::PlainAbi);
+        assert_eq!(plain.abi.functions().count(), 1);
+
+        let foundry = format!(
+            r#"{{"abi":{abi},"bytecode":{{"object":"0x6001"}},"deployedBytecode":{{"object":"0x00"}},
+               "storageLayout":{{"storage":[{{"astId":1,"contract":"a.sol:A","label":"x","offset":0,"slot":"0","type":"t_uint256"}}],
+               "types":{{"t_uint256":{{"encoding":"inplace","label":"uint256","numberOfBytes":"32"}}}}}}}}"#
+        );
+        let f =
+            Artifact::from_value("A", Path::new("A.json"), serde_json::from_str(&foundry).unwrap())
+                .unwrap();
+        assert_eq!(f.kind, ArtifactKind::Foundry);
+        assert_eq!(f.creation_code().unwrap().as_ref(), &[0x60, 0x01]);
+        assert_eq!(f.storage_layout.unwrap().storage[0].label, "x");
+
+        let hardhat = format!(
+            r#"{{"_format":"hh-sol-artifact-1","contractName":"B","abi":{abi},"bytecode":"0x","deployedBytecode":"0x"}}"#
+        );
+        let h =
+            Artifact::from_value("x", Path::new("x.json"), serde_json::from_str(&hardhat).unwrap())
+                .unwrap();
+        assert_eq!((h.kind, h.name.as_str()), (ArtifactKind::Hardhat, "B"));
+        assert!(h.creation_code().is_err());
+    }
+
+    #[test]
+    fn rejects_json_that_is_not_an_artifact() {
+        let err = Artifact::from_value("A", Path::new("bad.json"), serde_json::json!({"x": 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.json") && err.contains("no `abi` field"), "{err}");
+    }
+}

@@ -1,0 +1,185 @@
+//! A local anvil with the project's contracts: the shared helper of `molt demo` and of every
+//! end-to-end test.
+//!
+//! ```no_run
+//! # async fn f() -> molt_chain::Result<()> {
+//! use alloy::{dyn_abi::DynSolValue, primitives::Address};
+//! let devnet = molt_chain::Devnet::spawn().await?;
+//! let registry = devnet.deploy("NodeRegistryV1", &[]).await?;
+//! # Ok(()) }
+//! ```
+//! Dropping the [`Devnet`] kills anvil.
+
+use std::path::PathBuf;
+
+use alloy::{
+    dyn_abi::{DynSolValue, JsonAbiExt},
+    network::{EthereumWallet, TransactionBuilder},
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, Bytes},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
+};
+use molt_abi::Artifact;
+
+use crate::{Error, Result, Toolchain};
+
+/// Options for spawning a [`Devnet`].
+#[derive(Debug, Clone)]
+pub struct DevnetBuilder {
+    toolchain: Toolchain,
+    accounts: u32,
+    args: Vec<String>,
+}
+
+impl Default for DevnetBuilder {
+    fn default() -> Self {
+        Self { toolchain: Toolchain::discover(), accounts: 10, args: Vec::new() }
+    }
+}
+
+impl DevnetBuilder {
+    /// Uses this toolchain (anvil binary and build output) instead of the discovered one.
+    pub fn toolchain(mut self, toolchain: Toolchain) -> Self {
+        self.toolchain = toolchain;
+        self
+    }
+
+    /// The number of funded dev accounts (anvil's `--accounts`, default 10).
+    pub fn accounts(mut self, n: u32) -> Self {
+        self.accounts = n;
+        self
+    }
+
+    /// An extra anvil argument (e.g. `--enable-tx-gas-limit`).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Starts anvil on a free port and connects a provider that signs with every dev account.
+    pub async fn spawn(self) -> Result<Devnet> {
+        let path = self.toolchain.anvil()?;
+        let mut anvil =
+            Anvil::at(&path).port(0u16).arg("--accounts").arg(self.accounts.to_string());
+        for a in &self.args {
+            anvil = anvil.arg(a);
+        }
+        let anvil = tokio::task::spawn_blocking(move || anvil.try_spawn())
+            .await
+            .map_err(|e| Error::AnvilSpawn { path: path.clone(), reason: e.to_string() })?
+            .map_err(|e| Error::AnvilSpawn { path: path.clone(), reason: e.to_string() })?;
+        let signers: Vec<PrivateKeySigner> =
+            anvil.keys().iter().map(|k| PrivateKeySigner::from(k.clone())).collect();
+        let mut wallet = EthereumWallet::from(signers[0].clone());
+        for s in &signers[1..] {
+            wallet.register_signer(s.clone());
+        }
+        let provider =
+            ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        Ok(Devnet { anvil, provider, signers, toolchain: self.toolchain })
+    }
+}
+
+/// A running anvil with a signing provider. Dropping it kills anvil.
+#[derive(Debug)]
+pub struct Devnet {
+    anvil: AnvilInstance,
+    provider: DynProvider,
+    signers: Vec<PrivateKeySigner>,
+    toolchain: Toolchain,
+}
+
+impl Devnet {
+    /// Options for spawning.
+    pub fn builder() -> DevnetBuilder {
+        DevnetBuilder::default()
+    }
+
+    /// Spawns anvil with the defaults.
+    pub async fn spawn() -> Result<Self> {
+        DevnetBuilder::default().spawn().await
+    }
+
+    /// The HTTP endpoint, e.g. `http://localhost:41235`.
+    pub fn endpoint(&self) -> String {
+        self.anvil.endpoint()
+    }
+
+    /// The chain id (31337 unless anvil was told otherwise).
+    pub fn chain_id(&self) -> u64 {
+        self.anvil.chain_id()
+    }
+
+    /// A provider that signs with any dev account; transactions without `from` come from
+    /// account 0, the deployer.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The funded dev accounts; the first one deploys.
+    pub fn accounts(&self) -> Vec<Address> {
+        self.signers.iter().map(|s| s.address()).collect()
+    }
+
+    /// The signer of dev account `i`.
+    pub fn signer(&self, i: usize) -> &PrivateKeySigner {
+        &self.signers[i]
+    }
+
+    /// The compiled artifact of contract `name` from the project's build output.
+    pub fn artifact(&self, name: &str) -> Result<Artifact> {
+        let out: PathBuf = self.toolchain.out_dir();
+        Artifact::find_in(&out, name)?
+            .ok_or_else(|| Error::ArtifactMissing { contract: name.into(), out })
+    }
+
+    /// Deploys contract `name` from the build output with constructor arguments, from account 0.
+    pub async fn deploy(&self, name: &str, args: &[DynSolValue]) -> Result<Address> {
+        let artifact = self.artifact(name)?;
+        self.deploy_artifact(&artifact, args).await
+    }
+
+    /// Deploys an artifact with constructor arguments, from account 0.
+    pub async fn deploy_artifact(
+        &self,
+        artifact: &Artifact,
+        args: &[DynSolValue],
+    ) -> Result<Address> {
+        let mut code = artifact.creation_code()?.to_vec();
+        match &artifact.abi.constructor {
+            Some(ctor) => {
+                let encoded = ctor.abi_encode_input(args).map_err(|e| Error::ConstructorArgs {
+                    contract: artifact.name.clone(),
+                    reason: e.to_string(),
+                })?;
+                code.extend_from_slice(&encoded);
+            }
+            None if !args.is_empty() => {
+                return Err(Error::ConstructorArgs {
+                    contract: artifact.name.clone(),
+                    reason: format!(
+                        "it has no constructor but {} argument(s) were given",
+                        args.len()
+                    ),
+                });
+            }
+            None => {}
+        }
+        let tx = TransactionRequest::default()
+            .with_from(self.signers[0].address())
+            .with_deploy_code(Bytes::from(code));
+        let receipt = self.provider.send_transaction(tx).await?.get_receipt().await?;
+        let deploy_err = |reason: String| Error::Deploy { contract: artifact.name.clone(), reason };
+        if !receipt.status() {
+            return Err(deploy_err(format!(
+                "the deployment reverted (tx {})",
+                receipt.transaction_hash
+            )));
+        }
+        receipt
+            .contract_address
+            .ok_or_else(|| deploy_err("the receipt has no contract address".into()))
+    }
+}

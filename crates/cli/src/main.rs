@@ -1,0 +1,71 @@
+//! `molt`: smart-contract upgrades and state migrations on EVM chains.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod opts;
+mod report;
+
+use opts::GlobalOpts;
+
+/// Smart-contract upgrades and state migrations on EVM chains.
+///
+/// Exit codes: 0 ok, 1 the check found problems (breaking changes, failed verification),
+/// 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(name = "molt", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Diff two ABIs / storage layouts and classify every change (breaking, warning, info).
+    Diff(cmd::diff::DiffArgs),
+    /// Generate a Solidity adapter that keeps the old interface alive in front of the new contract.
+    Adapter(cmd::pending::PendingArgs),
+    /// Pre-check a migration manifest and print the plan (records, batches, gas, cost); sends nothing.
+    Plan(cmd::pending::PendingArgs),
+    /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
+    Migrate(cmd::pending::PendingArgs),
+    /// Recompute and compare source and target state hashes of a migration.
+    Verify(cmd::pending::PendingArgs),
+    /// Show where a migration run stands, from its checkpoint.
+    Status(cmd::pending::PendingArgs),
+    /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
+    Demo(cmd::pending::PendingArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = cli.global;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return report::error(
+                &global,
+                &eyre::eyre!(e).wrap_err("cannot start the async runtime"),
+            );
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Diff(args) => args.run(&global).await,
+            Command::Adapter(args) => args.run("adapter", 4),
+            Command::Plan(args) => args.run("plan", 5),
+            Command::Migrate(args) => args.run("migrate", 5),
+            Command::Verify(args) => args.run("verify", 5),
+            Command::Status(args) => args.run("status", 5),
+            Command::Demo(args) => args.run("demo", 5),
+        }
+    });
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => report::error(&global, &err),
+    }
+}

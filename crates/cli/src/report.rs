@@ -1,0 +1,53 @@
+//! How a command's result becomes an exit code and what is printed on failure.
+
+use std::process::ExitCode;
+
+use crate::opts::GlobalOpts;
+
+/// What a command that ran to the end found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // both variants are used once the checks land
+pub(crate) enum Outcome {
+    /// Nothing to report: exit 0.
+    Ok,
+    /// The check found problems (breaking changes, failed verification): exit 1.
+    Problems,
+}
+
+impl Outcome {
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            Self::Ok => ExitCode::SUCCESS,
+            Self::Problems => ExitCode::from(1),
+        }
+    }
+}
+
+/// A hint printed after an error, attached with `.wrap_err`-style context: `Err(e).hint("...")`.
+#[derive(Debug)]
+pub(crate) struct Hint(pub(crate) String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Hint {}
+
+/// Prints an error with its cause chain (and a hint when one was attached) to stderr and
+/// returns exit code 2 (usage or input error).
+pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
+    let _ = global;
+    let mut chain = err.chain();
+    if let Some(top) = chain.next() {
+        eprintln!("error: {top}");
+    }
+    for cause in chain {
+        eprintln!("  caused by: {cause}");
+    }
+    if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {
+        eprintln!("\nhint: {hint}");
+    }
+    ExitCode::from(2)
+}
