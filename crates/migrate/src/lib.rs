@@ -1,2 +1,9 @@
-//! The manifest-driven migration engine (manifests, snapshots, gas-sized batches,
-//! the write-ahead journal, verification). Built in the migration issue; empty for now.
+//! The manifest-driven migration engine: manifests, record mapping and state hashes, and
+//! (to come) snapshots, gas-sized batches, the write-ahead journal and verification.
+
+mod error;
+pub mod manifest;
+pub mod record;
+
+pub use error::{Error, Result};
+pub use manifest::Manifest;

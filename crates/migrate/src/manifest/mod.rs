@@ -1,0 +1,354 @@
+//! The migration manifest (`molt.toml`): what moves from which old contract to which new one,
+//! and how records are mapped. Loading it checks every name and type against the two ABIs, so
+//! a manifest that loads cannot fail later for a typo or a type mismatch.
+
+mod raw;
+mod resolve;
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use alloy::{
+    dyn_abi::{DynSolType, DynSolValue},
+    json_abi::{Function, JsonAbi},
+    primitives::{Address, B256, U256},
+};
+
+use crate::{Error, Result};
+
+/// A loaded and checked manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// keccak256 of the file's bytes: a checkpoint belongs to exactly one manifest.
+    pub hash: B256,
+    /// Where to send transactions.
+    pub network: Network,
+    /// How batches are sized and sent.
+    pub batch: BatchOptions,
+    /// The contracts, by the manifest's name for them.
+    pub contracts: BTreeMap<String, Contract>,
+    /// How to pause the old contracts and check they are paused.
+    pub pause: Vec<Pause>,
+    /// Conditions on the old contracts' state that must hold before anything is sent.
+    pub checks: Vec<Check>,
+    /// Value moved from old to new contracts before records are credited.
+    pub funds: Vec<Funds>,
+    /// The record sets to migrate, in dependency order.
+    pub components: Vec<Component>,
+    /// Calls that end the migration phase on the new contracts, once verification passed.
+    pub finalize: Vec<Call>,
+}
+
+/// `[network]`.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The node's URL, when the manifest names one (`--rpc-url` and `ETH_RPC_URL` override it).
+    pub rpc_url: Option<String>,
+    /// The chain id the manifest was written for; any other chain is refused.
+    pub chain_id: u64,
+    /// Blocks to wait after a transaction's block before it counts as final.
+    pub confirmations: u64,
+}
+
+/// `[batch]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOptions {
+    /// A fixed gas budget per batch transaction; by default a fraction of the block gas limit.
+    pub gas_budget: Option<u64>,
+    /// The fraction of the latest block's gas limit a batch may use (default 0.5).
+    pub block_gas_fraction: f64,
+    /// The gas limit sent is the estimate times this (default 1.2).
+    pub gas_margin: f64,
+    /// Batches in flight at once (default 4).
+    pub max_in_flight: usize,
+    /// At most this many records in one batch (default 500).
+    pub max_records: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            gas_budget: None,
+            block_gas_fraction: 0.5,
+            gas_margin: 1.2,
+            max_in_flight: 4,
+            max_records: 500,
+        }
+    }
+}
+
+/// The EIP-7825 per-transaction gas cap (2^24), in force on mainnet since Fusaka.
+pub const TX_GAS_CAP: u64 = 16_777_216;
+
+impl BatchOptions {
+    /// The gas one batch transaction may use, gas margin included, given the latest block's
+    /// gas limit: `min(budget or fraction of the block, EIP-7825 cap)`.
+    pub fn gas_limit_cap(&self, block_gas_limit: u64) -> u64 {
+        let budget = self
+            .gas_budget
+            .unwrap_or_else(|| (block_gas_limit as f64 * self.block_gas_fraction) as u64);
+        budget.min(TX_GAS_CAP).min(block_gas_limit)
+    }
+}
+
+/// `[contracts.<name>]`.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    /// The manifest's name for it.
+    pub name: String,
+    /// Where it is deployed.
+    pub address: Address,
+    /// Its ABI.
+    pub abi: JsonAbi,
+    /// The ABI or artifact file.
+    pub abi_path: PathBuf,
+}
+
+/// A call on a manifest contract.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The contract's manifest name.
+    pub contract: String,
+    /// The function.
+    pub function: Function,
+    /// Its arguments, resolved when the call is made.
+    pub args: Vec<Arg>,
+}
+
+/// An argument of a manifest call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// A literal value, typed against the parameter.
+    Value(DynSolValue),
+    /// The address of a manifest contract (`"@name"`).
+    ContractAddress(String),
+    /// The receiving contract of a funds move (`"$to"`).
+    To,
+    /// The token of a funds move (`"$token"`).
+    Token,
+    /// The amount of a funds move (`"$amount"`).
+    Amount,
+}
+
+/// `[[pause]]`.
+#[derive(Debug, Clone)]
+pub struct Pause {
+    /// The contract's manifest name.
+    pub contract: String,
+    /// The function that pauses it (no arguments).
+    pub call: Function,
+    /// The view returning `true` once paused.
+    pub paused: Function,
+}
+
+/// `[[check]]`: a view whose result must equal `expect` before the migration starts.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// A short name, used by `--allow-check <name>` to override it.
+    pub name: String,
+    /// The contract's manifest name.
+    pub contract: String,
+    /// The view (no arguments, one output).
+    pub function: Function,
+    /// The required result.
+    pub expect: DynSolValue,
+    /// What it means when the check fails, and what to do.
+    pub message: String,
+}
+
+/// `[[funds]]`: value held by an old contract that moves to a new one.
+#[derive(Debug, Clone)]
+pub struct Funds {
+    /// A short name.
+    pub name: String,
+    /// The old contract holding the funds.
+    pub from: String,
+    /// The new contract receiving them.
+    pub to: String,
+    /// Which tokens move (`Address::ZERO` is ETH).
+    pub tokens: Tokens,
+    /// The call on `from` that moves one token's whole holding.
+    pub call: Call,
+    /// The component whose target records are credited against these funds.
+    pub credited_by: Credit,
+}
+
+/// The tokens of a funds move.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tokens {
+    /// A fixed list (`Address::ZERO` for ETH).
+    List(Vec<Address>),
+    /// Every distinct value of a source field of a component.
+    FromComponent {
+        /// The component's name.
+        component: String,
+        /// The index of the field in the component's source record.
+        field: usize,
+    },
+}
+
+/// Which target fields hold the credited amount and token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credit {
+    /// The component's name.
+    pub component: String,
+    /// The index of the amount field in the target record.
+    pub amount: usize,
+    /// The index of the token field in the target record; without one, every record is ETH.
+    pub token: Option<usize>,
+}
+
+/// The shape of a record: named, typed fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordShape {
+    /// Field names, in ABI order.
+    pub names: Vec<String>,
+    /// Field types, in ABI order.
+    pub types: Vec<DynSolType>,
+    /// Nested shapes of struct fields (same index as `names`).
+    pub nested: Vec<Option<RecordShape>>,
+}
+
+impl RecordShape {
+    /// The index of the field called `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The record's tuple type.
+    pub fn tuple_type(&self) -> DynSolType {
+        DynSolType::Tuple(self.types.clone())
+    }
+}
+
+/// `[[component]]`: one set of records.
+#[derive(Debug, Clone)]
+pub struct Component {
+    /// Its name.
+    pub name: String,
+    /// Where records come from.
+    pub source: Source,
+    /// Where they go.
+    pub target: Target,
+    /// Target-record field indices identifying a record.
+    pub key: Vec<usize>,
+    /// Only source records whose field is one of the values migrate.
+    pub filter: Option<Filter>,
+    /// How a target record is built from a source record (one rule per target field).
+    pub mapping: Vec<Rule>,
+    /// How migrated records are read back from the target.
+    pub verify: Verify,
+    /// Components that must be migrated first.
+    pub depends_on: Vec<String>,
+}
+
+/// Source enumeration: `get(first + i)` for `i < count()`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The contract's manifest name.
+    pub contract: String,
+    /// The view returning the number of records.
+    pub count: Function,
+    /// The view returning record `i`.
+    pub get: Function,
+    /// The first index.
+    pub first: u64,
+    /// The record returned by `get`.
+    pub record: RecordShape,
+}
+
+/// The batch import function.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The contract's manifest name.
+    pub contract: String,
+    /// The import function, taking one array of records.
+    pub import: Function,
+    /// The import struct.
+    pub record: RecordShape,
+}
+
+/// A filter on source records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// The source field's index.
+    pub field: usize,
+    /// The values that pass.
+    pub one_of: Vec<DynSolValue>,
+}
+
+/// How one target field is computed from the source record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// The source field with this index, unchanged (or an unsigned integer widened).
+    Copy(usize),
+    /// A constant (also a field's zero value, for `default`).
+    Const(DynSolValue),
+    /// An unsigned source field multiplied by `mul` and divided by `div` (exactly).
+    Scale {
+        /// The source field's index.
+        field: usize,
+        /// The factor.
+        mul: U256,
+        /// The divisor.
+        div: U256,
+    },
+    /// A struct built field by field.
+    Struct(Vec<Rule>),
+}
+
+/// How migrated records are read back.
+#[derive(Debug, Clone)]
+pub struct Verify {
+    /// The target getter.
+    pub get: Function,
+    /// Target-record field indices passed as the getter's arguments.
+    pub args: Vec<usize>,
+    /// Where each target-record field comes from in the read-back.
+    pub readback: Vec<Readback>,
+    /// The view returning the on-chain running digest.
+    pub digest: Option<Function>,
+    /// The view returning the on-chain import count.
+    pub count: Option<Function>,
+}
+
+/// The origin of a target-record field in the read-back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readback {
+    /// The getter's output field with this index.
+    Output(usize),
+    /// The getter's argument with this index (a key: finding the record proves it).
+    Arg(usize),
+}
+
+impl Manifest {
+    /// Reads and checks a manifest. Relative ABI paths are relative to the manifest's folder.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::ManifestRead { path: path.into(), source })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks manifest text as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        resolve::resolve(path, text)
+    }
+
+    /// The contract called `name` (the manifest was checked, so names it uses exist).
+    pub fn contract(&self, name: &str) -> &Contract {
+        &self.contracts[name]
+    }
+
+    /// The component called `name`.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+//! The manifest as written in TOML, before it is checked against the ABIs.
+//!
+//! Field-by-field documentation of the format is in `docs/manifest.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// `molt.toml` as parsed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawManifest {
+    pub(crate) network: RawNetwork,
+    #[serde(default)]
+    pub(crate) batch: RawBatch,
+    pub(crate) contracts: BTreeMap<String, Spanned<RawContract>>,
+    #[serde(default)]
+    pub(crate) pause: Vec<RawPause>,
+    #[serde(default)]
+    pub(crate) check: Vec<RawCheck>,
+    #[serde(default)]
+    pub(crate) funds: Vec<RawFunds>,
+    #[serde(default)]
+    pub(crate) component: Vec<RawComponent>,
+    #[serde(default)]
+    pub(crate) finalize: Vec<RawCall>,
+    /// `molt diff` reads this section; the migrator ignores it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) diff: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    pub(crate) rpc_url: Option<String>,
+    pub(crate) chain_id: u64,
+    #[serde(default = "one")]
+    pub(crate) confirmations: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBatch {
+    pub(crate) gas_budget: Option<u64>,
+    pub(crate) block_gas_fraction: Option<f64>,
+    pub(crate) gas_margin: Option<f64>,
+    pub(crate) max_in_flight: Option<usize>,
+    pub(crate) max_records: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawContract {
+    pub(crate) address: Spanned<String>,
+    pub(crate) abi: Spanned<String>,
+}
+
+/// A contract function call with arguments (`$name` refers to a value of the context:
+/// `$to`, `$token`, `$amount`, or `@contract` for a manifest contract's address).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCall {
+    pub(crate) contract: Spanned<String>,
+    pub(crate) function: Spanned<String>,
+    #[serde(default)]
+    pub(crate) args: Vec<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPause {
+    pub(crate) contract: Spanned<String>,
+    /// The function that pauses (no arguments).
+    pub(crate) call: Spanned<String>,
+    /// A view returning `bool`, true when paused.
+    pub(crate) paused: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCheck {
+    pub(crate) name: String,
+    pub(crate) contract: Spanned<String>,
+    pub(crate) function: Spanned<String>,
+    pub(crate) expect: Spanned<toml::Value>,
+    pub(crate) message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFunds {
+    pub(crate) name: String,
+    pub(crate) from: Spanned<String>,
+    pub(crate) to: Spanned<String>,
+    /// `"ETH"`, a token address, a list of them, or `{ component, field }`: the distinct values
+    /// of a field of a component's source records.
+    pub(crate) tokens: Spanned<toml::Value>,
+    pub(crate) call: RawFundsCall,
+    /// The component whose migrated records are credited against these funds, with the fields
+    /// holding the token and the amount (of the target record).
+    pub(crate) credited_by: RawCredit,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFundsCall {
+    pub(crate) function: Spanned<String>,
+    #[serde(default)]
+    pub(crate) args: Vec<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCredit {
+    pub(crate) component: Spanned<String>,
+    pub(crate) amount: Spanned<String>,
+    pub(crate) token: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawComponent {
+    pub(crate) name: Spanned<String>,
+    pub(crate) source: RawSource,
+    pub(crate) target: RawTarget,
+    /// Target fields that identify a record.
+    pub(crate) key: Spanned<KeyList>,
+    #[serde(default)]
+    pub(crate) depends_on: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) filter: Option<RawFilter>,
+    #[serde(default)]
+    pub(crate) map: BTreeMap<String, Spanned<toml::Value>>,
+    /// Source fields deliberately not carried to the target.
+    #[serde(default)]
+    pub(crate) drop: Vec<Spanned<String>>,
+    pub(crate) verify: RawVerify,
+}
+
+/// One field name or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub(crate) fn names(&self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s.clone()],
+            Self::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    pub(crate) contract: Spanned<String>,
+    pub(crate) count: Spanned<String>,
+    pub(crate) get: Spanned<String>,
+    #[serde(default)]
+    pub(crate) first: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTarget {
+    pub(crate) contract: Spanned<String>,
+    pub(crate) import: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFilter {
+    pub(crate) field: Spanned<String>,
+    #[serde(rename = "in")]
+    pub(crate) one_of: Spanned<Vec<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVerify {
+    pub(crate) get: Spanned<String>,
+    pub(crate) args: Vec<Spanned<String>>,
+    /// Target field = getter output field, where the names differ.
+    #[serde(default)]
+    pub(crate) map: BTreeMap<String, Spanned<String>>,
+    /// A view on the target contract returning the running digest of imports.
+    pub(crate) digest: Option<Spanned<String>>,
+    /// A view on the target contract returning the number of imported records.
+    pub(crate) count: Option<Spanned<String>>,
+}

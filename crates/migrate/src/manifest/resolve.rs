@@ -1,0 +1,945 @@
+//! Checking a parsed manifest against the ABIs it names.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    ops::Range,
+    path::{Path, PathBuf},
+};
+
+use alloy::{
+    dyn_abi::{DynSolType, DynSolValue, Specifier},
+    json_abi::{Function, Param},
+    primitives::{Address, U256, keccak256},
+};
+use molt_abi::Artifact;
+use toml::Spanned;
+
+use super::{
+    Arg, BatchOptions, Call, Check, Component, Contract, Credit, Filter, Funds, Manifest, Network,
+    Pause, Readback, RecordShape, Rule, Source, Target, Tokens, Verify,
+    raw::{RawCall, RawComponent, RawContract, RawFunds, RawManifest},
+};
+use crate::{Error, Result};
+
+/// Turns byte spans into `file:line:col` errors.
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Error::Manifest { path: self.path.into(), line, col, message: message.into() }
+    }
+}
+
+pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
+    let cx = Ctx { path, text };
+    let raw: RawManifest = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        cx.err(span, e.message().to_owned())
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    let mut contracts = BTreeMap::new();
+    for (name, c) in &raw.contracts {
+        contracts.insert(name.clone(), contract(&cx, &dir, name, c)?);
+    }
+    let r = Resolver { cx: &cx, contracts: &contracts };
+
+    let pause = raw
+        .pause
+        .iter()
+        .map(|p| {
+            let contract = r.contract_name(&p.contract)?;
+            let call = r.function(&p.contract, &p.call)?;
+            if !call.inputs.is_empty() {
+                return Err(cx.err(
+                    p.call.span(),
+                    format!("`{}` takes arguments; a pause call must take none", call.signature()),
+                ));
+            }
+            let paused = r.function(&p.contract, &p.paused)?;
+            if !paused.inputs.is_empty()
+                || paused.outputs.len() != 1
+                || paused.outputs[0].ty != "bool"
+            {
+                return Err(cx.err(
+                    p.paused.span(),
+                    format!("`{}` must take no arguments and return one bool", paused.signature()),
+                ));
+            }
+            Ok(Pause { contract, call, paused })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let checks = raw
+        .check
+        .iter()
+        .map(|c| {
+            let contract = r.contract_name(&c.contract)?;
+            let function = r.function(&c.contract, &c.function)?;
+            if !function.inputs.is_empty() || function.outputs.len() != 1 {
+                return Err(cx.err(
+                    c.function.span(),
+                    format!(
+                        "`{}` must take no arguments and return one value",
+                        function.signature()
+                    ),
+                ));
+            }
+            let ty = param_type(&function.outputs[0]).map_err(|m| cx.err(c.function.span(), m))?;
+            let expect = value(&ty, c.expect.get_ref()).map_err(|m| cx.err(c.expect.span(), m))?;
+            Ok(Check {
+                name: c.name.clone(),
+                contract,
+                function,
+                expect,
+                message: c.message.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut components = Vec::new();
+    for c in &raw.component {
+        if components.iter().any(|x: &Component| x.name == *c.name.get_ref()) {
+            return Err(
+                cx.err(c.name.span(), format!("two components are called `{}`", c.name.get_ref()))
+            );
+        }
+        components.push(r.component(c)?);
+    }
+    let components = order(&cx, &raw.component, components)?;
+
+    let funds = raw.funds.iter().map(|f| r.funds(f, &components)).collect::<Result<Vec<_>>>()?;
+    let finalize = raw.finalize.iter().map(|c| r.call(c, false)).collect::<Result<Vec<_>>>()?;
+
+    let d = BatchOptions::default();
+    let batch = BatchOptions {
+        gas_budget: raw.batch.gas_budget,
+        block_gas_fraction: raw.batch.block_gas_fraction.unwrap_or(d.block_gas_fraction),
+        gas_margin: raw.batch.gas_margin.unwrap_or(d.gas_margin),
+        max_in_flight: raw.batch.max_in_flight.unwrap_or(d.max_in_flight).max(1),
+        max_records: raw.batch.max_records.unwrap_or(d.max_records).max(1),
+    };
+    if !(0.0..=1.0).contains(&batch.block_gas_fraction) || batch.block_gas_fraction == 0.0 {
+        return Err(cx.err(0..0, "[batch] block_gas_fraction must be in (0, 1]"));
+    }
+    if batch.gas_margin < 1.0 {
+        return Err(cx.err(0..0, "[batch] gas_margin must be at least 1.0"));
+    }
+
+    Ok(Manifest {
+        path: path.into(),
+        hash: keccak256(text.as_bytes()),
+        network: Network {
+            rpc_url: raw.network.rpc_url.clone(),
+            chain_id: raw.network.chain_id,
+            confirmations: raw.network.confirmations,
+        },
+        batch,
+        contracts,
+        pause,
+        checks,
+        funds,
+        components,
+        finalize,
+    })
+}
+
+fn contract(cx: &Ctx<'_>, dir: &Path, name: &str, c: &Spanned<RawContract>) -> Result<Contract> {
+    let raw = c.get_ref();
+    let address: Address = raw.address.get_ref().parse().map_err(|e| {
+        cx.err(raw.address.span(), format!("`{}` is not an address: {e}", raw.address.get_ref()))
+    })?;
+    let abi_path: PathBuf = dir.join(raw.abi.get_ref());
+    let artifact = Artifact::load(&abi_path)
+        .map_err(|e| cx.err(raw.abi.span(), format!("cannot load the ABI of `{name}`: {e}")))?;
+    Ok(Contract { name: name.into(), address, abi: artifact.abi, abi_path })
+}
+
+struct Resolver<'a> {
+    cx: &'a Ctx<'a>,
+    contracts: &'a BTreeMap<String, Contract>,
+}
+
+impl Resolver<'_> {
+    fn contract_name(&self, name: &Spanned<String>) -> Result<String> {
+        if self.contracts.contains_key(name.get_ref()) {
+            return Ok(name.get_ref().clone());
+        }
+        let known: Vec<_> = self.contracts.keys().map(String::as_str).collect();
+        Err(self.cx.err(
+            name.span(),
+            format!(
+                "unknown contract `{}` (the manifest defines: {})",
+                name.get_ref(),
+                known.join(", ")
+            ),
+        ))
+    }
+
+    /// A function by name (unique) or full signature (`f(uint256)`).
+    fn function(&self, contract: &Spanned<String>, name: &Spanned<String>) -> Result<Function> {
+        let c = &self.contracts[&self.contract_name(contract)?];
+        let wanted = name.get_ref().trim();
+        let found: Vec<&Function> = if wanted.contains('(') {
+            c.abi.functions().filter(|f| f.signature() == wanted.replace(' ', "")).collect()
+        } else {
+            c.abi.function(wanted).map(|v| v.iter().collect()).unwrap_or_default()
+        };
+        match found.as_slice() {
+            [f] => Ok((*f).clone()),
+            [] => {
+                let mut names: Vec<_> = c.abi.functions().map(|f| f.name.as_str()).collect();
+                names.dedup();
+                let near = closest(wanted, &names);
+                Err(self.cx.err(
+                    name.span(),
+                    format!(
+                        "contract `{}` ({}) has no function `{wanted}`{}",
+                        c.name,
+                        c.abi_path.display(),
+                        near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default()
+                    ),
+                ))
+            }
+            many => Err(self.cx.err(
+                name.span(),
+                format!(
+                    "`{wanted}` is overloaded in `{}`; name one by its signature: {}",
+                    c.name,
+                    many.iter().map(|f| f.signature()).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn component(&self, c: &RawComponent) -> Result<Component> {
+        let cx = self.cx;
+        let name = c.name.get_ref().clone();
+
+        // Source: count() and get(uint).
+        let count = self.function(&c.source.contract, &c.source.count)?;
+        if !count.inputs.is_empty()
+            || count.outputs.len() != 1
+            || !count.outputs[0].ty.starts_with("uint")
+        {
+            return Err(cx.err(
+                c.source.count.span(),
+                format!(
+                    "`{}` must take no arguments and return one unsigned integer",
+                    count.signature()
+                ),
+            ));
+        }
+        let get = self.function(&c.source.contract, &c.source.get)?;
+        if get.inputs.len() != 1 || !get.inputs[0].ty.starts_with("uint") {
+            return Err(cx.err(
+                c.source.get.span(),
+                format!("`{}` must take one unsigned integer (the index)", get.signature()),
+            ));
+        }
+        let source_record = output_record(&get).map_err(|m| cx.err(c.source.get.span(), m))?;
+
+        // Target: import(Struct[]).
+        let import = self.function(&c.target.contract, &c.target.import)?;
+        let target_record = match import.inputs.as_slice() {
+            [p] if p.ty == "tuple[]" => {
+                shape(&p.components).map_err(|m| cx.err(c.target.import.span(), m))?
+            }
+            _ => {
+                return Err(cx.err(
+                    c.target.import.span(),
+                    format!(
+                        "`{}` must take exactly one array of structs (the batch)",
+                        import.signature()
+                    ),
+                ));
+            }
+        };
+
+        // Mapping, then the check that no source field is silently lost.
+        let mut used = BTreeSet::new();
+        let mapping =
+            map_fields(cx, &target_record, &source_record, &c.map, &mut used, "", &c.name.span())?;
+        for d in &c.drop {
+            if source_record.index(d.get_ref()).is_none() {
+                return Err(cx.err(
+                    d.span(),
+                    format!(
+                        "`drop` names `{}`, which `{}` does not return (it returns: {})",
+                        d.get_ref(),
+                        get.signature(),
+                        source_record.names.join(", ")
+                    ),
+                ));
+            }
+        }
+        for d in &c.drop {
+            if source_record.index(d.get_ref()).is_some_and(|i| used.contains(&i)) {
+                return Err(cx.err(
+                    d.span(),
+                    format!("`{}` is both mapped and dropped; remove it from `drop`", d.get_ref()),
+                ));
+            }
+        }
+        let dropped: BTreeSet<&str> = c.drop.iter().map(|d| d.get_ref().as_str()).collect();
+        for (i, n) in source_record.names.iter().enumerate() {
+            if !used.contains(&i) && !dropped.contains(n.as_str()) {
+                return Err(cx.err(c.name.span(), format!(
+                    "component `{name}`: source field `{n}` is not carried to the target; map it to a field of the import struct or list it in `drop = [...]` to discard it on purpose"
+                )));
+            }
+        }
+
+        let key = c
+            .key
+            .get_ref()
+            .names()
+            .iter()
+            .map(|k| {
+                target_record.index(k).ok_or_else(|| {
+                    cx.err(
+                        c.key.span(),
+                        format!(
+                            "key field `{k}` is not a field of the import struct (fields: {})",
+                            target_record.names.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let filter = c
+            .filter
+            .as_ref()
+            .map(|f| {
+                let field = source_record.index(f.field.get_ref()).ok_or_else(|| {
+                    cx.err(
+                        f.field.span(),
+                        format!(
+                            "filter field `{}` is not returned by `{}`",
+                            f.field.get_ref(),
+                            get.signature()
+                        ),
+                    )
+                })?;
+                let ty = &source_record.types[field];
+                let one_of = f
+                    .one_of
+                    .get_ref()
+                    .iter()
+                    .map(|v| value(ty, v).map_err(|m| cx.err(f.one_of.span(), m)))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok::<_, Error>(Filter { field, one_of })
+            })
+            .transpose()?;
+
+        let verify = self.verify(c, &target_record)?;
+        Ok(Component {
+            name,
+            source: Source {
+                contract: c.source.contract.get_ref().clone(),
+                count,
+                get,
+                first: c.source.first,
+                record: source_record,
+            },
+            target: Target {
+                contract: c.target.contract.get_ref().clone(),
+                import,
+                record: target_record,
+            },
+            key,
+            filter,
+            mapping,
+            verify,
+            depends_on: c.depends_on.iter().map(|d| d.get_ref().clone()).collect(),
+        })
+    }
+
+    fn verify(&self, c: &RawComponent, target: &RecordShape) -> Result<Verify> {
+        let cx = self.cx;
+        let v = &c.verify;
+        let get = self.function(&c.target.contract, &v.get)?;
+        if get.inputs.len() != v.args.len() {
+            return Err(cx.err(
+                v.get.span(),
+                format!(
+                    "`{}` takes {} argument(s) but `args` lists {}",
+                    get.signature(),
+                    get.inputs.len(),
+                    v.args.len()
+                ),
+            ));
+        }
+        let mut args = Vec::new();
+        for (a, input) in v.args.iter().zip(&get.inputs) {
+            let i = target.index(a.get_ref()).ok_or_else(|| {
+                cx.err(
+                    a.span(),
+                    format!(
+                        "`{}` is not a field of the import struct (fields: {})",
+                        a.get_ref(),
+                        target.names.join(", ")
+                    ),
+                )
+            })?;
+            let ty = param_type(input).map_err(|m| cx.err(a.span(), m))?;
+            if ty != target.types[i] {
+                return Err(cx.err(
+                    a.span(),
+                    format!(
+                        "`{}` is {} but `{}` expects {}",
+                        a.get_ref(),
+                        target.types[i],
+                        get.signature(),
+                        ty
+                    ),
+                ));
+            }
+            args.push(i);
+        }
+        let out = output_record(&get).map_err(|m| cx.err(v.get.span(), m))?;
+        for (k, m) in &v.map {
+            if target.index(k).is_none() {
+                return Err(cx.err(
+                    m.span(),
+                    format!("`verify.map` names `{k}`, which is not a field of the import struct"),
+                ));
+            }
+        }
+        let mut readback = Vec::new();
+        for (i, n) in target.names.iter().enumerate() {
+            let from = match v.map.get(n) {
+                Some(m) => Some((
+                    out.index(m.get_ref()).ok_or_else(|| {
+                        cx.err(
+                            m.span(),
+                            format!(
+                                "`{}` does not return a field `{}` (it returns: {})",
+                                get.signature(),
+                                m.get_ref(),
+                                out.names.join(", ")
+                            ),
+                        )
+                    })?,
+                    m.span(),
+                )),
+                None => out.index(n).map(|o| (o, v.get.span())),
+            };
+            readback.push(match from {
+                Some((o, span)) => {
+                    if !copyable(&out.types[o], &target.types[i]) {
+                        return Err(cx.err(span, format!("read-back field `{}` is {} but the import field `{n}` is {}", out.names[o], out.types[o], target.types[i])));
+                    }
+                    Readback::Output(o)
+                }
+                None => match args.iter().position(|&a| a == i) {
+                    Some(j) => Readback::Arg(j),
+                    None => {
+                        return Err(cx.err(v.get.span(), format!(
+                            "import field `{n}` cannot be read back: `{}` returns no field of that name and it is not an argument; add `{n} = \"<output field>\"` to `verify.map`",
+                            get.signature()
+                        )));
+                    }
+                },
+            });
+        }
+        let view = |f: &Option<Spanned<String>>| {
+            f.as_ref()
+                .map(|f| {
+                    let func = self.function(&c.target.contract, f)?;
+                    if !func.inputs.is_empty() || func.outputs.len() != 1 {
+                        return Err(cx.err(
+                            f.span(),
+                            format!(
+                                "`{}` must take no arguments and return one value",
+                                func.signature()
+                            ),
+                        ));
+                    }
+                    Ok(func)
+                })
+                .transpose()
+        };
+        Ok(Verify { get, args, readback, digest: view(&v.digest)?, count: view(&v.count)? })
+    }
+
+    fn call(&self, c: &RawCall, funds_context: bool) -> Result<Call> {
+        let contract = self.contract_name(&c.contract)?;
+        let function = self.function(&c.contract, &c.function)?;
+        let args = self.args(&function, &c.function, &c.args, funds_context)?;
+        Ok(Call { contract, function, args })
+    }
+
+    fn args(
+        &self,
+        function: &Function,
+        at: &Spanned<String>,
+        raw: &[Spanned<toml::Value>],
+        funds_context: bool,
+    ) -> Result<Vec<Arg>> {
+        let cx = self.cx;
+        if raw.len() != function.inputs.len() {
+            return Err(cx.err(
+                at.span(),
+                format!(
+                    "`{}` takes {} argument(s), {} given",
+                    function.signature(),
+                    function.inputs.len(),
+                    raw.len()
+                ),
+            ));
+        }
+        raw.iter()
+            .zip(&function.inputs)
+            .map(|(a, p)| {
+                let ty = param_type(p).map_err(|m| cx.err(a.span(), m))?;
+                let want = |ok: bool, what: &str| {
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(cx.err(
+                            a.span(),
+                            format!("{what} does not fit parameter `{}` ({})", p.name, p.ty),
+                        ))
+                    }
+                };
+                match a.get_ref() {
+                    toml::Value::String(s) if s.starts_with('@') => {
+                        want(ty == DynSolType::Address, "a contract address")?;
+                        let name = &s[1..];
+                        if !self.contracts.contains_key(name) {
+                            return Err(cx.err(a.span(), format!("unknown contract `{name}`")));
+                        }
+                        Ok(Arg::ContractAddress(name.into()))
+                    }
+                    toml::Value::String(s) if s.starts_with('$') => {
+                        if !funds_context {
+                            return Err(cx.err(
+                                a.span(),
+                                format!("`{s}` is only defined in a `[[funds]]` call"),
+                            ));
+                        }
+                        match s.as_str() {
+                            "$to" => want(ty == DynSolType::Address, "`$to` (an address)")
+                                .map(|_| Arg::To),
+                            "$token" => want(ty == DynSolType::Address, "`$token` (an address)")
+                                .map(|_| Arg::Token),
+                            "$amount" => want(
+                                matches!(ty, DynSolType::Uint(_)),
+                                "`$amount` (an unsigned integer)",
+                            )
+                            .map(|_| Arg::Amount),
+                            _ => Err(cx.err(
+                                a.span(),
+                                format!("unknown placeholder `{s}` (known: $to, $token, $amount)"),
+                            )),
+                        }
+                    }
+                    v => value(&ty, v).map(Arg::Value).map_err(|m| cx.err(a.span(), m)),
+                }
+            })
+            .collect()
+    }
+
+    fn funds(&self, f: &RawFunds, components: &[Component]) -> Result<Funds> {
+        let cx = self.cx;
+        let from = self.contract_name(&f.from)?;
+        let to = self.contract_name(&f.to)?;
+        let call = self.call(
+            &RawCall {
+                contract: f.from.clone(),
+                function: f.call.function.clone(),
+                args: f.call.args.clone(),
+            },
+            true,
+        )?;
+        let component_named = |n: &Spanned<String>| {
+            components
+                .iter()
+                .find(|c| c.name == *n.get_ref())
+                .ok_or_else(|| cx.err(n.span(), format!("unknown component `{}`", n.get_ref())))
+        };
+        let token_address = |v: &toml::Value| -> std::result::Result<Address, String> {
+            match v {
+                toml::Value::String(s) if s.eq_ignore_ascii_case("eth") => Ok(Address::ZERO),
+                toml::Value::String(s) => {
+                    s.parse().map_err(|e| format!("`{s}` is not a token address: {e}"))
+                }
+                other => Err(format!("expected \"ETH\" or a token address, found {other}")),
+            }
+        };
+        let tokens = match f.tokens.get_ref() {
+            toml::Value::Array(list) => Tokens::List(
+                list.iter()
+                    .map(token_address)
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|m| cx.err(f.tokens.span(), m))?,
+            ),
+            toml::Value::Table(t) => {
+                let (Some(toml::Value::String(component)), Some(toml::Value::String(field)), 2) =
+                    (t.get("component"), t.get("field"), t.len())
+                else {
+                    return Err(cx.err(
+                        f.tokens.span(),
+                        "expected `tokens = { component = \"...\", field = \"...\" }`",
+                    ));
+                };
+                let c = components.iter().find(|c| c.name == *component).ok_or_else(|| {
+                    cx.err(f.tokens.span(), format!("unknown component `{component}`"))
+                })?;
+                let i = c
+                    .source
+                    .record
+                    .index(field)
+                    .filter(|&i| c.source.record.types[i] == DynSolType::Address)
+                    .ok_or_else(|| {
+                        cx.err(
+                            f.tokens.span(),
+                            format!(
+                                "`{field}` is not an address field of `{}`'s source records",
+                                c.name
+                            ),
+                        )
+                    })?;
+                Tokens::FromComponent { component: component.clone(), field: i }
+            }
+            v => Tokens::List(vec![token_address(v).map_err(|m| cx.err(f.tokens.span(), m))?]),
+        };
+        let c = component_named(&f.credited_by.component)?;
+        let field = |n: &Spanned<String>, want: fn(&DynSolType) -> bool, what: &str| {
+            c.target
+                .record
+                .index(n.get_ref())
+                .filter(|&i| want(&c.target.record.types[i]))
+                .ok_or_else(|| {
+                    cx.err(
+                        n.span(),
+                        format!(
+                            "`{}` is not {what} field of `{}`'s import struct",
+                            n.get_ref(),
+                            c.name
+                        ),
+                    )
+                })
+        };
+        let amount = field(
+            &f.credited_by.amount,
+            |t| matches!(t, DynSolType::Uint(_)),
+            "an unsigned integer",
+        )?;
+        let token = f
+            .credited_by
+            .token
+            .as_ref()
+            .map(|t| field(t, |t| *t == DynSolType::Address, "an address"))
+            .transpose()?;
+        Ok(Funds {
+            name: f.name.clone(),
+            from,
+            to,
+            tokens,
+            call,
+            credited_by: Credit { component: c.name.clone(), amount, token },
+        })
+    }
+}
+
+/// Builds the rule for every field of `target` from `source`, with `map` overriding same-name
+/// copies. `prefix` names the enclosing struct field in messages.
+fn map_fields(
+    cx: &Ctx<'_>,
+    target: &RecordShape,
+    source: &RecordShape,
+    map: &BTreeMap<String, Spanned<toml::Value>>,
+    used: &mut BTreeSet<usize>,
+    prefix: &str,
+    at: &Range<usize>,
+) -> Result<Vec<Rule>> {
+    for (k, v) in map {
+        if target.index(k).is_none() {
+            return Err(cx.err(
+                v.span(),
+                format!(
+                    "`{prefix}{k}` is not a field of the import struct (fields: {})",
+                    target.names.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut rules = Vec::new();
+    for (i, name) in target.names.iter().enumerate() {
+        let ty = &target.types[i];
+        let rule = match map.get(name) {
+            Some(v) => rule(
+                cx,
+                v,
+                ty,
+                target.nested[i].as_ref(),
+                source,
+                used,
+                &format!("{prefix}{name}"),
+            )?,
+            None => match source.index(name) {
+                Some(s) if copyable(&source.types[s], ty) => {
+                    used.insert(s);
+                    Rule::Copy(s)
+                }
+                Some(s) => {
+                    return Err(cx.err(at.clone(), format!(
+                        "import field `{prefix}{name}` is {ty} but the source field of that name is {}; map it explicitly",
+                        source.types[s]
+                    )));
+                }
+                None => {
+                    return Err(cx.err(at.clone(), format!(
+                        "import field `{prefix}{name}` ({ty}) has no source: map it, e.g. `{name} = \"<source field>\"`, `{name} = {{ const = ... }}` or `{name} = {{ default = true }}`"
+                    )));
+                }
+            },
+        };
+        rules.push(rule);
+    }
+    Ok(rules)
+}
+
+fn rule(
+    cx: &Ctx<'_>,
+    v: &Spanned<toml::Value>,
+    ty: &DynSolType,
+    nested: Option<&RecordShape>,
+    source: &RecordShape,
+    used: &mut BTreeSet<usize>,
+    path: &str,
+) -> Result<Rule> {
+    let span = v.span();
+    let src = |name: &str, used: &mut BTreeSet<usize>| {
+        source.index(name).map(|i| {
+            used.insert(i);
+            i
+        }).ok_or_else(|| cx.err(span.clone(), format!("`{path}` maps from `{name}`, which the source record does not have (it has: {})", source.names.join(", "))))
+    };
+    match v.get_ref() {
+        toml::Value::String(name) => {
+            let s = src(name, used)?;
+            if !copyable(&source.types[s], ty) {
+                return Err(cx.err(
+                    span,
+                    format!("cannot copy `{name}` ({}) into `{path}` ({ty})", source.types[s]),
+                ));
+            }
+            Ok(Rule::Copy(s))
+        }
+        toml::Value::Table(t) if t.contains_key("const") => {
+            if t.len() != 1 {
+                return Err(cx.err(span, "`const` stands alone: `{ const = ... }`"));
+            }
+            value(ty, &t["const"])
+                .map(Rule::Const)
+                .map_err(|m| cx.err(span, format!("`{path}`: {m}")))
+        }
+        toml::Value::Table(t) if t.contains_key("default") => {
+            if t.len() != 1 || t["default"] != toml::Value::Boolean(true) {
+                return Err(cx.err(span, "write `{ default = true }` for the type's zero value"));
+            }
+            Ok(Rule::Const(zero(ty)))
+        }
+        toml::Value::Table(t) if t.contains_key("from") => {
+            let Some(toml::Value::String(name)) = t.get("from") else {
+                return Err(cx.err(span, "`from` names a source field"));
+            };
+            let s = src(name, used)?;
+            let (DynSolType::Uint(_), DynSolType::Uint(_)) = (&source.types[s], ty) else {
+                return Err(cx.err(
+                    span,
+                    format!(
+                        "scaling needs unsigned integers; `{name}` is {} and `{path}` is {ty}",
+                        source.types[s]
+                    ),
+                ));
+            };
+            let factor = |key: &str| -> Result<U256> {
+                match t.get(key) {
+                    None => Ok(U256::from(1)),
+                    Some(toml::Value::Integer(n)) if *n > 0 => Ok(U256::from(*n as u64)),
+                    Some(toml::Value::String(s)) => {
+                        s.parse::<U256>().ok().filter(|n| !n.is_zero()).ok_or_else(|| {
+                            cx.err(span.clone(), format!("`{key}` must be a positive integer"))
+                        })
+                    }
+                    Some(_) => {
+                        Err(cx.err(span.clone(), format!("`{key}` must be a positive integer")))
+                    }
+                }
+            };
+            if let Some(k) = t.keys().find(|k| !["from", "mul", "div"].contains(&k.as_str())) {
+                return Err(cx.err(
+                    span,
+                    format!("unknown key `{k}` (a scaled field takes `from`, `mul`, `div`)"),
+                ));
+            }
+            Ok(Rule::Scale { field: s, mul: factor("mul")?, div: factor("div")? })
+        }
+        toml::Value::Table(t) => {
+            let Some(shape) = nested else {
+                return Err(cx.err(span, format!("`{path}` is {ty}, not a struct; a table maps a struct field by field (or use `from`, `const`, `default`)")));
+            };
+            let entries: BTreeMap<String, Spanned<toml::Value>> =
+                t.iter().map(|(k, v)| (k.clone(), Spanned::new(span.clone(), v.clone()))).collect();
+            map_fields(cx, shape, source, &entries, used, &format!("{path}."), &span)
+                .map(Rule::Struct)
+        }
+        other => Err(cx.err(
+            span,
+            format!("`{path}`: expected a source field name or a table, found {other}"),
+        )),
+    }
+}
+
+/// Whether a value of type `from` can be copied into a field of type `to`.
+pub(crate) fn copyable(from: &DynSolType, to: &DynSolType) -> bool {
+    match (from, to) {
+        (DynSolType::Uint(a), DynSolType::Uint(b)) => a <= b,
+        (DynSolType::Int(a), DynSolType::Int(b)) => a <= b,
+        (a, b) => a == b,
+    }
+}
+
+fn param_type(p: &Param) -> std::result::Result<DynSolType, String> {
+    p.resolve().map_err(|e| format!("cannot use type `{}` of `{}`: {e}", p.ty, p.name))
+}
+
+/// The named, typed fields of a list of parameters.
+fn shape(params: &[Param]) -> std::result::Result<RecordShape, String> {
+    let mut s = RecordShape { names: Vec::new(), types: Vec::new(), nested: Vec::new() };
+    for (i, p) in params.iter().enumerate() {
+        if p.name.is_empty() {
+            return Err(format!("field {i} ({}) has no name; molt maps fields by name", p.ty));
+        }
+        s.names.push(p.name.clone());
+        s.types.push(param_type(p)?);
+        s.nested.push(if p.ty == "tuple" { Some(shape(&p.components)?) } else { None });
+    }
+    Ok(s)
+}
+
+/// The record a getter returns: the fields of its one struct output, or its named outputs.
+fn output_record(f: &Function) -> std::result::Result<RecordShape, String> {
+    match f.outputs.as_slice() {
+        [] => Err(format!("`{}` returns nothing", f.signature())),
+        [p] if p.ty == "tuple" => shape(&p.components),
+        outputs => {
+            // Unnamed outputs are named by position: `_0`, `_1`, ...
+            let named: Vec<Param> = outputs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mut p = p.clone();
+                    if p.name.is_empty() {
+                        p.name = format!("_{i}");
+                    }
+                    p
+                })
+                .collect();
+            shape(&named).map_err(|m| format!("`{}`: output {m}", f.signature()))
+        }
+    }
+}
+
+/// A TOML value typed as `ty`.
+pub(crate) fn value(ty: &DynSolType, v: &toml::Value) -> std::result::Result<DynSolValue, String> {
+    let coerce = |s: &str| ty.coerce_str(s).map_err(|e| format!("`{s}` is not a valid {ty}: {e}"));
+    match (ty, v) {
+        (DynSolType::Array(inner), toml::Value::Array(items)) => items
+            .iter()
+            .map(|i| value(inner, i))
+            .collect::<std::result::Result<_, _>>()
+            .map(DynSolValue::Array),
+        (DynSolType::Address, toml::Value::String(s)) if s == "0x0" || s == "0" => {
+            Ok(DynSolValue::Address(Address::ZERO))
+        }
+        (_, toml::Value::String(s)) => coerce(s),
+        (_, toml::Value::Integer(i)) => coerce(&i.to_string()),
+        (_, toml::Value::Boolean(b)) => coerce(&b.to_string()),
+        (_, other) => Err(format!("cannot use {other} as {ty}")),
+    }
+}
+
+/// The zero value of a type.
+pub(crate) fn zero(ty: &DynSolType) -> DynSolValue {
+    match ty {
+        DynSolType::Bool => DynSolValue::Bool(false),
+        DynSolType::Int(b) => DynSolValue::Int(Default::default(), *b),
+        DynSolType::Uint(b) => DynSolValue::Uint(U256::ZERO, *b),
+        DynSolType::FixedBytes(n) => DynSolValue::FixedBytes(Default::default(), *n),
+        DynSolType::Address => DynSolValue::Address(Address::ZERO),
+        DynSolType::Function => DynSolValue::Function(Default::default()),
+        DynSolType::Bytes => DynSolValue::Bytes(Vec::new()),
+        DynSolType::String => DynSolValue::String(String::new()),
+        DynSolType::Array(_) => DynSolValue::Array(Vec::new()),
+        DynSolType::FixedArray(t, n) => DynSolValue::FixedArray(vec![zero(t); *n]),
+        DynSolType::Tuple(ts) => DynSolValue::Tuple(ts.iter().map(zero).collect()),
+        #[allow(unreachable_patterns)]
+        _ => DynSolValue::Tuple(Vec::new()),
+    }
+}
+
+/// Orders components so that each comes after those it depends on (manifest order otherwise).
+fn order(cx: &Ctx<'_>, raw: &[RawComponent], components: Vec<Component>) -> Result<Vec<Component>> {
+    for (c, r) in components.iter().zip(raw) {
+        for (d, span) in c.depends_on.iter().zip(&r.depends_on) {
+            if !components.iter().any(|x| &x.name == d) {
+                return Err(cx.err(
+                    span.span(),
+                    format!("component `{}` depends on unknown component `{d}`", c.name),
+                ));
+            }
+        }
+    }
+    let mut done: Vec<Component> = Vec::new();
+    let mut left = components;
+    while !left.is_empty() {
+        let Some(i) = left
+            .iter()
+            .position(|c| c.depends_on.iter().all(|d| done.iter().any(|x| &x.name == d)))
+        else {
+            let names: Vec<_> = left.iter().map(|c| c.name.as_str()).collect();
+            return Err(cx.err(
+                0..0,
+                format!("components depend on each other in a cycle: {}", names.join(", ")),
+            ));
+        };
+        done.push(left.remove(i));
+    }
+    Ok(done)
+}
+
+/// The known name closest to `wanted`, if any is close.
+fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    names
+        .iter()
+        .map(|n| (distance(&wanted.to_lowercase(), &n.to_lowercase()), *n))
+        .filter(|(d, n)| *d <= 3.max(n.len() / 3))
+        .min()
+        .map(|(_, n)| n)
+}
