@@ -34,6 +34,33 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A contract call failed.
+    #[error("calling {function} on {address} failed: {reason}")]
+    Call {
+        /// The function's signature.
+        function: String,
+        /// The contract.
+        address: alloy::primitives::Address,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backup file is not usable.
+    #[error("backup {}: {reason}", path.display())]
+    Backup {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Result with [`Error`] as the default error.

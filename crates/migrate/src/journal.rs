@@ -1,0 +1,453 @@
+//! The write-ahead journal of a migration run: nothing lost, nothing doubled.
+//!
+//! An append-only file of JSON lines (NDJSON). Every entry is written and `fsync`ed before the
+//! action it announces: a batch's signed transaction is journaled (hash, nonce, raw bytes,
+//! record range) before it is broadcast, so after a crash at any moment the next run knows
+//! every transaction that may have reached the network and reconciles each one by hash.
+//!
+//! A crash in the middle of a write leaves a last line without its newline; such a line was
+//! never acknowledged, so nothing it announced was done, and it is ignored on replay.
+//! Private keys are never written: raw transactions are signed bytes only.
+
+use std::{
+    collections::BTreeMap,
+    fs::{File, OpenOptions},
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use alloy::primitives::{Address, B256, Bytes};
+use serde::{Deserialize, Serialize};
+
+/// The journal format version written in the header.
+pub const VERSION: u32 = 1;
+
+/// One journal line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    /// The first line: which run this journal belongs to.
+    Header {
+        /// Format version ([`VERSION`]).
+        version: u32,
+        /// keccak256 of the manifest file.
+        manifest_hash: B256,
+        /// The chain the run is on.
+        chain_id: u64,
+        /// The account that signs.
+        sender: Address,
+        /// The manifest's contracts and their addresses.
+        contracts: BTreeMap<String, Address>,
+    },
+    /// A transaction is about to be broadcast (written before it is sent).
+    TxPrepared {
+        /// A stable id of the step: `pause:<contract>`, `funds:<name>:<token>`,
+        /// `batch:<component>:<n>`, `finalize:<n>`.
+        step: String,
+        /// The signed transaction's hash.
+        hash: B256,
+        /// Its nonce.
+        nonce: u64,
+        /// The signed bytes, for re-broadcasting the very same transaction.
+        raw: Bytes,
+        /// For batches: the first record (position in the component's filtered snapshot).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<u64>,
+        /// For batches: one past the last record.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<u64>,
+    },
+    /// A prepared transaction was mined.
+    TxMined {
+        /// The step.
+        step: String,
+        /// The transaction's hash.
+        hash: B256,
+        /// The block it was mined in.
+        block: u64,
+        /// Gas it used.
+        gas_used: u64,
+        /// Whether it succeeded.
+        success: bool,
+    },
+    /// A prepared transaction is known to be gone (dropped, or its nonce taken by another).
+    TxAbandoned {
+        /// The step.
+        step: String,
+        /// The transaction's hash.
+        hash: B256,
+        /// Why.
+        reason: String,
+    },
+    /// The snapshot was taken.
+    Snapshot {
+        /// The pinned block every source record was read at.
+        block: u64,
+        /// The data backup file.
+        backup: PathBuf,
+        /// Per component: records to migrate and their state hash.
+        components: BTreeMap<String, SnapshotComponent>,
+    },
+    /// Verification finished.
+    Verified {
+        /// Whether every hash and total matched.
+        ok: bool,
+    },
+    /// The migration phase was ended on the new contracts.
+    Finalized,
+}
+
+/// A component in the snapshot entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotComponent {
+    /// Records after the filter.
+    pub count: u64,
+    /// The digest of the mapped records.
+    pub source_hash: B256,
+}
+
+/// Errors of the journal.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The file could not be read or written.
+    #[error("checkpoint {path}: {source}")]
+    Io {
+        /// The journal file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A complete line is not a journal entry.
+    #[error("checkpoint {path}, line {line}: not a molt journal entry ({reason})")]
+    Corrupt {
+        /// The journal file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The parse error.
+        reason: String,
+    },
+    /// The journal belongs to another run.
+    #[error("checkpoint {path} belongs to another run: {what}")]
+    Mismatch {
+        /// The journal file.
+        path: PathBuf,
+        /// What differs (manifest, chain, sender, addresses, version).
+        what: String,
+    },
+}
+
+/// An open journal, appending.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    entries: Vec<Entry>,
+}
+
+impl Journal {
+    /// Opens the journal at `path` for the run described by `header`: creates it, or replays an
+    /// existing one after checking it belongs to the same manifest, chain, sender and contracts.
+    pub fn open(path: impl AsRef<Path>, header: Entry) -> Result<Self, JournalError> {
+        let path = path.as_ref().to_path_buf();
+        let io = |source| JournalError::Io { path: path.clone(), source };
+        let existing = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(e)),
+        };
+        let mut entries = match &existing {
+            Some(text) => parse(&path, text)?,
+            None => Vec::new(),
+        };
+        if let Some(first) = entries.first() {
+            check_same_run(&path, first, &header)?;
+        }
+        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        if let Some(text) = &existing
+            && !text.is_empty()
+            && !text.ends_with('\n')
+        {
+            // Cut off the torn last line so the next entry starts on a line of its own.
+            let keep = text.rfind('\n').map_or(0, |i| i + 1);
+            file.set_len(keep as u64).map_err(io)?;
+        }
+        let mut journal = Self { path, file, entries: Vec::new() };
+        if entries.is_empty() {
+            if let Some(parent) = journal.path.parent() {
+                sync_dir(parent);
+            }
+            journal.append(header)?;
+        } else {
+            journal.entries.append(&mut entries);
+        }
+        Ok(journal)
+    }
+
+    /// Reads a journal without opening it for writing (for `molt status`).
+    pub fn read(path: impl AsRef<Path>) -> Result<Vec<Entry>, JournalError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| JournalError::Io { path: path.into(), source })?;
+        parse(path, &text)
+    }
+
+    /// Appends an entry and waits until it is on disk.
+    pub fn append(&mut self, entry: Entry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_string(&entry).expect("journal entries serialize");
+        line.push('\n');
+        let io = |source| JournalError::Io { path: self.path.clone(), source };
+        self.file.write_all(line.as_bytes()).map_err(io)?;
+        self.file.sync_data().map_err(io)?;
+        self.entries.push(entry);
+        Ok(())
+    }
+
+    /// Every entry so far, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The latest state of every transaction step, by step id.
+    pub fn steps(&self) -> BTreeMap<String, StepState> {
+        steps(&self.entries)
+    }
+
+    /// The snapshot entry, once taken.
+    pub fn snapshot(&self) -> Option<(u64, &BTreeMap<String, SnapshotComponent>)> {
+        self.entries.iter().find_map(|e| match e {
+            Entry::Snapshot { block, components, .. } => Some((*block, components)),
+            _ => None,
+        })
+    }
+}
+
+/// Where one step (one logical transaction) stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepState {
+    /// Prepared (maybe sent), outcome unknown: reconcile by hash.
+    Pending {
+        /// Hash of the latest attempt.
+        hash: B256,
+        /// Its nonce.
+        nonce: u64,
+        /// Its signed bytes.
+        raw: Bytes,
+        /// Record range, for batches.
+        range: Option<(u64, u64)>,
+    },
+    /// Mined.
+    Mined {
+        /// The transaction hash.
+        hash: B256,
+        /// Whether it succeeded.
+        success: bool,
+        /// Gas used.
+        gas_used: u64,
+        /// Record range, for batches.
+        range: Option<(u64, u64)>,
+    },
+    /// Abandoned: the step must be prepared again.
+    Abandoned,
+}
+
+/// Folds entries into the latest state per step.
+pub fn steps(entries: &[Entry]) -> BTreeMap<String, StepState> {
+    let mut out = BTreeMap::new();
+    let mut ranges: BTreeMap<B256, Option<(u64, u64)>> = BTreeMap::new();
+    for e in entries {
+        match e {
+            Entry::TxPrepared { step, hash, nonce, raw, start, end } => {
+                let range = start.zip(*end);
+                ranges.insert(*hash, range);
+                out.insert(
+                    step.clone(),
+                    StepState::Pending { hash: *hash, nonce: *nonce, raw: raw.clone(), range },
+                );
+            }
+            Entry::TxMined { step, hash, gas_used, success, .. } => {
+                let range = ranges.get(hash).copied().flatten();
+                out.insert(
+                    step.clone(),
+                    StepState::Mined { hash: *hash, success: *success, gas_used: *gas_used, range },
+                );
+            }
+            Entry::TxAbandoned { step, hash, .. } => {
+                // Only the attempt that is current may be abandoned.
+                if matches!(out.get(step), Some(StepState::Pending { hash: h, .. }) if h == hash) {
+                    out.insert(step.clone(), StepState::Abandoned);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
+    let complete = match text.rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    };
+    complete
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| JournalError::Corrupt {
+                path: path.into(),
+                line: i + 1,
+                reason: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), JournalError> {
+    let mismatch = |what: String| Err(JournalError::Mismatch { path: path.into(), what });
+    let (
+        Entry::Header { version, manifest_hash, chain_id, sender, contracts },
+        Entry::Header { version: v2, manifest_hash: m2, chain_id: c2, sender: s2, contracts: k2 },
+    ) = (first, want)
+    else {
+        return mismatch("its first line is not a molt journal header".into());
+    };
+    if version != v2 {
+        return mismatch(format!("journal format version {version}, this molt writes {v2}"));
+    }
+    if chain_id != c2 {
+        return mismatch(format!("it is for chain {chain_id}, the node is chain {c2}"));
+    }
+    if manifest_hash != m2 {
+        return mismatch(format!(
+            "it was written for another manifest (hash {manifest_hash}, this one is {m2}); the manifest changed since the run started"
+        ));
+    }
+    if sender != s2 {
+        return mismatch(format!("it was signed by {sender}, this run signs as {s2}"));
+    }
+    if contracts != k2 {
+        return mismatch("the contract addresses differ".into());
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(chain_id: u64) -> Entry {
+        Entry::Header {
+            version: VERSION,
+            manifest_hash: B256::repeat_byte(1),
+            chain_id,
+            sender: Address::repeat_byte(2),
+            contracts: [("registry_v1".to_string(), Address::repeat_byte(3))].into(),
+        }
+    }
+
+    fn prepared(step: &str, n: u8) -> Entry {
+        Entry::TxPrepared {
+            step: step.into(),
+            hash: B256::repeat_byte(n),
+            nonce: u64::from(n),
+            raw: Bytes::from(vec![n; 4]),
+            start: Some(0),
+            end: Some(10),
+        }
+    }
+
+    #[test]
+    fn replays_steps_and_resumes_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        {
+            let mut j = Journal::open(&path, header(31337)).unwrap();
+            j.append(prepared("batch:nodes:0", 7)).unwrap();
+            j.append(Entry::TxMined {
+                step: "batch:nodes:0".into(),
+                hash: B256::repeat_byte(7),
+                block: 5,
+                gas_used: 100,
+                success: true,
+            })
+            .unwrap();
+            j.append(prepared("batch:nodes:1", 8)).unwrap();
+        }
+        let mut j = Journal::open(&path, header(31337)).unwrap();
+        assert_eq!(j.entries().len(), 4);
+        let steps = j.steps();
+        assert!(matches!(
+            steps["batch:nodes:0"],
+            StepState::Mined { success: true, gas_used: 100, range: Some((0, 10)), .. }
+        ));
+        assert!(matches!(steps["batch:nodes:1"], StepState::Pending { nonce: 8, .. }));
+        j.append(Entry::TxAbandoned {
+            step: "batch:nodes:1".into(),
+            hash: B256::repeat_byte(8),
+            reason: "dropped".into(),
+        })
+        .unwrap();
+        assert_eq!(j.steps()["batch:nodes:1"], StepState::Abandoned);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_and_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        drop(Journal::open(&path, header(1)).unwrap());
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"type":"tx_prepared","step":"batch:x:0","ha"#).unwrap();
+        drop(f);
+        let mut j = Journal::open(&path, header(1)).unwrap();
+        assert_eq!(j.entries().len(), 1);
+        j.append(prepared("batch:x:0", 9)).unwrap();
+        assert_eq!(Journal::read(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_journal_of_another_run_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        drop(Journal::open(&path, header(1)).unwrap());
+        let err = Journal::open(&path, header(2)).unwrap_err().to_string();
+        assert!(err.contains("belongs to another run") && err.contains("chain 1"), "{err}");
+        let Entry::Header { version, chain_id, sender, contracts, .. } = header(1) else {
+            unreachable!()
+        };
+        let other = Entry::Header {
+            version,
+            chain_id,
+            sender,
+            contracts,
+            manifest_hash: B256::repeat_byte(9),
+        };
+        let err = Journal::open(&path, other).unwrap_err().to_string();
+        assert!(err.contains("another manifest"), "{err}");
+    }
+
+    #[test]
+    fn a_corrupt_complete_line_is_an_error_with_its_line_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        drop(Journal::open(&path, header(1)).unwrap());
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"garbage\n").unwrap();
+        drop(f);
+        let err = Journal::open(&path, header(1)).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}
