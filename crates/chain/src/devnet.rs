@@ -23,7 +23,7 @@ use alloy::{
 };
 use molt_abi::Artifact;
 
-use crate::{Error, Result, Toolchain};
+use crate::{Error, Result, Sender, Toolchain};
 
 /// Options for spawning a [`Devnet`].
 #[derive(Debug, Clone)]
@@ -128,6 +128,21 @@ impl Devnet {
         &self.signers[i]
     }
 
+    /// A [`Sender`] for dev account `i` over the devnet's provider.
+    pub fn sender(&self, i: usize) -> Sender {
+        Sender::new(self.provider.clone(), self.signers[i].clone(), self.chain_id())
+    }
+
+    /// Calls an anvil/evm method that returns nothing useful, e.g. `evm_mine` or
+    /// `anvil_dropTransaction`.
+    pub async fn anvil_call<P>(&self, method: &'static str, params: P) -> Result<()>
+    where
+        P: alloy::rpc::json_rpc::RpcSend,
+    {
+        self.provider.raw_request::<P, serde_json::Value>(method.into(), params).await?;
+        Ok(())
+    }
+
     /// The compiled artifact of contract `name` from the project's build output.
     pub fn artifact(&self, name: &str) -> Result<Artifact> {
         let out: PathBuf = self.toolchain.out_dir();
@@ -147,39 +162,43 @@ impl Devnet {
         artifact: &Artifact,
         args: &[DynSolValue],
     ) -> Result<Address> {
-        let mut code = artifact.creation_code()?.to_vec();
-        match &artifact.abi.constructor {
-            Some(ctor) => {
-                let encoded = ctor.abi_encode_input(args).map_err(|e| Error::ConstructorArgs {
-                    contract: artifact.name.clone(),
-                    reason: e.to_string(),
-                })?;
-                code.extend_from_slice(&encoded);
-            }
-            None if !args.is_empty() => {
-                return Err(Error::ConstructorArgs {
-                    contract: artifact.name.clone(),
-                    reason: format!(
-                        "it has no constructor but {} argument(s) were given",
-                        args.len()
-                    ),
-                });
-            }
-            None => {}
-        }
-        let tx = TransactionRequest::default()
-            .with_from(self.signers[0].address())
-            .with_deploy_code(Bytes::from(code));
-        let receipt = self.provider.send_transaction(tx).await?.get_receipt().await?;
-        let deploy_err = |reason: String| Error::Deploy { contract: artifact.name.clone(), reason };
-        if !receipt.status() {
-            return Err(deploy_err(format!(
-                "the deployment reverted (tx {})",
-                receipt.transaction_hash
-            )));
-        }
-        receipt
-            .contract_address
-            .ok_or_else(|| deploy_err("the receipt has no contract address".into()))
+        deploy(&self.provider, self.signers[0].address(), artifact, args).await
     }
+}
+
+/// Deploys `artifact` with constructor arguments from `from` (which `provider` must be able to
+/// sign for) and waits for the receipt.
+pub async fn deploy(
+    provider: &DynProvider,
+    from: Address,
+    artifact: &Artifact,
+    args: &[DynSolValue],
+) -> Result<Address> {
+    let mut code = artifact.creation_code()?.to_vec();
+    match &artifact.abi.constructor {
+        Some(ctor) => {
+            let encoded = ctor.abi_encode_input(args).map_err(|e| Error::ConstructorArgs {
+                contract: artifact.name.clone(),
+                reason: e.to_string(),
+            })?;
+            code.extend_from_slice(&encoded);
+        }
+        None if !args.is_empty() => {
+            return Err(Error::ConstructorArgs {
+                contract: artifact.name.clone(),
+                reason: format!("it has no constructor but {} argument(s) were given", args.len()),
+            });
+        }
+        None => {}
+    }
+    let tx = TransactionRequest::default().with_from(from).with_deploy_code(Bytes::from(code));
+    let receipt = provider.send_transaction(tx).await?.get_receipt().await?;
+    let deploy_err = |reason: String| Error::Deploy { contract: artifact.name.clone(), reason };
+    if !receipt.status() {
+        return Err(deploy_err(format!(
+            "the deployment reverted (tx {})",
+            receipt.transaction_hash
+        )));
+    }
+    receipt.contract_address.ok_or_else(|| deploy_err("the receipt has no contract address".into()))
 }

@@ -1,4 +1,6 @@
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
+
+use alloy::primitives::TxHash;
 
 /// Errors of chain access.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,44 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// An RPC endpoint URL is not usable.
+    #[error("invalid RPC URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL, redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The node serves another chain than the one transactions are signed for.
+    #[error("the node's chain id is {got}, but transactions are signed for chain {expected}")]
+    ChainIdMismatch {
+        /// The chain id the sender signs for.
+        expected: u64,
+        /// The node's `eth_chainId`.
+        got: u64,
+    },
+    /// Signing a transaction failed.
+    #[error("signing the transaction failed: {0}")]
+    Signing(String),
+    /// Raw transaction bytes could not be decoded.
+    #[error("invalid raw transaction: {0}")]
+    InvalidRawTx(String),
+    /// A transaction was not mined in time.
+    #[error(
+        "transaction {hash} has no receipt after {waited:?}; check its status (it may be pending, dropped or replaced)"
+    )]
+    WaitTimeout {
+        /// The transaction hash.
+        hash: TxHash,
+        /// How long it was waited for.
+        waited: Duration,
+    },
+    /// Broadcasting a transaction could not be confirmed.
+    #[error(transparent)]
+    Broadcast(#[from] crate::tx::BroadcastError),
+    /// A gas estimate failed.
+    #[error(transparent)]
+    Estimate(#[from] crate::tx::EstimateError),
     /// An artifact could not be read.
     #[error(transparent)]
     Abi(#[from] molt_abi::Error),

@@ -2,11 +2,22 @@
 //!
 //! - [`toolchain`]: finding the project's Foundry binaries (anvil, forge) and build output.
 //! - [`devnet`]: a local anvil with deployed contracts, for `molt demo` and end-to-end tests.
+//! - [`rpc`]: HTTP providers that retry idempotent calls on transient failures, never sends.
+//! - [`tx`]: sign, broadcast and track transactions, reconciling by hash and nonce.
+//! - [`revert`]: decode revert data (custom errors, `Error(string)`, `Panic(uint256)`).
 
 pub mod devnet;
 mod error;
+pub mod revert;
+pub mod rpc;
 pub mod toolchain;
+pub mod tx;
 
 pub use devnet::{Devnet, DevnetBuilder};
 pub use error::{Error, Result};
+pub use revert::{Revert, RevertDecoder};
+pub use rpc::{RpcOptions, connect};
 pub use toolchain::Toolchain;
+pub use tx::{
+    BroadcastError, EstimateError, Fees, ReceiptSummary, Sender, SignedTx, TxRequest, TxStatus,
+};
