@@ -61,6 +61,102 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The node is on another chain than the manifest says.
+    #[error("the manifest is for chain {expected} but the node is chain {got}")]
+    ChainMismatch {
+        /// The manifest's chain id.
+        expected: u64,
+        /// The node's chain id.
+        got: u64,
+    },
+    /// No contract at an address of the manifest.
+    #[error(
+        "no contract code at {address} (`{contract}` in the manifest); wrong address or wrong network?"
+    )]
+    NoCode {
+        /// The contract's manifest name.
+        contract: String,
+        /// The address.
+        address: alloy::primitives::Address,
+    },
+    /// A `[[check]]` failed.
+    #[error("pre-check `{name}` failed: {call} returned {got}. {message}")]
+    CheckFailed {
+        /// The check's name.
+        name: String,
+        /// What was called.
+        call: String,
+        /// What it returned.
+        got: String,
+        /// The manifest's explanation.
+        message: String,
+    },
+    /// The signing account lacks a role or ownership a call needs.
+    #[error("{account} may not call `{function}` on `{contract}`: {reason}")]
+    MissingRole {
+        /// The account.
+        account: alloy::primitives::Address,
+        /// The contract's manifest name.
+        contract: String,
+        /// The function.
+        function: String,
+        /// The decoded revert.
+        reason: String,
+    },
+    /// The signing account cannot pay for the run.
+    #[error("{account} holds {have} wei but the run needs about {need} wei of gas")]
+    InsufficientBalance {
+        /// The account.
+        account: alloy::primitives::Address,
+        /// Its balance.
+        have: alloy::primitives::U256,
+        /// The estimate.
+        need: alloy::primitives::U256,
+    },
+    /// A call would revert (found by simulation, before sending).
+    #[error("{what} would revert: {reason}")]
+    WouldRevert {
+        /// What was simulated.
+        what: String,
+        /// The decoded revert.
+        reason: String,
+    },
+    /// A transaction was mined but reverted; the run stops.
+    #[error("transaction {hash} ({step}) reverted: {reason}")]
+    TxReverted {
+        /// The journal step.
+        step: String,
+        /// The transaction.
+        hash: alloy::primitives::B256,
+        /// The decoded reason.
+        reason: String,
+    },
+    /// One record needs more gas than a transaction may use.
+    #[error(
+        "component `{component}`, record {index} needs {gas} gas alone, more than the batch budget of {budget}"
+    )]
+    RecordTooLarge {
+        /// The component.
+        component: String,
+        /// The record's source index.
+        index: u64,
+        /// Its gas.
+        gas: u64,
+        /// The budget.
+        budget: u64,
+    },
+    /// The chain does not look the way the checkpoint says it should.
+    #[error("inconsistent state: {0}")]
+    Inconsistent(String),
+    /// The checkpoint.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    /// Chain access.
+    #[error(transparent)]
+    Chain(#[from] molt_chain::Error),
+    /// A broadcast whose outcome could not be established.
+    #[error(transparent)]
+    Broadcast(#[from] molt_chain::tx::BroadcastError),
 }
 
 /// Result with [`Error`] as the default error.

@@ -2,11 +2,15 @@
 //! (to come) snapshots, gas-sized batches, the write-ahead journal and verification.
 
 mod error;
+pub mod events;
 mod fsutil;
 pub mod journal;
 pub mod manifest;
+pub mod precheck;
 pub mod record;
+pub mod run;
 pub mod snapshot;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use manifest::Manifest;

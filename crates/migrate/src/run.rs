@@ -1,0 +1,797 @@
+//! A migration run: pre-checks, pause, snapshot, funds, batches, verification, finalize; every
+//! transaction journaled before it is sent, so that re-running after a crash resumes it.
+
+use std::{
+    collections::{BTreeMap, VecDeque},
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    dyn_abi::{DynSolValue, JsonAbiExt},
+    primitives::{Address, B256, Bytes, U256},
+    providers::Provider,
+};
+use molt_chain::{
+    Sender,
+    tx::{EstimateError, ReceiptSummary, SignedTx, TxRequest, TxStatus},
+};
+use serde::Serialize;
+
+use crate::{
+    Error, Result,
+    events::{Event, Observer},
+    journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
+    manifest::{Arg, Component, Funds, Manifest, Tokens},
+    record,
+    snapshot::{Snapshot, view, view_u64},
+    verify::{self, Verification},
+};
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The journal file.
+    pub checkpoint: PathBuf,
+    /// Where the data backup is written.
+    pub backup_dir: PathBuf,
+    /// Names of `[[check]]`s to report but not enforce.
+    pub allow_checks: Vec<String>,
+    /// How long to wait for one receipt.
+    pub receipt_timeout: Duration,
+    /// End the migration phase after a verification that passed.
+    pub finalize: bool,
+}
+
+/// The JSON report of a run (`molt.migrate/1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// `molt.migrate/1`.
+    pub schema: &'static str,
+    /// The chain.
+    pub chain_id: u64,
+    /// The block the snapshot was read at.
+    pub snapshot_block: u64,
+    /// Per component.
+    pub components: Vec<ComponentReport>,
+    /// Per funds move and token.
+    pub funds: Vec<verify::FundsCheck>,
+    /// Transactions this run sent.
+    pub txs: u64,
+    /// Gas those transactions used.
+    pub gas_used: u64,
+    /// Wall time of this run.
+    pub duration_ms: u64,
+    /// Whether every hash, count and total matched.
+    pub verified: bool,
+    /// Whether the migration phase was ended.
+    pub finalized: bool,
+    /// The first mismatch, when verification failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<String>,
+    /// The data backup file.
+    pub backup: PathBuf,
+}
+
+/// A component in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentReport {
+    /// The component.
+    pub name: String,
+    /// Records to migrate (after the filter).
+    pub source_count: u64,
+    /// Records imported by this and earlier runs of this checkpoint.
+    pub migrated: u64,
+    /// Records found already in the target and not sent again.
+    pub skipped: u64,
+    /// Batch transactions mined for it.
+    pub batches: u64,
+    /// Gas those batches used.
+    pub gas_used: u64,
+    /// The snapshot's state hash.
+    pub source_hash: B256,
+    /// The read-back's state hash.
+    pub target_hash: B256,
+    /// The target contract's on-chain digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onchain_digest: Option<B256>,
+    /// Whether it verified.
+    pub verified: bool,
+}
+
+/// Runs (or resumes) the migration described by `manifest`, signing with `sender`.
+pub async fn migrate(
+    manifest: &Manifest,
+    sender: &Sender,
+    opts: &RunOptions,
+    obs: &dyn Observer,
+) -> Result<Report> {
+    let started = Instant::now();
+    sender.check_chain_id().await?;
+    if sender.chain_id() != manifest.network.chain_id {
+        return Err(Error::ChainMismatch {
+            expected: manifest.network.chain_id,
+            got: sender.chain_id(),
+        });
+    }
+    let header = Entry::Header {
+        version: VERSION,
+        manifest_hash: manifest.hash,
+        chain_id: sender.chain_id(),
+        sender: sender.address(),
+        contracts: manifest.contracts.iter().map(|(n, c)| (n.clone(), c.address)).collect(),
+    };
+    let journal = Journal::open(&opts.checkpoint, header)?;
+    let resumed = journal.entries().len() > 1;
+    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
+
+    obs.on(&Event::Phase {
+        phase: "precheck",
+        message: if resumed { "resuming from the checkpoint".into() } else { "pre-checks".into() },
+    });
+    crate::precheck::run(manifest, sender, &opts.allow_checks).await?;
+    run.reconcile().await?;
+    run.nonce = sender.next_nonce().await?;
+
+    run.pause().await?;
+    let (snapshot, backup) = run.snapshot().await?;
+    run.move_funds(&snapshot).await?;
+
+    let mut reports = Vec::new();
+    for c in &manifest.components {
+        reports.push(run.migrate_component(c, &snapshot).await?);
+    }
+
+    obs.on(&Event::Phase { phase: "verify", message: "reading every migrated record back".into() });
+    let order = run.import_order();
+    let v: Verification =
+        verify::verify(sender.provider(), manifest, &snapshot, &order, obs).await?;
+    run.journal.append(Entry::Verified { ok: v.ok })?;
+    for (r, c) in reports.iter_mut().zip(&v.components) {
+        r.target_hash = c.target_hash;
+        r.onchain_digest = c.onchain_digest;
+        r.verified = c.ok;
+    }
+
+    let mut finalized = run.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
+    if v.ok && opts.finalize && !finalized {
+        run.finalize().await?;
+        finalized = true;
+    }
+    Ok(Report {
+        schema: "molt.migrate/1",
+        chain_id: sender.chain_id(),
+        snapshot_block: snapshot.block,
+        components: reports,
+        funds: v.funds,
+        txs: run.txs,
+        gas_used: run.gas_used,
+        duration_ms: started.elapsed().as_millis() as u64,
+        verified: v.ok,
+        finalized,
+        mismatch: v.mismatch,
+        backup,
+    })
+}
+
+struct Run<'a> {
+    manifest: &'a Manifest,
+    sender: &'a Sender,
+    opts: &'a RunOptions,
+    obs: &'a dyn Observer,
+    journal: Journal,
+    nonce: u64,
+    txs: u64,
+    gas_used: u64,
+}
+
+impl Run<'_> {
+    /// Settles every transaction the journal left pending: by hash, never by position.
+    async fn reconcile(&mut self) -> Result<()> {
+        for (step, state) in self.journal.steps() {
+            let StepState::Pending { hash, nonce, raw, .. } = state else { continue };
+            match self.sender.status(hash, nonce).await? {
+                TxStatus::Mined(r) => self.record_mined(&step, &r)?,
+                TxStatus::Pending => {
+                    let r = self.sender.wait(hash, self.opts.receipt_timeout).await?;
+                    self.record_mined(&step, &r)?;
+                }
+                TxStatus::Dropped => {
+                    // The node does not know it and its nonce is free: send the very same bytes.
+                    let tx = SignedTx::from_raw(raw)?;
+                    self.sender.broadcast(&tx).await?;
+                    let r = self.sender.wait(hash, self.opts.receipt_timeout).await?;
+                    self.record_mined(&step, &r)?;
+                }
+                TxStatus::Replaced => {
+                    self.journal.append(Entry::TxAbandoned {
+                        step,
+                        hash,
+                        reason: format!("nonce {nonce} was used by another transaction"),
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record_mined(&mut self, step: &str, r: &ReceiptSummary) -> Result<()> {
+        self.journal.append(Entry::TxMined {
+            step: step.into(),
+            hash: r.hash,
+            block: r.block_number,
+            gas_used: r.gas_used,
+            success: r.success,
+        })?;
+        Ok(())
+    }
+
+    fn done(&self, step: &str) -> bool {
+        matches!(self.journal.steps().get(step), Some(StepState::Mined { success: true, .. }))
+    }
+
+    /// Estimates, signs, journals, then broadcasts one transaction.
+    async fn send(
+        &mut self,
+        step: &str,
+        to: Address,
+        data: Bytes,
+        range: Option<(u64, u64)>,
+    ) -> Result<SignedTx> {
+        let gas = self
+            .sender
+            .estimate(to, data.clone(), U256::ZERO)
+            .await
+            .map_err(|e| estimate_error(step, e))?;
+        let cap = self.block_gas_cap().await?;
+        let gas_limit = ((gas as f64 * self.manifest.batch.gas_margin) as u64).min(cap).max(gas);
+        self.send_with_limit(step, to, data, gas_limit, range).await
+    }
+
+    async fn send_with_limit(
+        &mut self,
+        step: &str,
+        to: Address,
+        data: Bytes,
+        gas_limit: u64,
+        range: Option<(u64, u64)>,
+    ) -> Result<SignedTx> {
+        let fees = self.sender.fees().await?;
+        let tx = self.sender.sign(TxRequest {
+            to: to.into(),
+            data,
+            value: U256::ZERO,
+            nonce: self.nonce,
+            gas_limit,
+            fees,
+        })?;
+        self.journal.append(Entry::TxPrepared {
+            step: step.into(),
+            hash: tx.hash,
+            nonce: tx.nonce,
+            raw: tx.raw.clone(),
+            start: range.map(|r| r.0),
+            end: range.map(|r| r.1),
+        })?;
+        self.sender.broadcast(&tx).await?;
+        self.nonce += 1;
+        self.txs += 1;
+        Ok(tx)
+    }
+
+    /// Waits for a transaction, journals its receipt and fails if it reverted.
+    async fn confirm(
+        &mut self,
+        step: &str,
+        tx: &SignedTx,
+        to: Address,
+        data: &Bytes,
+    ) -> Result<ReceiptSummary> {
+        let r = self.sender.wait(tx.hash, self.opts.receipt_timeout).await?;
+        self.record_mined(step, &r)?;
+        self.gas_used += r.gas_used;
+        if !r.success {
+            // Replay the call to learn why (the state may have moved on; say so).
+            let reason = match self.sender.estimate(to, data.clone(), U256::ZERO).await {
+                Err(EstimateError::Reverted { revert }) => revert.to_string(),
+                _ => "it no longer reverts when simulated now; check the transaction in a block explorer".into(),
+            };
+            return Err(Error::TxReverted { step: step.into(), hash: tx.hash, reason });
+        }
+        Ok(r)
+    }
+
+    async fn call_step(&mut self, step: &str, to: Address, data: Bytes) -> Result<()> {
+        if self.done(step) {
+            return Ok(());
+        }
+        let tx = self.send(step, to, data.clone(), None).await?;
+        self.confirm(step, &tx, to, &data).await?;
+        Ok(())
+    }
+
+    async fn block_gas_cap(&self) -> Result<u64> {
+        let block = self
+            .sender
+            .provider()
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(molt_chain::Error::from)?
+            .ok_or_else(|| Error::Inconsistent("the node returned no latest block".into()))?;
+        Ok(self.manifest.batch.gas_limit_cap(block.header.gas_limit))
+    }
+
+    async fn pause(&mut self) -> Result<()> {
+        for p in &self.manifest.pause {
+            let address = self.manifest.contract(&p.contract).address;
+            if is_true(&view(self.sender.provider(), address, &p.paused, &[], None).await?) {
+                continue;
+            }
+            self.obs
+                .on(&Event::Phase { phase: "pause", message: format!("pausing {}", p.contract) });
+            let data = p.call.abi_encode_input(&[]).expect("no arguments").into();
+            self.call_step(&format!("pause:{}", p.contract), address, data).await?;
+            if !is_true(&view(self.sender.provider(), address, &p.paused, &[], None).await?) {
+                return Err(Error::Inconsistent(format!(
+                    "{} ({address}) still reports not paused after `{}`",
+                    p.contract,
+                    p.call.signature()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the snapshot once; a resumed run reads it back from the backup it wrote.
+    async fn snapshot(&mut self) -> Result<(Snapshot, PathBuf)> {
+        if let Some(Entry::Snapshot { backup, components, .. }) =
+            self.journal.entries().iter().find(|e| matches!(e, Entry::Snapshot { .. })).cloned()
+        {
+            let snap = Snapshot::read_backup(self.manifest, &backup)?;
+            for (name, c) in &components {
+                if snap.components.get(name).map(|s| s.source_hash) != Some(c.source_hash) {
+                    return Err(Error::Backup {
+                        path: backup,
+                        reason: format!(
+                            "component `{name}` no longer has the state hash recorded in the checkpoint"
+                        ),
+                    });
+                }
+            }
+            return Ok((snap, backup));
+        }
+        let block =
+            self.sender.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
+        self.obs.on(&Event::Phase {
+            phase: "snapshot",
+            message: format!("reading every source record at block {block}"),
+        });
+        let snap =
+            Snapshot::take(self.sender.provider(), self.manifest, self.sender.chain_id(), block)
+                .await?;
+        let backup = snap.write_backup(self.manifest, &self.opts.backup_dir)?;
+        self.journal.append(Entry::Snapshot {
+            block,
+            backup: backup.clone(),
+            components: snap
+                .components
+                .iter()
+                .map(|(n, c)| {
+                    (
+                        n.clone(),
+                        SnapshotComponent {
+                            count: c.records.len() as u64,
+                            source_hash: c.source_hash,
+                        },
+                    )
+                })
+                .collect(),
+        })?;
+        Ok((snap, backup))
+    }
+
+    async fn move_funds(&mut self, snap: &Snapshot) -> Result<()> {
+        for f in &self.manifest.funds {
+            for (token, amount) in owed(self.manifest, f, snap) {
+                if amount.is_zero() {
+                    continue;
+                }
+                let step = format!("funds:{}:{token}", f.name);
+                if self.done(&step) {
+                    continue;
+                }
+                self.obs.on(&Event::Phase {
+                    phase: "funds",
+                    message: format!(
+                        "moving {amount} of {} from {} to {}",
+                        token_name(token),
+                        f.from,
+                        f.to
+                    ),
+                });
+                let args = resolve_args(
+                    self.manifest,
+                    &f.call.args,
+                    Some((self.manifest.contract(&f.to).address, token, amount)),
+                );
+                let data = f
+                    .call
+                    .function
+                    .abi_encode_input(&args)
+                    .map_err(|e| Error::Inconsistent(e.to_string()))?
+                    .into();
+                self.call_step(&step, self.manifest.contract(&f.from).address, data).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn finalize(&mut self) -> Result<()> {
+        self.obs
+            .on(&Event::Phase { phase: "finalize", message: "ending the migration phase".into() });
+        for (i, call) in self.manifest.finalize.iter().enumerate() {
+            let args = resolve_args(self.manifest, &call.args, None);
+            let data = call
+                .function
+                .abi_encode_input(&args)
+                .map_err(|e| Error::Inconsistent(e.to_string()))?
+                .into();
+            self.call_step(
+                &format!("finalize:{i}"),
+                self.manifest.contract(&call.contract).address,
+                data,
+            )
+            .await?;
+        }
+        self.journal.append(Entry::Finalized)?;
+        Ok(())
+    }
+
+    /// Record positions (in the component's snapshot) already imported, per component, in the
+    /// order they were imported (by nonce).
+    fn import_order(&self) -> BTreeMap<String, Vec<u64>> {
+        let mut mined: Vec<(u64, String, (u64, u64))> = Vec::new();
+        let nonces: BTreeMap<B256, u64> = self
+            .journal
+            .entries()
+            .iter()
+            .filter_map(|e| match e {
+                Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
+                _ => None,
+            })
+            .collect();
+        for (step, state) in self.journal.steps() {
+            if let (
+                Some(component),
+                StepState::Mined { success: true, range: Some(range), hash, .. },
+            ) = (batch_component(&step), state)
+            {
+                mined.push((
+                    nonces.get(&hash).copied().unwrap_or_default(),
+                    component.to_owned(),
+                    range,
+                ));
+            }
+        }
+        mined.sort();
+        let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for (_, c, (start, end)) in mined {
+            order.entry(c).or_default().extend(start..end);
+        }
+        order
+    }
+
+    async fn migrate_component(
+        &mut self,
+        c: &Component,
+        snap: &Snapshot,
+    ) -> Result<ComponentReport> {
+        let cs = &snap.components[&c.name];
+        let total = cs.records.len() as u64;
+        let order = self.import_order();
+        let mut done = vec![false; cs.records.len()];
+        for &i in order.get(&c.name).into_iter().flatten() {
+            done[i as usize] = true;
+        }
+        let skipped = self.skip_existing(c, cs, &mut done).await?;
+        let already = done.iter().filter(|d| **d).count() as u64;
+        self.obs.on(&Event::ComponentStarted {
+            component: c.name.clone(),
+            records: total,
+            done: already,
+        });
+
+        let target = self.manifest.contract(&c.target.contract).address;
+        let cap = self.block_gas_cap().await?;
+        let budget = (cap as f64 / self.manifest.batch.gas_margin) as u64;
+        let todo: Vec<usize> = (0..cs.records.len()).filter(|&i| !done[i]).collect();
+        let mut model: Option<GasModel> = None;
+        let mut in_flight: VecDeque<(String, SignedTx, Bytes, u64)> = VecDeque::new();
+        let mut next = 0;
+        while next < todo.len() {
+            // Batches are runs of consecutive positions, so a range identifies one.
+            let run_end = (next..todo.len())
+                .take_while(|&k| todo[k] == todo[next] + (k - next))
+                .last()
+                .unwrap_or(next)
+                + 1;
+            let records: Vec<&DynSolValue> =
+                todo[next..run_end].iter().map(|&i| &cs.records[i].target).collect();
+            if model.is_none() {
+                model = Some(GasModel::fit(self.sender, c, target, &records).await?);
+            }
+            let m = model.as_ref().expect("fitted");
+            let mut n = m.pack(&records, budget, self.manifest.batch.max_records);
+            let (data, gas) = loop {
+                let data = import_call(c, &records[..n]);
+                let gas =
+                    self.sender.estimate(target, data.clone(), U256::ZERO).await.map_err(|e| {
+                        let (a, b) = (todo[next] as u64, (todo[next] + n) as u64);
+                        estimate_error(&format!("batch of `{}` records {a}..{b}", c.name), e)
+                    })?;
+                if gas <= budget {
+                    break (data, gas);
+                }
+                if n == 1 {
+                    return Err(Error::RecordTooLarge {
+                        component: c.name.clone(),
+                        index: cs.records[todo[next]].index,
+                        gas,
+                        budget,
+                    });
+                }
+                n = ((n as u128 * u128::from(budget) * 95 / 100 / u128::from(gas)) as usize)
+                    .clamp(1, n - 1);
+            };
+            let (start, end) = (todo[next] as u64, (todo[next] + n) as u64);
+            let step = format!("batch:{}:{start}-{end}", c.name);
+            let gas_limit =
+                ((gas as f64 * self.manifest.batch.gas_margin) as u64).min(cap).max(gas);
+            let tx = self
+                .send_with_limit(&step, target, data.clone(), gas_limit, Some((start, end)))
+                .await?;
+            self.obs.on(&Event::BatchSent {
+                component: c.name.clone(),
+                records: n as u64,
+                hash: tx.hash,
+                nonce: tx.nonce,
+                gas_limit,
+            });
+            in_flight.push_back((step, tx, data, n as u64));
+            next += n;
+            while in_flight.len() >= self.manifest.batch.max_in_flight {
+                self.land(c, &mut in_flight, target).await?;
+            }
+        }
+        while !in_flight.is_empty() {
+            self.land(c, &mut in_flight, target).await?;
+        }
+        self.obs.on(&Event::ComponentFinished { component: c.name.clone() });
+
+        let (batches, gas_used) = self
+            .journal
+            .steps()
+            .iter()
+            .filter(|(s, _)| batch_component(s) == Some(c.name.as_str()))
+            .filter_map(|(_, st)| match st {
+                StepState::Mined { success: true, gas_used, .. } => Some(*gas_used),
+                _ => None,
+            })
+            .fold((0, 0), |(n, g), x| (n + 1, g + x));
+        Ok(ComponentReport {
+            name: c.name.clone(),
+            source_count: total,
+            migrated: total - skipped,
+            skipped,
+            batches,
+            gas_used,
+            source_hash: cs.source_hash,
+            target_hash: B256::ZERO,
+            onchain_digest: None,
+            verified: false,
+        })
+    }
+
+    /// Waits for the oldest batch in flight; a revert stops the run after the others landed.
+    async fn land(
+        &mut self,
+        c: &Component,
+        in_flight: &mut VecDeque<(String, SignedTx, Bytes, u64)>,
+        target: Address,
+    ) -> Result<()> {
+        let (step, tx, data, n) = in_flight.pop_front().expect("non-empty");
+        match self.confirm(&step, &tx, target, &data).await {
+            Ok(r) => {
+                self.obs.on(&Event::BatchMined {
+                    component: c.name.clone(),
+                    records: n,
+                    gas_used: r.gas_used,
+                });
+                Ok(())
+            }
+            Err(e) => {
+                while let Some((s, t, d, _)) = in_flight.pop_front() {
+                    let _ = self.confirm(&s, &t, target, &d).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// When the target holds more records than the checkpoint accounts for (a journal lost, or
+    /// records imported by hand), finds them by reading back and marks them done.
+    async fn skip_existing(
+        &self,
+        c: &Component,
+        cs: &crate::snapshot::ComponentSnapshot,
+        done: &mut [bool],
+    ) -> Result<u64> {
+        let Some(count_fn) = &c.verify.count else { return Ok(0) };
+        let target = self.manifest.contract(&c.target.contract).address;
+        let onchain = view_u64(self.sender.provider(), target, count_fn, None).await?;
+        let known: u64 = self
+            .manifest
+            .components
+            .iter()
+            .filter(|x| x.target.contract == c.target.contract)
+            .map(|x| self.import_order().get(&x.name).map_or(0, |v| v.len() as u64))
+            .sum();
+        if onchain <= known {
+            return Ok(0);
+        }
+        let mut skipped = 0;
+        for (i, r) in cs.records.iter().enumerate() {
+            if done[i] {
+                continue;
+            }
+            let args = record::verify_args(c, &r.target);
+            if let Ok(out) = view(self.sender.provider(), target, &c.verify.get, &args, None).await
+                && record::readback_record(c, &args, out).ok().as_ref() == Some(&r.target)
+            {
+                done[i] = true;
+                skipped += 1;
+            }
+        }
+        Ok(skipped)
+    }
+}
+
+/// `import([records])` calldata.
+fn import_call(c: &Component, records: &[&DynSolValue]) -> Bytes {
+    let arr = DynSolValue::Array(records.iter().map(|r| (*r).clone()).collect());
+    c.target.import.abi_encode_input(&[arr]).expect("records were type-checked at load").into()
+}
+
+/// Gas of an import as `base + per_word * words`, words being the records' ABI-encoded size.
+#[derive(Debug, Clone, Copy)]
+struct GasModel {
+    base: f64,
+    per_word: f64,
+}
+
+fn words(r: &DynSolValue) -> f64 {
+    (r.abi_encode().len() / 32) as f64
+}
+
+impl GasModel {
+    /// Fits the model from two estimates: the first record alone, and the first few together.
+    async fn fit(
+        sender: &Sender,
+        c: &Component,
+        target: Address,
+        records: &[&DynSolValue],
+    ) -> Result<Self> {
+        let est = |rs: &[&DynSolValue]| {
+            let data = import_call(c, rs);
+            let (a, b) = (0, rs.len());
+            async move {
+                sender.estimate(target, data, U256::ZERO).await.map_err(|e| {
+                    estimate_error(&format!("sizing batches of `{}` (records {a}..{b})", c.name), e)
+                })
+            }
+        };
+        let one = est(&records[..1]).await? as f64;
+        let k = records.len().min(8);
+        if k < 2 {
+            return Ok(Self {
+                base: 21_000.0,
+                per_word: (one - 21_000.0).max(1.0) / words(records[0]),
+            });
+        }
+        let many = est(&records[..k]).await? as f64;
+        let (w1, wk) = (words(records[0]), records[..k].iter().map(|r| words(r)).sum::<f64>());
+        let per_word = ((many - one) / (wk - w1).max(1.0)).max(1.0);
+        Ok(Self { base: (one - per_word * w1).max(0.0), per_word })
+    }
+
+    /// How many of `records` fit `budget` (with 3% slack for the model's error).
+    fn pack(&self, records: &[&DynSolValue], budget: u64, max: usize) -> usize {
+        let limit = budget as f64 * 0.97;
+        let mut gas = self.base;
+        let mut n = 0;
+        for r in records.iter().take(max) {
+            gas += self.per_word * words(r);
+            if gas > limit && n > 0 {
+                break;
+            }
+            n += 1;
+        }
+        n.max(1)
+    }
+}
+
+/// Per token, what the component's records credit (the amount to move).
+pub(crate) fn owed(manifest: &Manifest, f: &Funds, snap: &Snapshot) -> Vec<(Address, U256)> {
+    let c = manifest.component(&f.credited_by.component).expect("checked at load");
+    let records = &snap.components[&c.name].records;
+    let tokens: Vec<Address> = match &f.tokens {
+        Tokens::List(list) => list.clone(),
+        Tokens::FromComponent { component, field } => {
+            let mut t: Vec<Address> = snap.components[component]
+                .records
+                .iter()
+                .filter_map(|r| r.source[*field].as_address())
+                .collect();
+            t.sort();
+            t.dedup();
+            t
+        }
+    };
+    tokens
+        .into_iter()
+        .map(|token| {
+            let sum = records
+                .iter()
+                .filter_map(|r| {
+                    let fields = r.target.as_tuple()?;
+                    let t = f
+                        .credited_by
+                        .token
+                        .map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
+                    (t == token)
+                        .then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n))
+                        .flatten()
+                })
+                .fold(U256::ZERO, |a, b| a + b);
+            (token, sum)
+        })
+        .collect()
+}
+
+fn resolve_args(
+    manifest: &Manifest,
+    args: &[Arg],
+    funds: Option<(Address, Address, U256)>,
+) -> Vec<DynSolValue> {
+    args.iter()
+        .map(|a| match (a, funds) {
+            (Arg::Value(v), _) => v.clone(),
+            (Arg::ContractAddress(n), _) => DynSolValue::Address(manifest.contract(n).address),
+            (Arg::To, Some((to, _, _))) => DynSolValue::Address(to),
+            (Arg::Token, Some((_, token, _))) => DynSolValue::Address(token),
+            (Arg::Amount, Some((_, _, amount))) => DynSolValue::Uint(amount, 256),
+            (_, None) => unreachable!("placeholders are only accepted in [[funds]] calls"),
+        })
+        .collect()
+}
+
+fn batch_component(step: &str) -> Option<&str> {
+    step.strip_prefix("batch:").and_then(|s| s.split(':').next())
+}
+
+fn is_true(out: &[DynSolValue]) -> bool {
+    out.first().and_then(DynSolValue::as_bool) == Some(true)
+}
+
+fn token_name(token: Address) -> String {
+    if token.is_zero() { "ETH".into() } else { token.to_string() }
+}
+
+fn estimate_error(what: &str, e: EstimateError) -> Error {
+    match e {
+        EstimateError::Reverted { revert } => {
+            Error::WouldRevert { what: what.into(), reason: revert.to_string() }
+        }
+        EstimateError::Rpc(e) => Error::Chain(molt_chain::Error::from(e)),
+    }
+}
