@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod connect;
+mod demo;
 mod opts;
+mod progress;
 mod report;
 
 use opts::GlobalOpts;
@@ -32,13 +35,13 @@ enum Command {
     /// Pre-check a migration manifest and print the plan (records, batches, gas, cost); sends nothing.
     Plan(cmd::pending::PendingArgs),
     /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
-    Migrate(cmd::pending::PendingArgs),
+    Migrate(cmd::migrate::MigrateArgs),
     /// Recompute and compare source and target state hashes of a migration.
-    Verify(cmd::pending::PendingArgs),
+    Verify(cmd::verify::VerifyArgs),
     /// Show where a migration run stands, from its checkpoint.
-    Status(cmd::pending::PendingArgs),
+    Status(cmd::status::StatusArgs),
     /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
-    Demo(cmd::pending::PendingArgs),
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,10 +61,10 @@ fn main() -> ExitCode {
             Command::Diff(args) => args.run(&global).await,
             Command::Adapter(args) => args.run("adapter", 4),
             Command::Plan(args) => args.run("plan", 5),
-            Command::Migrate(args) => args.run("migrate", 5),
-            Command::Verify(args) => args.run("verify", 5),
-            Command::Status(args) => args.run("status", 5),
-            Command::Demo(args) => args.run("demo", 5),
+            Command::Migrate(args) => args.run(&global).await,
+            Command::Verify(args) => args.run(&global).await,
+            Command::Status(args) => args.run(&global).await,
+            Command::Demo(args) => args.run(&global).await,
         }
     });
     match result {

@@ -28,3 +28,48 @@ impl GlobalOpts {
             && std::io::IsTerminal::is_terminal(&std::io::stderr())
     }
 }
+
+/// Where the node is.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Network")]
+pub(crate) struct RpcOpts {
+    /// The node's JSON-RPC URL (default: the manifest's `[network] rpc_url`).
+    #[arg(long, env = "ETH_RPC_URL", value_name = "URL")]
+    pub(crate) rpc_url: Option<String>,
+}
+
+/// Who signs.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Signer")]
+pub(crate) struct WalletOpts {
+    /// The signing key (hex). Defaults to anvil's first dev account, only on a local anvil.
+    #[arg(long, env = "MOLT_PRIVATE_KEY", value_name = "HEX", hide_env_values = true)]
+    pub(crate) private_key: Option<String>,
+    /// A web3 secret-storage keystore file (as `cast wallet` writes).
+    #[arg(long, value_name = "PATH", conflicts_with = "private_key")]
+    pub(crate) keystore: Option<std::path::PathBuf>,
+    /// The keystore's password.
+    #[arg(long, env = "MOLT_KEYSTORE_PASSWORD", hide_env_values = true, requires = "keystore")]
+    pub(crate) password: Option<String>,
+}
+
+/// The migration manifest and checkpoint.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ManifestOpts {
+    /// The migration manifest.
+    #[arg(long, default_value = "molt.toml", value_name = "PATH")]
+    pub(crate) manifest: std::path::PathBuf,
+    /// The write-ahead journal (default: next to the manifest, `<manifest>.molt-journal`).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) checkpoint: Option<std::path::PathBuf>,
+}
+
+impl ManifestOpts {
+    pub(crate) fn checkpoint_path(&self) -> std::path::PathBuf {
+        self.checkpoint.clone().unwrap_or_else(|| {
+            let mut p = self.manifest.clone().into_os_string();
+            p.push(".molt-journal");
+            p.into()
+        })
+    }
+}

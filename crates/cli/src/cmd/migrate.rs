@@ -1,0 +1,192 @@
+//! `molt migrate`: run (or resume) a migration.
+
+use std::{io::IsTerminal, time::Duration};
+
+use clap::Args;
+use eyre::{Result, WrapErr, eyre};
+use molt_chain::RevertDecoder;
+use molt_migrate::{
+    Manifest,
+    run::{self, Report, RunOptions},
+};
+
+use crate::{
+    connect,
+    opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
+    progress::{Progress, group},
+    report::{Hint, Outcome},
+};
+
+/// Arguments of `molt migrate`.
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    #[command(flatten)]
+    pub(crate) manifest: ManifestOpts,
+    #[command(flatten)]
+    pub(crate) rpc: RpcOpts,
+    #[command(flatten)]
+    pub(crate) wallet: WalletOpts,
+    /// Do not ask for confirmation (it is never asked on a local anvil).
+    #[arg(long, short = 'y')]
+    pub(crate) yes: bool,
+    /// Let the named `[[check]]` fail (repeatable), e.g. `--allow-check active-jobs`.
+    #[arg(long = "allow-check", value_name = "NAME")]
+    pub(crate) allow_check: Vec<String>,
+    /// Leave the migration phase open after a verification that passed.
+    #[arg(long)]
+    pub(crate) no_finalize: bool,
+    /// Seconds to wait for one transaction's receipt.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub(crate) receipt_timeout: u64,
+}
+
+/// Loads a manifest, mapping its errors to a hint.
+pub(crate) fn load_manifest(opts: &ManifestOpts) -> Result<Manifest> {
+    Manifest::load(&opts.manifest).map_err(|e| {
+        let hint = if matches!(e, molt_migrate::Error::ManifestRead { .. }) {
+            "run molt in the folder of molt.toml, or pass --manifest PATH (`molt demo --seed-only --out DIR` writes one)"
+        } else {
+            "see docs/manifest.md for the manifest format"
+        };
+        eyre!(e).wrap_err(Hint(hint.into()))
+    })
+}
+
+/// A revert decoder knowing every error of the manifest's contracts.
+pub(crate) fn decoder(manifest: &Manifest) -> RevertDecoder {
+    let mut d = RevertDecoder::new();
+    for c in manifest.contracts.values() {
+        d.add_abi(&c.abi);
+    }
+    d
+}
+
+impl MigrateArgs {
+    pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
+        let manifest = load_manifest(&self.manifest)?;
+        let (_, provider) =
+            connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
+        let signer = connect::signer(&self.wallet, &provider).await?;
+        let sender =
+            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let progress = Progress::new(global);
+
+        if !self.yes && !connect::is_anvil(&provider).await {
+            confirm(&manifest, sender.address())?;
+        }
+        // Absolute, so that the checkpoint's backup path works from any folder later.
+        let dir = manifest
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let backup_dir = std::fs::canonicalize(dir)
+            .wrap_err_with(|| format!("cannot resolve {}", dir.display()))?;
+        let opts = RunOptions {
+            checkpoint: self.manifest.checkpoint_path(),
+            backup_dir,
+            allow_checks: self.allow_check.clone(),
+            receipt_timeout: Duration::from_secs(self.receipt_timeout),
+            finalize: !self.no_finalize,
+        };
+        let report = run::migrate(&manifest, &sender, &opts, &progress)
+            .await
+            .map_err(|e| with_hint(e, &opts))?;
+        print_report(global, &progress, &report)?;
+        Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
+    }
+}
+
+fn with_hint(e: molt_migrate::Error, opts: &RunOptions) -> eyre::Report {
+    use molt_migrate::Error as E;
+    let hint = match &e {
+        E::CheckFailed { name, .. } => Some(format!("fix the condition, or pass --allow-check {name} to migrate anyway")),
+        E::Journal(_) => Some(format!("the checkpoint {} is for another run: move it away to start afresh, or pass --checkpoint PATH", opts.checkpoint.display())),
+        E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
+        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("the old contracts stay paused; fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
+        _ => None,
+    };
+    match hint {
+        Some(h) => eyre!(e).wrap_err(Hint(h)),
+        None => eyre!(e),
+    }
+}
+
+fn confirm(manifest: &Manifest, sender: alloy::primitives::Address) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        return Err(eyre!("refusing to send transactions without confirmation")
+            .wrap_err(Hint("pass --yes to migrate non-interactively".into())));
+    }
+    eprint!(
+        "Migrate {} component(s) on chain {} signing as {sender}? Type 'yes' to continue: ",
+        manifest.components.len(),
+        manifest.network.chain_id
+    );
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).wrap_err("cannot read the answer")?;
+    if answer.trim() != "yes" {
+        return Err(eyre!("not confirmed; nothing was sent"));
+    }
+    Ok(())
+}
+
+/// Prints the report: JSON on stdout with `--json`, a summary otherwise.
+pub(crate) fn print_report(global: &GlobalOpts, progress: &Progress, r: &Report) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    progress.say("");
+    println!(
+        "snapshot block {}  chain {}  backup {}",
+        r.snapshot_block,
+        r.chain_id,
+        r.backup.display()
+    );
+    println!(
+        "{:<10} {:>8} {:>8} {:>8} {:>8} {:>14}  verified",
+        "component", "source", "migrated", "skipped", "batches", "gas"
+    );
+    for c in &r.components {
+        println!(
+            "{:<10} {:>8} {:>8} {:>8} {:>8} {:>14}  {}",
+            c.name,
+            c.source_count,
+            c.migrated,
+            c.skipped,
+            c.batches,
+            group(c.gas_used),
+            if c.verified { "yes" } else { "NO" }
+        );
+        println!(
+            "           source hash {}\n           target hash {}",
+            c.source_hash, c.target_hash
+        );
+        if let Some(d) = c.onchain_digest {
+            println!("           on-chain    {d}");
+        }
+    }
+    for f in &r.funds {
+        println!(
+            "funds {:<8} token {}  moved {}  credited {}  {}",
+            f.name,
+            f.token,
+            f.moved,
+            f.credited,
+            if f.ok { "ok" } else { "MISMATCH" }
+        );
+    }
+    println!(
+        "{} transactions, {} gas, {:.1} s; verification {}{}",
+        r.txs,
+        group(r.gas_used),
+        r.duration_ms as f64 / 1000.0,
+        if r.verified { "passed" } else { "FAILED" },
+        if r.finalized { ", migration finalized" } else { "" }
+    );
+    if let Some(m) = &r.mismatch {
+        println!("first mismatch: {m}");
+        println!("the old contracts stay paused; nothing was finalized");
+    }
+    Ok(())
+}

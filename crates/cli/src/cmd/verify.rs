@@ -1,0 +1,132 @@
+//! `molt verify`: recompute the source and target state hashes and compare them, any time.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use clap::Args;
+use eyre::{Result, eyre};
+use molt_migrate::{
+    journal::{self, Entry, Journal, StepState},
+    snapshot::Snapshot,
+    verify,
+};
+use serde_json::json;
+
+use crate::{
+    cmd::migrate::load_manifest,
+    connect,
+    opts::{GlobalOpts, ManifestOpts, RpcOpts},
+    progress::Progress,
+    report::{Hint, Outcome},
+};
+
+/// Arguments of `molt verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    #[command(flatten)]
+    manifest: ManifestOpts,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    /// The source records: a data backup written by `molt migrate` (default: the checkpoint's).
+    #[arg(long, value_name = "PATH", conflicts_with = "block")]
+    backup: Option<PathBuf>,
+    /// Read the source records from the old contracts at this block instead.
+    #[arg(long, value_name = "N")]
+    block: Option<u64>,
+}
+
+impl VerifyArgs {
+    pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
+        let manifest = load_manifest(&self.manifest)?;
+        let (_, provider) =
+            connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
+        let chain_id = alloy::providers::Provider::get_chain_id(&provider).await?;
+        let checkpoint = self.manifest.checkpoint_path();
+        let entries = if checkpoint.exists() { Journal::read(&checkpoint)? } else { Vec::new() };
+
+        let snapshot = match (&self.backup, self.block) {
+            (Some(path), _) => Snapshot::read_backup(&manifest, path)?,
+            (None, Some(block)) => Snapshot::take(&provider, &manifest, chain_id, block).await?,
+            (None, None) => {
+                let backup = entries.iter().find_map(|e| match e {
+                    Entry::Snapshot { backup, .. } => Some(backup.clone()),
+                    _ => None,
+                });
+                let backup = backup.ok_or_else(|| {
+                    eyre!("no snapshot to verify against").wrap_err(Hint(
+                        "pass --backup molt-backup-<chain>-<block>.json or --block N (the block the snapshot was taken at)".into(),
+                    ))
+                })?;
+                Snapshot::read_backup(&manifest, &backup)?
+            }
+        };
+        // Import order from the checkpoint when there is one (batches by nonce).
+        let order = import_order(&entries);
+        let progress = Progress::new(global);
+        let v = verify::verify(&provider, &manifest, &snapshot, &order, &progress).await?;
+        if global.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "schema": "molt.verify/1",
+                    "chain_id": chain_id,
+                    "snapshot_block": snapshot.block,
+                    "components": v.components,
+                    "funds": v.funds,
+                    "verified": v.ok,
+                    "mismatch": v.mismatch,
+                }))?
+            );
+        } else {
+            for c in &v.components {
+                println!(
+                    "{:<10} source {}  target {}  {}",
+                    c.name,
+                    c.source_hash,
+                    c.target_hash,
+                    if c.ok { "ok" } else { "MISMATCH" }
+                );
+            }
+            for f in &v.funds {
+                println!(
+                    "funds {:<8} {}  moved {}  credited {}  {}",
+                    f.name,
+                    f.token,
+                    f.moved,
+                    f.credited,
+                    if f.ok { "ok" } else { "MISMATCH" }
+                );
+            }
+            match &v.mismatch {
+                None => println!("verification passed (snapshot block {})", snapshot.block),
+                Some(m) => println!("verification FAILED: {m}"),
+            }
+        }
+        Ok(if v.ok { Outcome::Ok } else { Outcome::Problems })
+    }
+}
+
+fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
+    let nonces: BTreeMap<_, _> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
+            _ => None,
+        })
+        .collect();
+    let mut mined: Vec<(u64, String, u64, u64)> = journal::steps(entries)
+        .into_iter()
+        .filter_map(|(step, st)| match st {
+            StepState::Mined { success: true, range: Some((a, b)), hash, .. } => {
+                let c = step.strip_prefix("batch:")?.split(':').next()?.to_owned();
+                Some((nonces.get(&hash).copied().unwrap_or_default(), c, a, b))
+            }
+            _ => None,
+        })
+        .collect();
+    mined.sort();
+    let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (_, c, a, b) in mined {
+        order.entry(c).or_default().extend(a..b);
+    }
+    order
+}

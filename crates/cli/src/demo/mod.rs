@@ -1,0 +1,192 @@
+//! `molt demo`: spawn anvil (or use `--rpc-url`), deploy the Fabstir V1/V2 contracts, seed
+//! realistic V1 state, then plan, migrate and verify with progress bars.
+
+mod seed;
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::Args;
+use eyre::{Result, WrapErr, eyre};
+use indicatif::{ProgressBar, ProgressStyle};
+use molt_chain::{Devnet, Toolchain};
+use molt_migrate::{
+    Manifest,
+    run::{self, RunOptions},
+};
+
+use crate::{
+    cmd::migrate::{decoder, print_report},
+    connect,
+    opts::{GlobalOpts, RpcOpts, WalletOpts},
+    progress::Progress,
+    report::{Hint, Outcome},
+};
+
+pub(crate) use seed::{Deployment, SeedSize};
+
+/// The demo manifest: the Fabstir fixture, with the deployed addresses filled in.
+const TEMPLATE: &str = include_str!("../../../../fixtures/manifests/fabstir.toml");
+
+/// Arguments of `molt demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Nodes to register in V1.
+    #[arg(long, default_value_t = 200)]
+    nodes: usize,
+    /// Jobs to post in V1 (about three quarters end completed).
+    #[arg(long, default_value_t = 600)]
+    jobs: usize,
+    /// (user, token) escrow balances to deposit in V1.
+    #[arg(long, default_value_t = 150)]
+    balances: usize,
+    /// Seed of the generated state.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Deploy and seed only, write `<out>/molt.toml`, and stop.
+    #[arg(long, requires = "out")]
+    seed_only: bool,
+    /// Where the manifest, checkpoint and backup go (default: a new temporary folder).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+impl DemoArgs {
+    pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
+        let progress = Progress::new(global);
+        let toolchain = Toolchain::discover();
+        let abis = seed::Abis::load(&toolchain.out_dir())?;
+
+        // The node: ours (kept alive until the end) or the given one.
+        let (devnet, url) = match &self.rpc.rpc_url {
+            Some(url) => (None, url.clone()),
+            None => {
+                progress.say("• starting anvil");
+                let devnet = Devnet::builder().toolchain(toolchain.clone()).spawn().await?;
+                let url = devnet.endpoint();
+                (Some(devnet), url)
+            }
+        };
+        let rpc = RpcOpts { rpc_url: Some(url.clone()) };
+        let (_, provider) = connect::provider(&rpc, None).await?;
+        if !connect::is_anvil(&provider).await {
+            return Err(eyre!(
+                "the demo seeds state by impersonating accounts, which needs an anvil node"
+            )
+            .wrap_err(Hint(
+                "start one with `anvil` (see scripts/setup) or omit --rpc-url to let molt start it"
+                    .into(),
+            )));
+        }
+        let signer = connect::signer(&self.wallet, &provider).await?;
+        let owner = signer.address();
+        let wallet_provider = alloy::providers::ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(signer.clone()))
+            .connect_http(url.parse()?);
+        let wallet_provider = alloy::providers::Provider::erased(wallet_provider);
+
+        progress.say(format!("• deploying the Fabstir V1 and V2 contracts on {url}"));
+        let dep = seed::deploy(&wallet_provider, owner, &abis).await?;
+        let size = SeedSize {
+            nodes: self.nodes,
+            jobs: self.jobs,
+            balances: self.balances,
+            seed: self.seed,
+        };
+        progress.say(format!(
+            "• seeding V1: {} nodes, {} jobs, {} escrow balances (ETH, FUSD, FAB) from {} accounts",
+            size.nodes,
+            size.jobs,
+            size.balances,
+            size.nodes + (size.jobs / 4).max(3) + size.balances.div_ceil(3)
+        ));
+        let bar = if global.json || global.quiet || global.no_progress {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0).with_style(
+                ProgressStyle::with_template(
+                    "      seed [{bar:30}] {pos}/{len} transactions ({per_sec})",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
+            )
+        };
+        let active = seed::seed(&url, &wallet_provider, owner, &dep, &abis, size, bar).await?;
+
+        let out = match &self.out {
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join(format!("molt-demo-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&out)
+            .wrap_err_with(|| format!("cannot create {}", out.display()))?;
+        let chain_id = alloy::providers::Provider::get_chain_id(&provider).await?;
+        let manifest_path = out.join("molt.toml");
+        std::fs::write(&manifest_path, manifest_text(&url, chain_id, &dep, &toolchain.out_dir()))
+            .wrap_err_with(|| format!("cannot write {}", manifest_path.display()))?;
+        let manifest = Manifest::load(&manifest_path)?;
+
+        let sender =
+            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        // The seed leaves jobs active on purpose: the pre-check must catch them first.
+        match molt_migrate::precheck::run(&manifest, &sender, &[]).await {
+            Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
+                progress.say(format!("• the pre-check caught it: {e}"))
+            }
+            Err(e) => return Err(e.into()),
+            Ok(_) => {}
+        }
+        progress.say(format!(
+            "• settling the {} active jobs ({} claimed complete, {} posted are cancelled)",
+            active.claimed.len() + active.posted.len(),
+            active.claimed.len(),
+            active.posted.len()
+        ));
+        seed::settle_active(&url, &dep, &abis, &active).await?;
+
+        if self.seed_only {
+            progress.say(format!("• wrote {}", manifest_path.display()));
+            println!("{}", manifest_path.display());
+            progress.say(format!("  next: cd {} && molt migrate --yes", out.display()));
+            if devnet.is_some() {
+                progress.say("  (the anvil molt started stops now; pass --rpc-url to seed a node that stays up)");
+            }
+            return Ok(Outcome::Ok);
+        }
+
+        let opts = RunOptions {
+            checkpoint: out.join("molt.toml.molt-journal"),
+            backup_dir: out.clone(),
+            allow_checks: Vec::new(),
+            receipt_timeout: Duration::from_secs(60),
+            finalize: true,
+        };
+        let report = run::migrate(&manifest, &sender, &opts, &progress).await?;
+        print_report(global, &progress, &report)?;
+        progress.say(format!("• manifest, checkpoint and backup are in {}", out.display()));
+        drop(devnet);
+        Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
+    }
+}
+
+/// The Fabstir manifest for this deployment: addresses, node URL, chain id and absolute ABI paths.
+fn manifest_text(url: &str, chain_id: u64, dep: &Deployment, out: &std::path::Path) -> String {
+    let mut text = TEMPLATE
+        .replace("rpc_url = \"http://127.0.0.1:8545\"", &format!("rpc_url = \"{url}\""))
+        .replace("chain_id = 31337", &format!("chain_id = {chain_id}"))
+        .replace("../../out/", &format!("{}/", out.display()));
+    let addresses =
+        [dep.registry_v1, dep.jobs_v1, dep.escrow_v1, dep.registry_v2, dep.jobs_v2, dep.escrow_v2];
+    for (i, a) in addresses.iter().enumerate() {
+        text = text.replace(
+            &format!("0x000000000000000000000000000000000000000{}", i + 1),
+            &a.to_checksum(None),
+        );
+    }
+    text.replace(
+        "# `molt demo --seed-only` writes a copy of this file with the addresses it deployed.",
+        "# Written by `molt demo` for the contracts it deployed.",
+    )
+}

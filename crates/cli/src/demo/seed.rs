@@ -1,0 +1,490 @@
+//! Deploying the Fabstir V1/V2 contracts and seeding realistic V1 state through V1's public
+//! functions, from many accounts (impersonated on anvil).
+
+use std::path::Path;
+
+use alloy::{
+    dyn_abi::{DynSolValue, JsonAbiExt},
+    json_abi::JsonAbi,
+    network::TransactionBuilder,
+    primitives::{Address, B256, U256, keccak256, utils::parse_ether},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::TransactionRequest,
+};
+use eyre::{Result, WrapErr, eyre};
+use futures::{StreamExt, TryStreamExt, stream};
+use indicatif::ProgressBar;
+use molt_abi::Artifact;
+
+/// How much state to seed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeedSize {
+    pub(crate) nodes: usize,
+    pub(crate) jobs: usize,
+    pub(crate) balances: usize,
+    pub(crate) seed: u64,
+}
+
+/// The deployed contracts.
+#[derive(Debug, Clone)]
+pub(crate) struct Deployment {
+    pub(crate) registry_v1: Address,
+    pub(crate) jobs_v1: Address,
+    pub(crate) escrow_v1: Address,
+    pub(crate) registry_v2: Address,
+    pub(crate) jobs_v2: Address,
+    pub(crate) escrow_v2: Address,
+    pub(crate) tokens: Vec<Address>,
+}
+
+/// Jobs the seed left active (their payment still in V1), to be settled before migrating.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Active {
+    /// Posted jobs: (id, renter).
+    pub(crate) posted: Vec<(u64, Address)>,
+    /// Claimed jobs: (id, host).
+    pub(crate) claimed: Vec<(u64, Address)>,
+}
+
+/// The ABIs of the Fabstir contracts, from the build output.
+#[derive(Debug, Clone)]
+pub(crate) struct Abis {
+    pub(crate) artifacts: Vec<Artifact>,
+}
+
+impl Abis {
+    pub(crate) fn load(out: &Path) -> Result<Self> {
+        let names = [
+            "NodeRegistryV1",
+            "JobMarketplaceV1",
+            "PaymentEscrowV1",
+            "NodeRegistryV2",
+            "JobMarketplaceV2",
+            "PaymentEscrowV2",
+            "TestToken",
+        ];
+        let artifacts = names
+            .iter()
+            .map(|n| {
+                Artifact::find_in(out, n)?.ok_or_else(|| {
+                    eyre!(
+                        "no compiled artifact for {n} under {}; build the contracts first (scripts/setup && source .tools/env && forge build)",
+                        out.display()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self { artifacts })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> &Artifact {
+        self.artifacts.iter().find(|a| a.name == name).expect("loaded")
+    }
+
+    fn abi(&self, name: &str) -> &JsonAbi {
+        &self.get(name).abi
+    }
+}
+
+/// Calldata of `name(args)` (the first overload).
+pub(crate) fn calldata(abi: &JsonAbi, name: &str, args: &[DynSolValue]) -> Vec<u8> {
+    let f = &abi.function(name).unwrap_or_else(|| panic!("the ABI has `{name}`"))[0];
+    f.abi_encode_input(args).unwrap_or_else(|e| panic!("arguments of `{name}`: {e}"))
+}
+
+/// A `uint256` argument.
+trait IntoU256 {
+    fn u256(self) -> U256;
+}
+impl IntoU256 for u64 {
+    fn u256(self) -> U256 {
+        U256::from(self)
+    }
+}
+impl IntoU256 for U256 {
+    fn u256(self) -> U256 {
+        self
+    }
+}
+
+fn uint(n: impl IntoU256) -> DynSolValue {
+    DynSolValue::Uint(n.u256(), 256)
+}
+
+/// Deploys V1, V2 and two test tokens from `deployer`.
+pub(crate) async fn deploy(
+    provider: &DynProvider,
+    deployer: Address,
+    abis: &Abis,
+) -> Result<Deployment> {
+    let d = |name: &'static str, args: Vec<DynSolValue>| async move {
+        molt_chain::devnet::deploy(provider, deployer, abis.get(name), &args)
+            .await
+            .wrap_err_with(|| format!("deploying {name}"))
+    };
+    let registry_v1 = d("NodeRegistryV1", vec![]).await?;
+    let jobs_v1 = d("JobMarketplaceV1", vec![DynSolValue::Address(registry_v1)]).await?;
+    let escrow_v1 = d("PaymentEscrowV1", vec![]).await?;
+    let registry_v2 = d("NodeRegistryV2", vec![]).await?;
+    let jobs_v2 = d("JobMarketplaceV2", vec![DynSolValue::Address(registry_v2)]).await?;
+    let escrow_v2 = d("PaymentEscrowV2", vec![]).await?;
+    let token = |name: &str, symbol: &str, decimals: u8| {
+        vec![
+            DynSolValue::String(name.into()),
+            DynSolValue::String(symbol.into()),
+            DynSolValue::Uint(U256::from(decimals), 8),
+        ]
+    };
+    let usd = d("TestToken", token("Fabstir USD", "FUSD", 6)).await?;
+    let fab = d("TestToken", token("Fabstir Token", "FAB", 18)).await?;
+    Ok(Deployment {
+        registry_v1,
+        jobs_v1,
+        escrow_v1,
+        registry_v2,
+        jobs_v2,
+        escrow_v2,
+        tokens: vec![usd, fab],
+    })
+}
+
+/// A small deterministic generator (splitmix64): the same seed gives the same state.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const MODELS: [&str; 8] = [
+    "llama-3.1-70b-instruct",
+    "llama-3.1-8b-instruct",
+    "mistral-7b-instruct-v0.3",
+    "mixtral-8x7b",
+    "qwen2.5-72b",
+    "phi-3-mini-4k",
+    "gemma-2-27b-it",
+    "deepseek-coder-33b",
+];
+const REGIONS: [&str; 7] =
+    ["eu-west", "eu-central", "us-east", "us-west", "ap-southeast", "ap-northeast", "sa-east"];
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// A deterministic account for a role and index.
+fn account(role: &str, i: usize) -> Address {
+    Address::from_slice(&keccak256(format!("molt-demo/{role}/{i}"))[12..])
+}
+
+/// Sends transactions from impersonated accounts and checks every receipt.
+struct Impersonator {
+    plain: DynProvider,
+    bar: ProgressBar,
+}
+
+impl Impersonator {
+    async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<B256> {
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(to)
+            .with_value(value)
+            .with_input(data);
+        let pending = self
+            .plain
+            .send_transaction(tx)
+            .await
+            .wrap_err_with(|| format!("seeding: a transaction from {from} to {to} failed"))?;
+        self.bar.inc(1);
+        Ok(*pending.tx_hash())
+    }
+
+    /// Waits for the receipts of `hashes` and fails on the first revert.
+    async fn settle(&self, hashes: Vec<B256>) -> Result<()> {
+        stream::iter(hashes)
+            .map(|h| async move {
+                let r = loop {
+                    if let Some(r) = self.plain.get_transaction_receipt(h).await? {
+                        break r;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                };
+                if !r.status() {
+                    return Err(eyre!("seeding transaction {h} reverted"));
+                }
+                Ok(())
+            })
+            .buffer_unordered(32)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+}
+
+/// Seeds V1 with nodes, jobs in every status and escrow balances in ETH and two ERC20s.
+/// `owner` signs owner-only calls through `provider`; everyone else is impersonated.
+pub(crate) async fn seed(
+    url: &str,
+    provider: &DynProvider,
+    owner: Address,
+    dep: &Deployment,
+    abis: &Abis,
+    size: SeedSize,
+    bar: ProgressBar,
+) -> Result<Active> {
+    let plain = ProviderBuilder::new().connect_http(url.parse().wrap_err("the RPC URL")?).erased();
+    plain
+        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
+        .await
+        .wrap_err("seeding needs an anvil node (anvil_autoImpersonateAccount failed)")?;
+    let sim = Impersonator { plain: plain.clone(), bar };
+    let mut rng = Rng(size.seed);
+
+    let operators: Vec<Address> = (0..size.nodes).map(|i| account("node", i)).collect();
+    let renters: Vec<Address> = (0..(size.jobs / 4).max(3)).map(|i| account("renter", i)).collect();
+    let users: Vec<Address> =
+        (0..size.balances.div_ceil(3).max(1)).map(|i| account("user", i)).collect();
+    let rich = U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18));
+    for a in operators.iter().chain(&renters).chain(&users) {
+        plain.raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (a, rich)).await?;
+    }
+    sim.bar.set_length((size.nodes * 2 + size.jobs * 3 + size.balances * 3) as u64);
+
+    // Nodes.
+    let (reg, jobs, escrow, token) = (
+        abis.abi("NodeRegistryV1"),
+        abis.abi("JobMarketplaceV1"),
+        abis.abi("PaymentEscrowV1"),
+        abis.abi("TestToken"),
+    );
+    let mut hashes = Vec::new();
+    for op in &operators {
+        let peer_len = 46 + rng.below(7) as usize;
+        let peer: String = "12D3KooW"
+            .chars()
+            .chain((0..peer_len - 8).map(|_| *rng.pick(BASE58) as char))
+            .collect();
+        let n_models = 1 + rng.below(4) as usize;
+        let mut models: Vec<&str> = Vec::new();
+        while models.len() < n_models {
+            let m = *rng.pick(&MODELS);
+            if !models.contains(&m) {
+                models.push(m);
+            }
+        }
+        let stake = parse_ether("0.01")? + U256::from(rng.below(5_000)) * parse_ether("0.001")?;
+        let args = [
+            DynSolValue::String(peer),
+            DynSolValue::Array(models.iter().map(|m| DynSolValue::String((*m).into())).collect()),
+            DynSolValue::String((*rng.pick(&REGIONS)).into()),
+        ];
+        hashes.push(
+            sim.send(*op, dep.registry_v1, stake, calldata(reg, "registerNode", &args)).await?,
+        );
+    }
+    sim.settle(std::mem::take(&mut hashes)).await?;
+    for op in &operators {
+        if rng.below(10) < 6 {
+            let args = [DynSolValue::Address(*op), uint(rng.below(101))];
+            hashes.push(
+                owner_send(
+                    provider,
+                    owner,
+                    dep.registry_v1,
+                    calldata(reg, "updateReputation", &args),
+                )
+                .await?,
+            );
+        }
+        sim.bar.inc(1);
+    }
+    sim.settle(std::mem::take(&mut hashes)).await?;
+
+    // Jobs: post all, then claim, then complete or cancel; a few stay active.
+    let mut plan = Vec::new();
+    for id in 0..size.jobs as u64 {
+        let renter = *rng.pick(&renters);
+        let args =
+            [DynSolValue::String((*rng.pick(&MODELS)).into()), uint(256 + rng.below(32_768))];
+        let payment = U256::from(1 + rng.below(500)) * parse_ether("0.0001")?;
+        hashes
+            .push(sim.send(renter, dep.jobs_v1, payment, calldata(jobs, "postJob", &args)).await?);
+        // 0..75 completed, 75..90 cancelled, 90..95 claimed (active), 95..100 posted (active).
+        plan.push((
+            id,
+            renter,
+            rng.below(100),
+            operators.get(rng.below(operators.len() as u64) as usize).copied(),
+        ));
+    }
+    sim.settle(std::mem::take(&mut hashes)).await?;
+    let mut active = Active::default();
+    for (id, renter, roll, host) in &plan {
+        match (roll, host) {
+            (0..75 | 90..95, Some(host)) => {
+                hashes.push(
+                    sim.send(
+                        *host,
+                        dep.jobs_v1,
+                        U256::ZERO,
+                        calldata(jobs, "claimJob", &[uint(*id)]),
+                    )
+                    .await?,
+                );
+            }
+            (75..90, _) | (_, None) => {
+                hashes.push(
+                    sim.send(
+                        *renter,
+                        dep.jobs_v1,
+                        U256::ZERO,
+                        calldata(jobs, "cancelJob", &[uint(*id)]),
+                    )
+                    .await?,
+                );
+            }
+            _ => active.posted.push((*id, *renter)),
+        }
+    }
+    sim.settle(std::mem::take(&mut hashes)).await?;
+    for (id, _, roll, host) in &plan {
+        match (roll, host) {
+            (0..75, Some(host)) => {
+                let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
+                hashes.push(
+                    sim.send(
+                        *host,
+                        dep.jobs_v1,
+                        U256::ZERO,
+                        calldata(jobs, "completeJob", &[uint(*id), result]),
+                    )
+                    .await?,
+                );
+            }
+            (90..95, Some(host)) => active.claimed.push((*id, *host)),
+            _ => sim.bar.inc(1),
+        }
+    }
+    sim.settle(std::mem::take(&mut hashes)).await?;
+
+    // Escrow: distinct (user, token) pairs over ETH and the two tokens.
+    let assets: Vec<Address> =
+        std::iter::once(Address::ZERO).chain(dep.tokens.iter().copied()).collect();
+    for k in 0..size.balances {
+        let user = users[k % users.len()];
+        let asset = assets[(k / users.len()) % assets.len()];
+        if asset.is_zero() {
+            let amount = U256::from(1 + rng.below(2_000)) * parse_ether("0.001")?;
+            hashes.push(
+                sim.send(user, dep.escrow_v1, amount, calldata(escrow, "depositETH", &[])).await?,
+            );
+            sim.bar.inc(2);
+        } else {
+            let amount = U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64);
+            owner_send(
+                provider,
+                owner,
+                asset,
+                calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]),
+            )
+            .await?;
+            hashes.push(
+                sim.send(
+                    user,
+                    asset,
+                    U256::ZERO,
+                    calldata(
+                        token,
+                        "approve",
+                        &[DynSolValue::Address(dep.escrow_v1), uint(amount)],
+                    ),
+                )
+                .await?,
+            );
+            hashes.push(
+                sim.send(
+                    user,
+                    dep.escrow_v1,
+                    U256::ZERO,
+                    calldata(escrow, "deposit", &[DynSolValue::Address(asset), uint(amount)]),
+                )
+                .await?,
+            );
+        }
+    }
+    sim.settle(hashes).await?;
+    let _ = plain
+        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
+        .await;
+    sim.bar.finish_and_clear();
+    Ok(active)
+}
+
+/// Settles the jobs left active: claimed ones complete, posted ones are cancelled.
+pub(crate) async fn settle_active(
+    url: &str,
+    dep: &Deployment,
+    abis: &Abis,
+    active: &Active,
+) -> Result<()> {
+    let plain = ProviderBuilder::new().connect_http(url.parse()?).erased();
+    plain
+        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
+        .await?;
+    let sim = Impersonator { plain: plain.clone(), bar: ProgressBar::hidden() };
+    let jobs = abis.abi("JobMarketplaceV1");
+    let mut hashes = Vec::new();
+    for (id, host) in &active.claimed {
+        let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
+        hashes.push(
+            sim.send(
+                *host,
+                dep.jobs_v1,
+                U256::ZERO,
+                calldata(jobs, "completeJob", &[uint(*id), result]),
+            )
+            .await?,
+        );
+    }
+    for (id, renter) in &active.posted {
+        hashes.push(
+            sim.send(*renter, dep.jobs_v1, U256::ZERO, calldata(jobs, "cancelJob", &[uint(*id)]))
+                .await?,
+        );
+    }
+    sim.settle(hashes).await?;
+    let _ = plain
+        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
+        .await;
+    Ok(())
+}
+
+/// An owner-only call, signed by the deployer; waits for its receipt.
+async fn owner_send(
+    provider: &DynProvider,
+    owner: Address,
+    to: Address,
+    data: Vec<u8>,
+) -> Result<B256> {
+    let tx = TransactionRequest::default().with_from(owner).with_to(to).with_input(data);
+    let receipt = provider
+        .send_transaction(tx)
+        .await
+        .wrap_err_with(|| format!("an owner call to {to} failed"))?
+        .get_receipt()
+        .await?;
+    if !receipt.status() {
+        return Err(eyre!("an owner call to {to} reverted (tx {})", receipt.transaction_hash));
+    }
+    Ok(receipt.transaction_hash)
+}

@@ -1,0 +1,128 @@
+//! Progress on stderr: bars on a terminal, plain lines otherwise, NDJSON events with `--json`.
+
+use std::{collections::HashMap, io::IsTerminal, sync::Mutex};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use molt_migrate::events::{Event, Observer};
+
+use crate::opts::GlobalOpts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Bars,
+    Lines,
+    Json,
+    Quiet,
+}
+
+/// The CLI's [`Observer`].
+#[derive(Debug)]
+pub(crate) struct Progress {
+    mode: Mode,
+    multi: MultiProgress,
+    bars: Mutex<HashMap<String, (ProgressBar, u64, u64)>>,
+}
+
+impl Progress {
+    pub(crate) fn new(global: &GlobalOpts) -> Self {
+        let mode = if global.json {
+            Mode::Json
+        } else if global.quiet {
+            Mode::Quiet
+        } else if global.no_progress || !std::io::stderr().is_terminal() {
+            Mode::Lines
+        } else {
+            Mode::Bars
+        };
+        let multi = MultiProgress::with_draw_target(if mode == Mode::Bars {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        Self { mode, multi, bars: Mutex::new(HashMap::new()) }
+    }
+
+    /// A line for humans (nothing in JSON or quiet mode).
+    pub(crate) fn say(&self, line: impl AsRef<str>) {
+        match self.mode {
+            Mode::Bars => {
+                let _ = self.multi.println(line.as_ref());
+            }
+            Mode::Lines => eprintln!("{}", line.as_ref()),
+            Mode::Json | Mode::Quiet => {}
+        }
+    }
+
+    fn style() -> ProgressStyle {
+        ProgressStyle::with_template(
+            "{prefix:>10} [{bar:30}] {pos}/{len} records {msg} ({per_sec}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> ")
+    }
+}
+
+impl Observer for Progress {
+    fn on(&self, event: &Event) {
+        if self.mode == Mode::Json {
+            if let Ok(line) = serde_json::to_string(event) {
+                eprintln!("{line}");
+            }
+            return;
+        }
+        let mut bars = self.bars.lock().expect("not poisoned");
+        match event {
+            Event::Phase { message, .. } => self.say(format!("• {message}")),
+            Event::ComponentStarted { component, records, done } => {
+                let bar = self.multi.add(ProgressBar::new(*records));
+                bar.set_style(Self::style());
+                bar.set_prefix(component.clone());
+                bar.set_position(*done);
+                bars.insert(component.clone(), (bar, 0, 0));
+                if self.mode == Mode::Lines {
+                    eprintln!("  {component}: {records} records to migrate ({done} already done)");
+                }
+            }
+            Event::BatchSent { .. } => {}
+            Event::BatchMined { component, records, gas_used } => {
+                if let Some((bar, batches, gas)) = bars.get_mut(component) {
+                    *batches += 1;
+                    *gas += gas_used;
+                    bar.inc(*records);
+                    bar.set_message(format!("{batches} batches, {} gas", group(*gas)));
+                    if self.mode == Mode::Lines {
+                        eprintln!(
+                            "  {component}: batch {batches} mined, {records} records, {} gas ({}/{})",
+                            group(*gas_used),
+                            bar.position(),
+                            bar.length().unwrap_or(0)
+                        );
+                    }
+                }
+            }
+            Event::ComponentFinished { component } => {
+                if let Some((bar, _, _)) = bars.get(component) {
+                    bar.finish();
+                }
+            }
+            Event::Verified { component, records, total } => {
+                if self.mode == Mode::Lines && records == total {
+                    eprintln!("  {component}: {total} records read back");
+                }
+            }
+        }
+    }
+}
+
+/// 1234567 -> "1,234,567".
+pub(crate) fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
