@@ -7,7 +7,7 @@ use clap::Args;
 #[command(next_help_heading = "Display options")]
 pub(crate) struct GlobalOpts {
     /// Write machine-readable JSON to stdout (progress becomes NDJSON events on stderr).
-    #[arg(long, global = true, env = "MOLT_JSON")]
+    #[arg(long, global = true, env = "MOLT_JSON", value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) json: bool,
     /// Print only data and errors.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -16,7 +16,7 @@ pub(crate) struct GlobalOpts {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
     /// Do not draw progress bars.
-    #[arg(long, global = true, env = "MOLT_NO_PROGRESS")]
+    #[arg(long, global = true, env = "MOLT_NO_PROGRESS", value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) no_progress: bool,
 }
 

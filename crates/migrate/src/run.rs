@@ -121,15 +121,17 @@ pub async fn migrate(
         sender: sender.address(),
         contracts: manifest.contracts.iter().map(|(n, c)| (n.clone(), c.address)).collect(),
     };
-    let journal = Journal::open(&opts.checkpoint, header)?;
-    let resumed = journal.entries().len() > 1;
-    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
-
-    obs.on(&Event::Phase {
-        phase: "precheck",
-        message: if resumed { "resuming from the checkpoint".into() } else { "pre-checks".into() },
-    });
+    // Pre-checks first: a run refused by them leaves no checkpoint behind.
+    obs.on(&Event::Phase { phase: "precheck", message: "pre-checks".into() });
     crate::precheck::run(manifest, sender, &opts.allow_checks).await?;
+    let journal = Journal::open(&opts.checkpoint, header)?;
+    if journal.entries().len() > 1 {
+        obs.on(&Event::Phase {
+            phase: "precheck",
+            message: format!("resuming from the checkpoint {}", opts.checkpoint.display()),
+        });
+    }
+    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
     run.reconcile().await?;
     run.nonce = sender.next_nonce().await?;
 
@@ -223,6 +225,7 @@ impl Run<'_> {
             gas_used: r.gas_used,
             success: r.success,
         })?;
+        crash_point("mined");
         Ok(())
     }
 
@@ -273,7 +276,9 @@ impl Run<'_> {
             start: range.map(|r| r.0),
             end: range.map(|r| r.1),
         })?;
+        crash_point("prepared");
         self.sender.broadcast(&tx).await?;
+        crash_point("sent");
         self.nonce += 1;
         self.txs += 1;
         Ok(tx)
@@ -370,6 +375,7 @@ impl Run<'_> {
             Snapshot::take(self.sender.provider(), self.manifest, self.sender.chain_id(), block)
                 .await?;
         let backup = snap.write_backup(self.manifest, &self.opts.backup_dir)?;
+        crash_point("backup");
         self.journal.append(Entry::Snapshot {
             block,
             backup: backup.clone(),
@@ -773,6 +779,31 @@ fn resolve_args(
             (_, None) => unreachable!("placeholders are only accepted in [[funds]] calls"),
         })
         .collect()
+}
+
+/// Fault injection for the kill-and-resume tests: with `MOLT_TEST_CRASH_AT=<point>:<n>` the
+/// process aborts (no destructors, no flushing: like `kill -9`) the `n`-th time it passes
+/// `point`: `prepared` (journaled, not yet broadcast), `sent` (broadcast, receipt not yet
+/// journaled), `mined` (receipt journaled), `backup` (backup written, snapshot not journaled).
+fn crash_point(point: &str) {
+    use std::sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    };
+    static SPEC: OnceLock<Option<(String, u64)>> = OnceLock::new();
+    static PASSED: AtomicU64 = AtomicU64::new(0);
+    let spec = SPEC.get_or_init(|| {
+        let v = std::env::var("MOLT_TEST_CRASH_AT").ok()?;
+        let (p, n) = v.split_once(':')?;
+        Some((p.to_owned(), n.parse().ok()?))
+    });
+    if let Some((p, n)) = spec
+        && p == point
+        && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == *n
+    {
+        eprintln!("molt: MOLT_TEST_CRASH_AT={point}:{n}: aborting here");
+        std::process::abort();
+    }
 }
 
 fn batch_component(step: &str) -> Option<&str> {

@@ -12,7 +12,6 @@ use alloy::{
     rpc::types::TransactionRequest,
 };
 use eyre::{Result, WrapErr, eyre};
-use futures::{StreamExt, TryStreamExt, stream};
 use indicatif::ProgressBar;
 use molt_abi::Artifact;
 
@@ -117,6 +116,12 @@ pub(crate) async fn deploy(
     deployer: Address,
     abis: &Abis,
 ) -> Result<Deployment> {
+    // Blocks 12 s apart whatever the wall clock does: the same seed on a node started with the
+    // same `--timestamp` gives the same state, job timestamps included.
+    provider
+        .raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (12,))
+        .await
+        .wrap_err("the demo needs an anvil node (anvil_setBlockTimestampInterval failed)")?;
     let d = |name: &'static str, args: Vec<DynSolValue>| async move {
         molt_chain::devnet::deploy(provider, deployer, abis.get(name), &args)
             .await
@@ -206,28 +211,8 @@ impl Impersonator {
             .await
             .wrap_err_with(|| format!("seeding: a transaction from {from} to {to} failed"))?;
         self.bar.inc(1);
-        Ok(*pending.tx_hash())
-    }
-
-    /// Waits for the receipts of `hashes` and fails on the first revert.
-    async fn settle(&self, hashes: Vec<B256>) -> Result<()> {
-        stream::iter(hashes)
-            .map(|h| async move {
-                let r = loop {
-                    if let Some(r) = self.plain.get_transaction_receipt(h).await? {
-                        break r;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                };
-                if !r.status() {
-                    return Err(eyre!("seeding transaction {h} reverted"));
-                }
-                Ok(())
-            })
-            .buffer_unordered(32)
-            .try_collect::<Vec<()>>()
-            .await?;
-        Ok(())
+        // One transaction per block, in order: the same seed gives the same blocks and timestamps.
+        mined(&self.plain, *pending.tx_hash()).await
     }
 }
 
@@ -267,7 +252,6 @@ pub(crate) async fn seed(
         abis.abi("PaymentEscrowV1"),
         abis.abi("TestToken"),
     );
-    let mut hashes = Vec::new();
     for op in &operators {
         let peer_len = 46 + rng.below(7) as usize;
         let peer: String = "12D3KooW"
@@ -288,27 +272,16 @@ pub(crate) async fn seed(
             DynSolValue::Array(models.iter().map(|m| DynSolValue::String((*m).into())).collect()),
             DynSolValue::String((*rng.pick(&REGIONS)).into()),
         ];
-        hashes.push(
-            sim.send(*op, dep.registry_v1, stake, calldata(reg, "registerNode", &args)).await?,
-        );
+        sim.send(*op, dep.registry_v1, stake, calldata(reg, "registerNode", &args)).await?;
     }
-    sim.settle(std::mem::take(&mut hashes)).await?;
     for op in &operators {
         if rng.below(10) < 6 {
             let args = [DynSolValue::Address(*op), uint(rng.below(101))];
-            hashes.push(
-                owner_send(
-                    provider,
-                    owner,
-                    dep.registry_v1,
-                    calldata(reg, "updateReputation", &args),
-                )
-                .await?,
-            );
+            let data = calldata(reg, "updateReputation", &args);
+            owner_send(provider, owner, dep.registry_v1, data).await?;
         }
         sim.bar.inc(1);
     }
-    sim.settle(std::mem::take(&mut hashes)).await?;
 
     // Jobs: post all, then claim, then complete or cancel; a few stay active.
     let mut plan = Vec::new();
@@ -317,65 +290,36 @@ pub(crate) async fn seed(
         let args =
             [DynSolValue::String((*rng.pick(&MODELS)).into()), uint(256 + rng.below(32_768))];
         let payment = U256::from(1 + rng.below(500)) * parse_ether("0.0001")?;
-        hashes
-            .push(sim.send(renter, dep.jobs_v1, payment, calldata(jobs, "postJob", &args)).await?);
+        sim.send(renter, dep.jobs_v1, payment, calldata(jobs, "postJob", &args)).await?;
         // 0..75 completed, 75..90 cancelled, 90..95 claimed (active), 95..100 posted (active).
-        plan.push((
-            id,
-            renter,
-            rng.below(100),
-            operators.get(rng.below(operators.len() as u64) as usize).copied(),
-        ));
+        let host = operators.get(rng.below(operators.len() as u64) as usize).copied();
+        plan.push((id, renter, rng.below(100), host));
     }
-    sim.settle(std::mem::take(&mut hashes)).await?;
     let mut active = Active::default();
     for (id, renter, roll, host) in &plan {
         match (roll, host) {
             (0..75 | 90..95, Some(host)) => {
-                hashes.push(
-                    sim.send(
-                        *host,
-                        dep.jobs_v1,
-                        U256::ZERO,
-                        calldata(jobs, "claimJob", &[uint(*id)]),
-                    )
-                    .await?,
-                );
+                let data = calldata(jobs, "claimJob", &[uint(*id)]);
+                sim.send(*host, dep.jobs_v1, U256::ZERO, data).await?;
             }
             (75..90, _) | (_, None) => {
-                hashes.push(
-                    sim.send(
-                        *renter,
-                        dep.jobs_v1,
-                        U256::ZERO,
-                        calldata(jobs, "cancelJob", &[uint(*id)]),
-                    )
-                    .await?,
-                );
+                let data = calldata(jobs, "cancelJob", &[uint(*id)]);
+                sim.send(*renter, dep.jobs_v1, U256::ZERO, data).await?;
             }
             _ => active.posted.push((*id, *renter)),
         }
     }
-    sim.settle(std::mem::take(&mut hashes)).await?;
     for (id, _, roll, host) in &plan {
         match (roll, host) {
             (0..75, Some(host)) => {
                 let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
-                hashes.push(
-                    sim.send(
-                        *host,
-                        dep.jobs_v1,
-                        U256::ZERO,
-                        calldata(jobs, "completeJob", &[uint(*id), result]),
-                    )
-                    .await?,
-                );
+                let data = calldata(jobs, "completeJob", &[uint(*id), result]);
+                sim.send(*host, dep.jobs_v1, U256::ZERO, data).await?;
             }
             (90..95, Some(host)) => active.claimed.push((*id, *host)),
             _ => sim.bar.inc(1),
         }
     }
-    sim.settle(std::mem::take(&mut hashes)).await?;
 
     // Escrow: distinct (user, token) pairs over ETH and the two tokens.
     let assets: Vec<Address> =
@@ -385,44 +329,19 @@ pub(crate) async fn seed(
         let asset = assets[(k / users.len()) % assets.len()];
         if asset.is_zero() {
             let amount = U256::from(1 + rng.below(2_000)) * parse_ether("0.001")?;
-            hashes.push(
-                sim.send(user, dep.escrow_v1, amount, calldata(escrow, "depositETH", &[])).await?,
-            );
+            sim.send(user, dep.escrow_v1, amount, calldata(escrow, "depositETH", &[])).await?;
             sim.bar.inc(2);
         } else {
             let amount = U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64);
-            owner_send(
-                provider,
-                owner,
-                asset,
-                calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]),
-            )
-            .await?;
-            hashes.push(
-                sim.send(
-                    user,
-                    asset,
-                    U256::ZERO,
-                    calldata(
-                        token,
-                        "approve",
-                        &[DynSolValue::Address(dep.escrow_v1), uint(amount)],
-                    ),
-                )
-                .await?,
-            );
-            hashes.push(
-                sim.send(
-                    user,
-                    dep.escrow_v1,
-                    U256::ZERO,
-                    calldata(escrow, "deposit", &[DynSolValue::Address(asset), uint(amount)]),
-                )
-                .await?,
-            );
+            let mint = calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]);
+            owner_send(provider, owner, asset, mint).await?;
+            let approve =
+                calldata(token, "approve", &[DynSolValue::Address(dep.escrow_v1), uint(amount)]);
+            sim.send(user, asset, U256::ZERO, approve).await?;
+            let deposit = calldata(escrow, "deposit", &[DynSolValue::Address(asset), uint(amount)]);
+            sim.send(user, dep.escrow_v1, U256::ZERO, deposit).await?;
         }
     }
-    sim.settle(hashes).await?;
     let _ = plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
         .await;
@@ -443,26 +362,20 @@ pub(crate) async fn settle_active(
         .await?;
     let sim = Impersonator { plain: plain.clone(), bar: ProgressBar::hidden() };
     let jobs = abis.abi("JobMarketplaceV1");
-    let mut hashes = Vec::new();
     for (id, host) in &active.claimed {
         let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
-        hashes.push(
-            sim.send(
-                *host,
-                dep.jobs_v1,
-                U256::ZERO,
-                calldata(jobs, "completeJob", &[uint(*id), result]),
-            )
-            .await?,
-        );
+        sim.send(
+            *host,
+            dep.jobs_v1,
+            U256::ZERO,
+            calldata(jobs, "completeJob", &[uint(*id), result]),
+        )
+        .await?;
     }
     for (id, renter) in &active.posted {
-        hashes.push(
-            sim.send(*renter, dep.jobs_v1, U256::ZERO, calldata(jobs, "cancelJob", &[uint(*id)]))
-                .await?,
-        );
+        sim.send(*renter, dep.jobs_v1, U256::ZERO, calldata(jobs, "cancelJob", &[uint(*id)]))
+            .await?;
     }
-    sim.settle(hashes).await?;
     let _ = plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
         .await;
@@ -477,14 +390,23 @@ async fn owner_send(
     data: Vec<u8>,
 ) -> Result<B256> {
     let tx = TransactionRequest::default().with_from(owner).with_to(to).with_input(data);
-    let receipt = provider
+    let pending = provider
         .send_transaction(tx)
         .await
-        .wrap_err_with(|| format!("an owner call to {to} failed"))?
-        .get_receipt()
-        .await?;
+        .wrap_err_with(|| format!("an owner call to {to} failed"))?;
+    mined(provider, *pending.tx_hash()).await
+}
+
+/// Waits (polling every few ms: anvil mines at once) until `hash` is mined; fails if it reverted.
+async fn mined(provider: &DynProvider, hash: B256) -> Result<B256> {
+    let receipt = loop {
+        if let Some(r) = provider.get_transaction_receipt(hash).await? {
+            break r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
     if !receipt.status() {
-        return Err(eyre!("an owner call to {to} reverted (tx {})", receipt.transaction_hash));
+        return Err(eyre!("seeding transaction {hash} reverted"));
     }
-    Ok(receipt.transaction_hash)
+    Ok(hash)
 }

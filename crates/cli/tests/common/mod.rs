@@ -1,0 +1,97 @@
+//! Shared helpers of the CLI's end-to-end tests: the real `molt` binary against a real anvil.
+#![allow(dead_code)] // each test binary uses a part
+
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
+
+use molt_chain::Devnet;
+use serde_json::Value;
+
+/// A `molt` command with progress off and a clean environment for the variables molt reads.
+pub(crate) fn molt() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_molt"));
+    c.env("MOLT_NO_PROGRESS", "1")
+        .env_remove("ETH_RPC_URL")
+        .env_remove("MOLT_PRIVATE_KEY")
+        .env_remove("MOLT_JSON")
+        .env_remove("MOLT_TEST_CRASH_AT");
+    c
+}
+
+/// Runs a command and returns its output, with stderr in the panic message on failure to spawn.
+pub(crate) fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Deploys the Fabstir contracts on `devnet`, seeds V1 and writes `<dir>/molt.toml`.
+pub(crate) fn seed(devnet: &Devnet, dir: &Path, nodes: u32, jobs: u32, balances: u32) {
+    let out = run(molt()
+        .args(["demo", "--seed-only", "--rpc-url", &devnet.endpoint(), "--out"])
+        .arg(dir)
+        .args([
+            "--nodes",
+            &nodes.to_string(),
+            "--jobs",
+            &jobs.to_string(),
+            "--balances",
+            &balances.to_string(),
+        ]));
+    assert!(out.status.success(), "seeding failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Edits `[batch]` of the manifest in `dir`.
+pub(crate) fn set_batch(dir: &Path, max_records: u32, max_in_flight: u32) {
+    let path = dir.join("molt.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "max_in_flight = 4",
+        &format!("max_in_flight = {max_in_flight}\nmax_records = {max_records}"),
+    );
+    std::fs::write(path, text).unwrap();
+}
+
+/// `molt migrate --yes --json` in `dir`, with an optional crash point.
+pub(crate) fn migrate(dir: &Path, crash_at: Option<&str>) -> Output {
+    let mut cmd = molt();
+    cmd.current_dir(dir).args(["--json", "migrate", "--yes"]);
+    if let Some(c) = crash_at {
+        cmd.env("MOLT_TEST_CRASH_AT", c);
+    }
+    run(&mut cmd)
+}
+
+/// The JSON report on stdout of a successful run.
+pub(crate) fn report(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "molt failed ({:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+/// What must be equal between two runs of the same migration: counts, hashes, funds.
+pub(crate) fn outcome(report: &Value) -> Value {
+    let components: Vec<Value> = report["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "name": c["name"],
+                "source_count": c["source_count"],
+                "imported": c["migrated"].as_u64().unwrap() + c["skipped"].as_u64().unwrap(),
+                "source_hash": c["source_hash"],
+                "target_hash": c["target_hash"],
+                "onchain_digest": c["onchain_digest"],
+                "verified": c["verified"],
+            })
+        })
+        .collect();
+    serde_json::json!({ "components": components, "funds": report["funds"], "verified": report["verified"], "finalized": report["finalized"] })
+}
