@@ -17,6 +17,8 @@ pub enum ArtifactKind {
     Foundry,
     /// A Hardhat artifact (`_format: hh-sol-artifact-1`).
     Hardhat,
+    /// A storage layout alone (`forge inspect <C> storageLayout --json`): no ABI.
+    StorageLayout,
 }
 
 /// A compiled contract as molt sees it.
@@ -46,10 +48,51 @@ impl Artifact {
             .map_err(|source| Error::Read { path: path.into(), source })?;
         let value: Value = serde_json::from_str(&text)
             .map_err(|source| Error::Json { path: path.into(), source })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Contract");
-        // Foundry names artifacts of a contract compiled by several solc versions `X.0.8.28.json`.
-        let stem = stem.split('.').next().unwrap_or(stem);
-        Self::from_value(stem, path, value)
+        Self::from_value(stem(path), path, value)
+    }
+
+    /// Reads the ABI, name and storage layout of an artifact, skipping bytecode and metadata
+    /// (several times faster on Foundry artifacts; what `molt diff` needs). Plain ABIs and
+    /// storage-layout files are read as by [`Artifact::load`].
+    pub fn load_interface(path: impl AsRef<Path>) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        struct Interface {
+            abi: Option<Value>,
+            #[serde(rename = "storageLayout")]
+            storage_layout: Option<Value>,
+            #[serde(rename = "contractName")]
+            contract_name: Option<Value>,
+            #[serde(rename = "_format")]
+            format: Option<Value>,
+        }
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Read { path: path.into(), source })?;
+        if !text.trim_start().starts_with('{') {
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|source| Error::Json { path: path.into(), source })?;
+            return Self::from_value(stem(path), path, value);
+        }
+        let lean: Interface = serde_json::from_str(&text)
+            .map_err(|source| Error::Json { path: path.into(), source })?;
+        let Some(abi) = lean.abi else {
+            // A storage layout, or not an artifact: the full reader says which.
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|source| Error::Json { path: path.into(), source })?;
+            return Self::from_value(stem(path), path, value);
+        };
+        let mut obj = serde_json::Map::new();
+        obj.insert("abi".into(), abi);
+        for (key, v) in [
+            ("storageLayout", lean.storage_layout),
+            ("contractName", lean.contract_name),
+            ("_format", lean.format),
+        ] {
+            if let Some(v) = v {
+                obj.insert(key.into(), v);
+            }
+        }
+        Self::from_value(stem(path), path, Value::Object(obj))
     }
 
     /// Interprets an already parsed JSON document; `name` is used when it carries none.
@@ -69,10 +112,23 @@ impl Artifact {
                 deployed_bytecode: None,
                 storage_layout: None,
             }),
+            Value::Object(obj) if !obj.contains_key("abi") && obj.contains_key("storage") => {
+                let layout = serde_json::from_value(Value::Object(obj))
+                    .map_err(|e| format(format!("not a valid storage layout: {e}")))?;
+                Ok(Self {
+                    name: name.to_owned(),
+                    path: path.into(),
+                    kind: ArtifactKind::StorageLayout,
+                    abi: JsonAbi::default(),
+                    bytecode: None,
+                    deployed_bytecode: None,
+                    storage_layout: Some(layout),
+                })
+            }
             Value::Object(mut obj) => {
                 let abi = obj.remove("abi").ok_or_else(|| {
                     format(
-                        "no `abi` field: expected an ABI array, a Foundry or a Hardhat artifact"
+                        "no `abi` field: expected an ABI array, a Foundry or a Hardhat artifact, or a storage layout"
                             .into(),
                     )
                 })?;
@@ -133,6 +189,13 @@ impl Artifact {
             ),
         })
     }
+}
+
+/// The contract name a file stands for: its stem, without the solc version Foundry appends
+/// to artifacts of a contract compiled by several versions (`X.0.8.28.json`).
+fn stem(path: &Path) -> &str {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Contract");
+    stem.split('.').next().unwrap_or(stem)
 }
 
 /// Reads a storage layout file as written by `forge inspect <C> storageLayout --json`.

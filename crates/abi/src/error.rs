@@ -29,6 +29,35 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The `[diff]` section of a config file is not valid.
+    #[error("{path}: {reason}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The inputs cannot be diffed as given (a file against a directory, nothing in common).
+    #[error("{path}: {reason}")]
+    Input {
+        /// The input path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Self::Read { path, .. }
+            | Self::Json { path, .. }
+            | Self::Format { path, .. }
+            | Self::Config { path, .. }
+            | Self::Input { path, .. } => path,
+        }
+    }
 }
 
 /// Result with [`Error`] as the default error.

@@ -3,11 +3,15 @@
 //! - [`artifact`]: reading contract artifacts (plain ABI JSON, Foundry `out/` artifacts,
 //!   Hardhat artifacts) and `forge inspect <C> storageLayout --json` files.
 //! - [`storage`]: the solc storage-layout model.
+//! - [`diff`]: the breaking-change differ behind `molt diff` (ABI and storage rules, config,
+//!   renderers).
 
 pub mod artifact;
+pub mod diff;
 mod error;
 pub mod storage;
 
 pub use artifact::{Artifact, ArtifactKind};
+pub use diff::{Change, Kind, Report, Severity};
 pub use error::{Error, Result};
 pub use storage::StorageLayout;

@@ -1,0 +1,847 @@
+//! Storage-layout comparison.
+//!
+//! Types are resolved into AST-id-free shapes (`t_struct(Node)2768_storage` and
+//! `t_struct(Node)3011_storage` compare by members), variables are aligned by an edit
+//! distance that prefers keeping labels, then renames of equal shapes, then deletions and
+//! insertions: an insert in the middle is one `storage_variable_inserted`, and the variables it
+//! shifts are not reported again. `__gap` arrays may shrink by exactly the slots the new
+//! variables before them take.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use alloy::primitives::U256;
+
+use super::{Change, Kind, Severity};
+use crate::storage::{StorageEntry, StorageLayout, StorageType};
+
+/// A storage type without AST ids or contract qualifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// An elementary value type (`uint256`, `address`, `bytes32`, ...).
+    Value {
+        label: String,
+        bytes: u64,
+    },
+    /// A contract or interface type (stored as an address).
+    Contract(String),
+    /// An enum.
+    Enum {
+        name: String,
+        bytes: u64,
+    },
+    /// `string` or `bytes`.
+    Bytes(String),
+    Mapping(Box<Self>, Box<Self>),
+    DynArray(Box<Self>),
+    StaticArray {
+        base: Box<Self>,
+        len: u64,
+    },
+    Struct {
+        name: String,
+        members: Vec<Var>,
+    },
+    /// A struct that refers to itself (through a mapping or an array), by name.
+    Recursive(String),
+    /// A type id missing from the `types` table.
+    Unknown(String),
+}
+
+/// A state variable or struct member with its resolved type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Var {
+    label: String,
+    slot: U256,
+    offset: u32,
+    bytes: u64,
+    type_label: String,
+    shape: Shape,
+}
+
+impl Var {
+    /// First byte, counting 32 per slot.
+    fn start(&self) -> U256 {
+        self.slot * U256::from(32) + U256::from(self.offset)
+    }
+
+    fn end(&self) -> U256 {
+        self.start() + U256::from(self.bytes.max(1))
+    }
+
+    fn same_place(&self, other: &Self) -> bool {
+        self.slot == other.slot && self.offset == other.offset
+    }
+
+    fn is_gap(&self) -> bool {
+        self.label.starts_with("__gap") && matches!(self.shape, Shape::StaticArray { .. })
+    }
+
+    fn slots(&self) -> u64 {
+        self.bytes.div_ceil(32)
+    }
+}
+
+fn short_name(label: &str, prefix: &str) -> String {
+    let rest = label.strip_prefix(prefix).unwrap_or(label);
+    rest.rsplit('.').next().unwrap_or(rest).to_owned()
+}
+
+fn parse_u64(s: &str) -> u64 {
+    s.parse().unwrap_or(0)
+}
+
+fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<String>) -> Shape {
+    let Some(t) = types.get(id) else { return Shape::Unknown(id.to_owned()) };
+    let bytes = parse_u64(&t.number_of_bytes);
+    let sub = |id: &Option<String>, stack: &mut Vec<String>| match id {
+        Some(id) => resolve(types, id, stack),
+        None => Shape::Unknown(t.label.clone()),
+    };
+    match t.encoding.as_str() {
+        "mapping" => Shape::Mapping(Box::new(sub(&t.key, stack)), Box::new(sub(&t.value, stack))),
+        "dynamic_array" => Shape::DynArray(Box::new(sub(&t.base, stack))),
+        "bytes" => Shape::Bytes(t.label.clone()),
+        _ => {
+            if let Some(members) = &t.members {
+                let name = short_name(&t.label, "struct ");
+                if stack.iter().any(|s| s == id) {
+                    return Shape::Recursive(name);
+                }
+                stack.push(id.to_owned());
+                let members = members.iter().map(|m| var(types, m, stack)).collect();
+                stack.pop();
+                Shape::Struct { name, members }
+            } else if t.base.is_some() {
+                let len = t
+                    .label
+                    .rsplit_once('[')
+                    .and_then(|(_, n)| n.strip_suffix(']'))
+                    .map_or(0, parse_u64);
+                Shape::StaticArray { base: Box::new(sub(&t.base, stack)), len }
+            } else if t.label.starts_with("contract ") {
+                Shape::Contract(short_name(&t.label, "contract "))
+            } else if t.label.starts_with("enum ") {
+                Shape::Enum { name: short_name(&t.label, "enum "), bytes }
+            } else {
+                Shape::Value { label: t.label.clone(), bytes }
+            }
+        }
+    }
+}
+
+fn var(types: &BTreeMap<String, StorageType>, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
+    let t = types.get(&e.ty);
+    Var {
+        label: e.label.clone(),
+        slot: e.slot.parse().unwrap_or_default(),
+        offset: e.offset,
+        bytes: t.map_or(32, |t| parse_u64(&t.number_of_bytes)),
+        type_label: t.map_or_else(|| e.ty.clone(), |t| t.label.clone()),
+        shape: resolve(types, &e.ty, stack),
+    }
+}
+
+fn vars(layout: &StorageLayout) -> Vec<Var> {
+    layout.storage.iter().map(|e| var(&layout.types, e, &mut Vec::new())).collect()
+}
+
+/// How two shapes relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Equal,
+    /// Equal but for struct member names.
+    Renamed,
+    /// Reads the old bytes correctly (warning).
+    Compatible,
+    Incompatible,
+}
+
+#[derive(Debug, Default)]
+struct Verdict {
+    level: Option<Level>,
+    notes: Vec<String>,
+}
+
+impl Verdict {
+    fn level(&self) -> Level {
+        self.level.unwrap_or(Level::Equal)
+    }
+
+    fn add(&mut self, level: Level, note: String) {
+        self.level = Some(self.level().max(level));
+        self.notes.push(note);
+    }
+}
+
+fn describe(s: &Shape) -> String {
+    match s {
+        Shape::Value { label, .. } | Shape::Bytes(label) => label.clone(),
+        Shape::Contract(n) => format!("contract {n}"),
+        Shape::Enum { name, .. } => format!("enum {name}"),
+        Shape::Mapping(k, v) => format!("mapping({} => {})", describe(k), describe(v)),
+        Shape::DynArray(b) => format!("{}[]", describe(b)),
+        Shape::StaticArray { base, len } => format!("{}[{len}]", describe(base)),
+        Shape::Struct { name, .. } | Shape::Recursive(name) => format!("struct {name}"),
+        Shape::Unknown(id) => id.clone(),
+    }
+}
+
+/// Compares shapes. `isolated`: the value starts its own slot and nothing follows it in
+/// that storage region (a mapping value), so it may grow.
+fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
+    use Shape::*;
+    let is_address = |l: &str| l == "address" || l == "address payable";
+    match (o, n) {
+        (Value { label: a, bytes: ab }, Value { label: b, bytes: bb }) => {
+            if a == b {
+            } else if is_address(a) && is_address(b) {
+                v.add(Level::Compatible, format!("`{a}` and `{b}` are stored alike"));
+            } else if isolated && a.starts_with("uint") && b.starts_with("uint") && bb >= ab {
+                v.add(Level::Compatible, format!("the mapping value grows from `{a}` to `{b}`"));
+            } else {
+                v.add(Level::Incompatible, format!("`{a}` became `{b}`"));
+            }
+        }
+        (Value { label, .. }, Contract(c)) | (Contract(c), Value { label, .. })
+            if is_address(label) =>
+        {
+            v.add(
+                Level::Compatible,
+                format!("`{label}` and `contract {c}` are both stored as an address"),
+            );
+        }
+        (Contract(a), Contract(b)) => {
+            if a != b {
+                v.add(
+                    Level::Compatible,
+                    format!("`contract {a}` became `contract {b}` (both stored as an address)"),
+                );
+            }
+        }
+        (Enum { name: a, bytes: ab }, Enum { name: b, bytes: bb }) => {
+            if ab != bb {
+                v.add(Level::Incompatible, format!("enum `{a}` became `{b}` of another size"));
+            } else if a != b {
+                v.add(Level::Compatible, format!("enum `{a}` became `{b}` of the same size"));
+            }
+        }
+        (Enum { name, bytes: 1 }, Value { label, .. })
+        | (Value { label, .. }, Enum { name, bytes: 1 })
+            if label == "uint8" =>
+        {
+            v.add(Level::Compatible, format!("enum `{name}` and `uint8` are stored alike"));
+        }
+        (Bytes(a), Bytes(b)) => {
+            if a != b {
+                v.add(Level::Compatible, format!("`{a}` and `{b}` are stored alike"));
+            }
+        }
+        (Mapping(ok, ov), Mapping(nk, nv)) => {
+            // Keys are hashed after padding to 32 bytes, so widening a uint key reads alike.
+            compare(ok, nk, true, v);
+            compare(ov, nv, true, v);
+        }
+        (DynArray(a), DynArray(b)) => compare(a, b, false, v),
+        (StaticArray { base: a, len: al }, StaticArray { base: b, len: bl }) => {
+            if al != bl {
+                v.add(Level::Incompatible, format!("the array length changed from {al} to {bl}"));
+            }
+            compare(a, b, false, v);
+        }
+        (Struct { name, members: om }, Struct { members: nm, .. }) => {
+            compare_members(name, om, nm, isolated, v);
+        }
+        (Recursive(a), Recursive(b)) if a == b => {}
+        _ => v.add(Level::Incompatible, format!("`{}` became `{}`", describe(o), describe(n))),
+    }
+}
+
+fn compare_members(name: &str, old: &[Var], new: &[Var], isolated: bool, v: &mut Verdict) {
+    let ops = align(old, new);
+    let mut moved = false;
+    let last_kept = ops.iter().rposition(|op| !matches!(op, Op::Insert(_)));
+    for (k, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Keep(i, j) => {
+                let (o, n) = (&old[i], &new[j]);
+                moved |= !o.same_place(n);
+                let mut sub = Verdict::default();
+                compare(&o.shape, &n.shape, false, &mut sub);
+                for note in sub.notes {
+                    let note = if note.starts_with("member ") {
+                        note
+                    } else {
+                        format!("member `{name}.{}`: {note}", o.label)
+                    };
+                    v.add(sub.level.unwrap_or(Level::Equal), note);
+                }
+            }
+            Op::Rename(i, j) => {
+                v.add(
+                    Level::Renamed,
+                    format!("member `{name}.{}` was renamed to `{}`", old[i].label, new[j].label),
+                );
+            }
+            Op::Delete(i) => {
+                v.add(Level::Incompatible, format!("member `{name}.{}` was removed", old[i].label))
+            }
+            Op::Insert(j) => {
+                let at_end = last_kept.is_none_or(|l| k > l);
+                if at_end && isolated {
+                    v.add(
+                        Level::Compatible,
+                        format!(
+                            "member `{name}.{}` was appended (the mapping value grows at its end)",
+                            new[j].label
+                        ),
+                    );
+                } else if at_end {
+                    v.add(Level::Incompatible, format!("member `{name}.{}` was appended, which makes `{name}` larger where its size matters", new[j].label));
+                } else {
+                    v.add(
+                        Level::Incompatible,
+                        format!("member `{name}.{}` was inserted", new[j].label),
+                    );
+                }
+            }
+        }
+    }
+    if moved && v.level() < Level::Incompatible {
+        v.add(Level::Incompatible, format!("members of `{name}` moved"));
+    }
+}
+
+/// One step of an alignment: indices into old and new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// Same label.
+    Keep(usize, usize),
+    /// Other label, equal shape.
+    Rename(usize, usize),
+    Delete(usize),
+    Insert(usize),
+}
+
+/// Edit-distance alignment: keeping a label costs 0, renaming an equal shape at the same slot
+/// and offset 3, deleting or inserting 2. A rename beats delete + insert; a variable that moved
+/// is never taken for a rename (a swap reads as delete + insert, and a removed variable is not
+/// "renamed" to an inserted one further down).
+fn align(old: &[Var], new: &[Var]) -> Vec<Op> {
+    const RENAME: u32 = 3;
+    const INDEL: u32 = 2;
+    let (n, m) = (old.len(), new.len());
+    let diag = |i: usize, j: usize| -> Option<u32> {
+        if old[i].label == new[j].label {
+            Some(0)
+        } else if old[i].same_place(&new[j])
+            && old[i].shape == new[j].shape
+            && !old[i].is_gap()
+            && !new[j].is_gap()
+        {
+            Some(RENAME)
+        } else {
+            None
+        }
+    };
+    // cost[i][j]: aligning old[i..] with new[j..].
+    let mut cost = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            cost[i][j] = if i == n {
+                INDEL * (m - j) as u32
+            } else if j == m {
+                INDEL * (n - i) as u32
+            } else {
+                let mut best = INDEL + cost[i + 1][j].min(cost[i][j + 1]);
+                if let Some(d) = diag(i, j) {
+                    best = best.min(d + cost[i + 1][j + 1]);
+                }
+                best
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut ops = Vec::with_capacity(n.max(m));
+    while i < n || j < m {
+        if i < n
+            && j < m
+            && let Some(d) = diag(i, j)
+            && d + cost[i + 1][j + 1] == cost[i][j]
+        {
+            ops.push(if d == 0 { Op::Keep(i, j) } else { Op::Rename(i, j) });
+            i += 1;
+            j += 1;
+            continue;
+        }
+        if i < n && (j == m || INDEL + cost[i + 1][j] == cost[i][j]) {
+            ops.push(Op::Delete(i));
+            i += 1;
+        } else {
+            ops.push(Op::Insert(j));
+            j += 1;
+        }
+    }
+    ops
+}
+
+/// Where a variable is relative to where it was, in bytes.
+fn delta(o: &Var, n: &Var) -> (bool, U256) {
+    let (a, b) = (o.start(), n.start());
+    if b >= a { (true, b - a) } else { (false, a - b) }
+}
+
+/// A variable removed and one of the same type inserted between the same two kept variables,
+/// shifted exactly as much as the kept variable before them, is a rename that moved with its
+/// neighbours (the shift is reported by whatever caused it). Only the variable *before* counts:
+/// the one after has absorbed every insert of the run, so matching it would take a removed
+/// variable for the last inserted one.
+fn renames_that_moved(mut ops: Vec<Op>, old: &[Var], new: &[Var]) -> Vec<Op> {
+    let kept_delta = |op: &Op| match *op {
+        Op::Keep(i, j) | Op::Rename(i, j) => Some(delta(&old[i], &new[j])),
+        _ => None,
+    };
+    let mut start = 0;
+    while start < ops.len() {
+        if kept_delta(&ops[start]).is_some() {
+            start += 1;
+            continue;
+        }
+        let end = (start..ops.len()).find(|&k| kept_delta(&ops[k]).is_some()).unwrap_or(ops.len());
+        let before = start.checked_sub(1).and_then(|k| kept_delta(&ops[k]));
+        for d in start..end {
+            let Op::Delete(i) = ops[d] else { continue };
+            let partner = (start..end).find(|&k| match ops[k] {
+                Op::Insert(j) => {
+                    let dj = delta(&old[i], &new[j]);
+                    old[i].shape == new[j].shape && !old[i].is_gap() && before == Some(dj)
+                }
+                _ => false,
+            });
+            if let Some(k) = partner {
+                let Op::Insert(j) = ops[k] else { unreachable!() };
+                ops[d] = Op::Rename(i, j);
+                ops.remove(k);
+                return renames_that_moved(ops, old, new);
+            }
+        }
+        start = end;
+    }
+    ops
+}
+
+fn place(v: &Var) -> String {
+    if v.offset == 0 {
+        format!("slot {}", v.slot)
+    } else {
+        format!("slot {} offset {}", v.slot, v.offset)
+    }
+}
+
+fn overlaps(a: (U256, U256), b: (U256, U256)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// Appends every storage change from `old` to `new` to `out`.
+pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Change>) {
+    let (ov, nv) = (vars(old), vars(new));
+    let ops = renames_that_moved(align(&ov, &nv), &ov, &nv);
+    let old_used: Vec<(U256, U256, &str)> =
+        ov.iter().filter(|v| !v.is_gap()).map(|v| (v.start(), v.end(), v.label.as_str())).collect();
+    let old_end = ov.iter().map(Var::end).max().unwrap_or_default();
+    let inserts: Vec<usize> =
+        ops.iter().filter_map(|op| if let Op::Insert(j) = op { Some(*j) } else { None }).collect();
+
+    // Gaps: decide first, so their inserts and their own resize are reported once.
+    let mut handled_old = HashSet::new();
+    let mut handled_new = HashSet::new();
+    let mut in_gap: HashMap<usize, String> = HashMap::new();
+    let mut gap_changes = Vec::new();
+    for (gi, g) in ov.iter().enumerate().filter(|(_, v)| v.is_gap()) {
+        let range = (g.start(), g.end());
+        let pair = ops.iter().find_map(|op| match *op {
+            Op::Keep(i, j) if i == gi => Some(&nv[j]),
+            _ => None,
+        });
+        let taking: Vec<usize> = inserts
+            .iter()
+            .copied()
+            .filter(|&j| overlaps(range, (nv[j].start(), nv[j].end())))
+            .collect();
+        // Unchanged (a move is the consequence of a change reported elsewhere).
+        if pair.is_some_and(|p| p.shape == g.shape) && taking.is_empty() {
+            continue;
+        }
+        let within = taking.iter().all(|&j| {
+            nv[j].start() >= range.0
+                && nv[j].end() <= range.1
+                && !old_used.iter().any(|u| overlaps((u.0, u.1), (nv[j].start(), nv[j].end())))
+        });
+        let taken: u64 = taking.iter().map(|&j| nv[j].slots()).sum();
+        let names: Vec<_> = taking.iter().map(|&j| format!("`{}`", nv[j].label)).collect();
+        let ok = within
+            && match pair {
+                Some(p) => p.end() == g.end(),
+                // Removed: fine when the new variables take the whole gap.
+                None => taken == g.slots(),
+            };
+        handled_old.insert(gi);
+        if ok {
+            let shrink = match pair {
+                Some(p) => format!("which shrank from {} to {} slots", g.slots(), p.slots()),
+                None => "which they replace".to_owned(),
+            };
+            for &j in &taking {
+                in_gap.insert(j, format!("in the space of `{}` ({shrink})", g.label));
+            }
+            continue;
+        }
+        handled_new.extend(taking.iter().copied());
+        let new_size = pair.map_or(0, Var::slots);
+        let detail = match (pair, names.is_empty()) {
+            (Some(_), true) => format!(
+                "changed from {} to {new_size} slots with no new variable before it: every later variable moves",
+                g.slots()
+            ),
+            (Some(_), false) => format!(
+                "changed from {} to {new_size} slots but the new variables before it ({}) take {taken}: it must shrink by exactly {taken}",
+                g.slots(),
+                names.join(", ")
+            ),
+            (None, true) => {
+                format!("({} slots) was removed: every later variable moves", g.slots())
+            }
+            (None, false) => format!(
+                "({} slots) was removed but the new variables in its place ({}) take {taken} slot(s)",
+                g.slots(),
+                names.join(", ")
+            ),
+        };
+        gap_changes.push(Change::new(
+            Kind::StorageGapMisused,
+            &g.label,
+            None,
+            Some(g.type_label.clone()),
+            pair.map(|p| p.type_label.clone()),
+            &detail,
+        ));
+    }
+
+    // Whether the insert at op index `k` shifts what follows: the first kept variable after it
+    // moved (a later insert's shift is that insert's finding).
+    let moved_after = |k: usize| {
+        ops[k + 1..].iter().find_map(|op| match *op {
+            Op::Keep(i, j) | Op::Rename(i, j) => Some(!ov[i].same_place(&nv[j])),
+            _ => None,
+        }) == Some(true)
+    };
+
+    for (k, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Keep(i, j) => {
+                if handled_old.contains(&i) {
+                    continue;
+                }
+                let (o, n) = (&ov[i], &nv[j]);
+                let mut v = Verdict::default();
+                compare(&o.shape, &n.shape, false, &mut v);
+                let detail = if v.notes.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", v.notes.join("; "))
+                };
+                match v.level() {
+                    Level::Equal => {}
+                    Level::Renamed => out.push(Change::new(
+                        Kind::StorageVariableRenamed,
+                        &o.label,
+                        None,
+                        Some(o.type_label.clone()),
+                        Some(n.type_label.clone()),
+                        &format!("keeps its place and type, but {}", v.notes.join("; ")),
+                    )),
+                    Level::Compatible => out.push(
+                        Change::new(
+                            Kind::StorageTypeChanged,
+                            &o.label,
+                            None,
+                            Some(o.type_label.clone()),
+                            Some(n.type_label.clone()),
+                            &format!("{detail} (layout-compatible)"),
+                        )
+                        .with_severity(Severity::Warning),
+                    ),
+                    Level::Incompatible => out.push(Change::new(
+                        Kind::StorageTypeChanged,
+                        &o.label,
+                        None,
+                        Some(o.type_label.clone()),
+                        Some(n.type_label.clone()),
+                        &detail,
+                    )),
+                }
+            }
+            Op::Rename(i, j) => {
+                let (o, n) = (&ov[i], &nv[j]);
+                let detail = if o.same_place(n) {
+                    format!("was renamed to `{}` ({}, same type)", n.label, place(o))
+                } else {
+                    format!(
+                        "was renamed to `{}` (same type; it moved from {} to {} with the variables around it)",
+                        n.label,
+                        place(o),
+                        place(n)
+                    )
+                };
+                out.push(Change::new(
+                    Kind::StorageVariableRenamed,
+                    &o.label,
+                    None,
+                    Some(o.label.clone()),
+                    Some(n.label.clone()),
+                    &detail,
+                ));
+            }
+            Op::Delete(i) => {
+                if handled_old.contains(&i) {
+                    continue;
+                }
+                let o = &ov[i];
+                out.push(Change::new(
+                    Kind::StorageVariableRemoved,
+                    &o.label,
+                    None,
+                    Some(o.type_label.clone()),
+                    None,
+                    &format!(" (it was at {})", place(o)),
+                ));
+            }
+            Op::Insert(j) => {
+                if handled_new.contains(&j) {
+                    continue;
+                }
+                let n = &nv[j];
+                let range = (n.start(), n.end());
+                if let Some(detail) = in_gap.get(&j) {
+                    out.push(Change::new(
+                        Kind::StorageVariableAppended,
+                        &n.label,
+                        None,
+                        None,
+                        Some(n.type_label.clone()),
+                        &format!("at {} {detail}", place(n)),
+                    ));
+                    continue;
+                }
+                let hit: Vec<_> = old_used
+                    .iter()
+                    .filter(|u| overlaps((u.0, u.1), range))
+                    .map(|u| format!("`{}`", u.2))
+                    .collect();
+                let shifts = moved_after(k);
+                if !hit.is_empty() || shifts {
+                    let mut why = Vec::new();
+                    if !hit.is_empty() {
+                        why.push(format!("it overlaps the old place of {}", hit.join(", ")));
+                    }
+                    if shifts {
+                        why.push("every later variable moves".to_owned());
+                    }
+                    out.push(Change::new(
+                        Kind::StorageVariableInserted,
+                        &n.label,
+                        None,
+                        None,
+                        Some(n.type_label.clone()),
+                        &format!("at {}: {}", place(n), why.join(" and ")),
+                    ));
+                } else if range.0 >= old_end {
+                    out.push(Change::new(
+                        Kind::StorageVariableAppended,
+                        &n.label,
+                        None,
+                        None,
+                        Some(n.type_label.clone()),
+                        &format!("at {}", place(n)),
+                    ));
+                } else {
+                    out.push(
+                        Change::new(
+                            Kind::StorageVariableInserted,
+                            &n.label,
+                            None,
+                            None,
+                            Some(n.type_label.clone()),
+                            &format!(
+                                "at {} in bytes no old variable used; no existing variable moves",
+                                place(n)
+                            ),
+                        )
+                        .with_severity(Severity::Warning),
+                    );
+                }
+            }
+        }
+    }
+    out.extend(gap_changes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `vars`: (label, slot, offset, type id); types: the usual elementary ones plus `extra`.
+    fn layout(vars: &[(&str, u32, u32, &str)], extra: &str) -> StorageLayout {
+        let storage: Vec<_> = vars
+            .iter()
+            .map(|(l, s, o, t)| {
+                format!(r#"{{"label":"{l}","slot":"{s}","offset":{o},"type":"{t}","contract":"c","astId":1}}"#)
+            })
+            .collect();
+        let mut types = String::from(
+            r#""t_uint256":{"encoding":"inplace","label":"uint256","numberOfBytes":"32"},
+               "t_uint128":{"encoding":"inplace","label":"uint128","numberOfBytes":"16"},
+               "t_address":{"encoding":"inplace","label":"address","numberOfBytes":"20"},
+               "t_bool":{"encoding":"inplace","label":"bool","numberOfBytes":"1"},
+               "t_array(t_uint256)50_storage":{"encoding":"inplace","label":"uint256[50]","numberOfBytes":"1600","base":"t_uint256"},
+               "t_array(t_uint256)49_storage":{"encoding":"inplace","label":"uint256[49]","numberOfBytes":"1568","base":"t_uint256"},
+               "t_array(t_uint256)48_storage":{"encoding":"inplace","label":"uint256[48]","numberOfBytes":"1536","base":"t_uint256"}"#,
+        );
+        if !extra.is_empty() {
+            types.push(',');
+            types.push_str(extra);
+        }
+        serde_json::from_str(&format!(
+            r#"{{"storage":[{}],"types":{{{types}}}}}"#,
+            storage.join(",")
+        ))
+        .unwrap()
+    }
+
+    fn kinds(old: &StorageLayout, new: &StorageLayout) -> Vec<(Kind, Severity, String)> {
+        let mut out = Vec::new();
+        diff_layouts(old, new, &mut out);
+        out.into_iter().map(|c| (c.kind, c.severity, c.item)).collect()
+    }
+
+    #[test]
+    fn insert_in_the_middle_is_one_finding() {
+        let old = layout(
+            &[("a", 0, 0, "t_uint256"), ("b", 1, 0, "t_uint256"), ("c", 2, 0, "t_uint256")],
+            "",
+        );
+        let new = layout(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("x", 1, 0, "t_uint256"),
+                ("b", 2, 0, "t_uint256"),
+                ("c", 3, 0, "t_uint256"),
+            ],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &new),
+            vec![(Kind::StorageVariableInserted, Severity::Breaking, "x".into())]
+        );
+        assert!(kinds(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn append_rename_and_gap() {
+        let old = layout(
+            &[("a", 0, 0, "t_uint256"), ("__gap", 1, 0, "t_array(t_uint256)50_storage")],
+            "",
+        );
+        let ok = layout(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("x", 1, 0, "t_uint256"),
+                ("y", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, "t_array(t_uint256)48_storage"),
+            ],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &ok),
+            vec![
+                (Kind::StorageVariableAppended, Severity::Info, "x".into()),
+                (Kind::StorageVariableAppended, Severity::Info, "y".into()),
+            ]
+        );
+        let bad = layout(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("x", 1, 0, "t_uint256"),
+                ("y", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, "t_array(t_uint256)49_storage"),
+            ],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &bad),
+            vec![(Kind::StorageGapMisused, Severity::Breaking, "__gap".into())]
+        );
+        let renamed = layout(
+            &[("b", 0, 0, "t_uint256"), ("__gap", 1, 0, "t_array(t_uint256)50_storage")],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &renamed),
+            vec![(Kind::StorageVariableRenamed, Severity::Warning, "a".into())]
+        );
+    }
+
+    #[test]
+    fn packing_into_unused_bytes_is_a_warning() {
+        let old = layout(&[("a", 0, 0, "t_address"), ("b", 1, 0, "t_uint256")], "");
+        let new = layout(
+            &[("a", 0, 0, "t_address"), ("f", 0, 20, "t_bool"), ("b", 1, 0, "t_uint256")],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &new),
+            vec![(Kind::StorageVariableInserted, Severity::Warning, "f".into())]
+        );
+    }
+
+    #[test]
+    fn a_rename_that_moved_with_its_neighbours_is_a_rename_and_a_removal_is_not() {
+        let old = layout(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("g", 1, 0, "t_address"),
+                ("b", 2, 0, "t_uint256"),
+                ("t", 3, 0, "t_uint256"),
+            ],
+            "",
+        );
+        // `g` removed (another type than `x`, so not a rename), `x` and `y` inserted, `t` renamed
+        // to `total` and shifted by one slot with `b`.
+        let new = layout(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("x", 1, 0, "t_uint256"),
+                ("y", 2, 0, "t_uint256"),
+                ("b", 3, 0, "t_uint256"),
+                ("total", 4, 0, "t_uint256"),
+            ],
+            "",
+        );
+        assert_eq!(
+            kinds(&old, &new),
+            vec![
+                (Kind::StorageVariableRemoved, Severity::Breaking, "g".into()),
+                (Kind::StorageVariableInserted, Severity::Breaking, "x".into()),
+                (Kind::StorageVariableInserted, Severity::Breaking, "y".into()),
+                (Kind::StorageVariableRenamed, Severity::Warning, "t".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn swapped_variables_are_breaking() {
+        let old = layout(&[("a", 0, 0, "t_uint256"), ("b", 1, 0, "t_uint256")], "");
+        let new = layout(&[("b", 0, 0, "t_uint256"), ("a", 1, 0, "t_uint256")], "");
+        let got = kinds(&old, &new);
+        assert!(got.iter().all(|c| c.1 == Severity::Breaking) && !got.is_empty(), "{got:?}");
+    }
+}

@@ -1,0 +1,50 @@
+//! `molt diff --deployed ADDRESS --rpc-url URL ABI`: read the runtime code from the node and
+//! compare its selectors with the ABI.
+
+use std::path::Path;
+
+use alloy::{
+    primitives::Address,
+    providers::{Provider, ProviderBuilder},
+};
+use eyre::{WrapErr, eyre};
+use molt_abi::{
+    Artifact,
+    diff::{Config, ContractDiff, Report, deployed::check_deployed},
+};
+
+use crate::report::Hint;
+
+/// Builds the one-contract report of a deployed-code check.
+pub(super) async fn run(
+    address: Address,
+    rpc: &str,
+    abi: &Path,
+    config: &Config,
+) -> eyre::Result<Report> {
+    let artifact = Artifact::load(abi).map_err(super::input_error)?;
+    let url = rpc.parse().map_err(|e| eyre!("`--rpc-url {rpc}` is not a URL: {e}"))?;
+    let provider = ProviderBuilder::new().connect_http(url);
+    let code = provider
+        .get_code_at(address)
+        .await
+        .map_err(|e| eyre!(Hint(format!("is a node listening at {rpc}?"))).wrap_err(e.to_string()))
+        .wrap_err_with(|| format!("cannot read the code of {address} from {rpc}"))?;
+    if code.is_empty() {
+        return Err(eyre!(Hint(
+            "check the address and that --rpc-url points at the right chain".into()
+        ))
+        .wrap_err(format!("there is no code at {address} on {rpc}")));
+    }
+    let mut diff = ContractDiff {
+        name: artifact.name.clone(),
+        old_name: None,
+        old: Some(format!("{address}").into()),
+        new: Some(artifact.path.clone()),
+        changes: check_deployed(&code, &artifact.abi),
+        ignored: Vec::new(),
+        storage_compared: false,
+    };
+    config.apply(&mut diff);
+    Ok(Report { contracts: vec![diff] })
+}
