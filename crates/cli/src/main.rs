@@ -31,7 +31,7 @@ enum Command {
     /// Diff two ABIs / storage layouts and classify every change (breaking, warning, info).
     Diff(cmd::diff::DiffArgs),
     /// Generate a Solidity adapter that keeps the old interface alive in front of the new contract.
-    Adapter(cmd::pending::PendingArgs),
+    Adapter(cmd::adapter::AdapterArgs),
     /// Pre-check a migration manifest and print the plan (records, batches, gas, cost); sends nothing.
     Plan(cmd::pending::PendingArgs),
     /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Diff(args) => args.run(&global).await,
-            Command::Adapter(args) => args.run("adapter", 4),
+            Command::Adapter(args) => args.run(&global).await,
             Command::Plan(args) => args.run("plan", 5),
             Command::Migrate(args) => args.run(&global).await,
             Command::Verify(args) => args.run(&global).await,

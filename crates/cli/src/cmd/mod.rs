@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod adapter;
 pub(crate) mod diff;
 pub(crate) mod migrate;
 pub(crate) mod pending;
