@@ -43,7 +43,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     if let Some(top) = chain.next() {
         eprintln!("error: {top}");
     }
-    for cause in chain {
+    for cause in chain.filter(|c| !c.is::<Hint>()) {
         eprintln!("  caused by: {cause}");
     }
     if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {

@@ -88,9 +88,8 @@ impl BatchOptions {
     /// The gas one batch transaction may use, gas margin included, given the latest block's
     /// gas limit: `min(budget or fraction of the block, EIP-7825 cap)`.
     pub fn gas_limit_cap(&self, block_gas_limit: u64) -> u64 {
-        let budget = self
-            .gas_budget
-            .unwrap_or_else(|| (block_gas_limit as f64 * self.block_gas_fraction) as u64);
+        let budget =
+            self.gas_budget.unwrap_or((block_gas_limit as f64 * self.block_gas_fraction) as u64);
         budget.min(TX_GAS_CAP).min(block_gas_limit)
     }
 }
@@ -210,7 +209,7 @@ pub struct RecordShape {
     /// Field types, in ABI order.
     pub types: Vec<DynSolType>,
     /// Nested shapes of struct fields (same index as `names`).
-    pub nested: Vec<Option<RecordShape>>,
+    pub nested: Vec<Option<Self>>,
 }
 
 impl RecordShape {
@@ -298,7 +297,7 @@ pub enum Rule {
         div: U256,
     },
     /// A struct built field by field.
-    Struct(Vec<Rule>),
+    Struct(Vec<Self>),
 }
 
 /// How migrated records are read back.

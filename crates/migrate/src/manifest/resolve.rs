@@ -720,9 +720,8 @@ fn rule(
 ) -> Result<Rule> {
     let span = v.span();
     let src = |name: &str, used: &mut BTreeSet<usize>| {
-        source.index(name).map(|i| {
+        source.index(name).inspect(|&i| {
             used.insert(i);
-            i
         }).ok_or_else(|| cx.err(span.clone(), format!("`{path}` maps from `{name}`, which the source record does not have (it has: {})", source.names.join(", "))))
     };
     match v.get_ref() {
