@@ -33,7 +33,7 @@ enum Command {
     /// Generate a Solidity adapter that keeps the old interface alive in front of the new contract.
     Adapter(cmd::adapter::AdapterArgs),
     /// Pre-check a migration manifest and print the plan (records, batches, gas, cost); sends nothing.
-    Plan(cmd::pending::PendingArgs),
+    Plan(cmd::plan::PlanArgs),
     /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
     Migrate(cmd::migrate::MigrateArgs),
     /// Recompute and compare source and target state hashes of a migration.
@@ -60,7 +60,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Diff(args) => args.run(&global).await,
             Command::Adapter(args) => args.run(&global).await,
-            Command::Plan(args) => args.run("plan", 5),
+            Command::Plan(args) => args.run(&global).await,
             Command::Migrate(args) => args.run(&global).await,
             Command::Verify(args) => args.run(&global).await,
             Command::Status(args) => args.run(&global).await,

@@ -3,6 +3,6 @@
 pub(crate) mod adapter;
 pub(crate) mod diff;
 pub(crate) mod migrate;
-pub(crate) mod pending;
+pub(crate) mod plan;
 pub(crate) mod status;
 pub(crate) mod verify;
