@@ -62,6 +62,9 @@ pub struct Report {
     pub gas_used: u64,
     /// Wall time of this run.
     pub duration_ms: u64,
+    /// Wall time of each phase (`precheck`, `reconcile`, `pause`, `snapshot`, `funds`,
+    /// `migrate`, `verify`, `finalize`).
+    pub phases_ms: BTreeMap<&'static str, u64>,
     /// Whether every hash, count and total matched.
     pub verified: bool,
     /// Whether the migration phase was ended.
@@ -123,7 +126,14 @@ pub async fn migrate(
     };
     // Pre-checks first: a run refused by them leaves no checkpoint behind.
     obs.on(&Event::Phase { phase: "precheck", message: "pre-checks".into() });
+    let mut phases = BTreeMap::new();
+    let mut lap = Instant::now();
+    let mut time = |phase: &'static str| {
+        phases.insert(phase, lap.elapsed().as_millis() as u64);
+        lap = Instant::now();
+    };
     crate::precheck::run(manifest, sender, &opts.allow_checks).await?;
+    time("precheck");
     let journal = Journal::open(&opts.checkpoint, header)?;
     if journal.entries().len() > 1 {
         obs.on(&Event::Phase {
@@ -135,20 +145,26 @@ pub async fn migrate(
     run.reconcile().await?;
     run.nonce = sender.next_nonce().await?;
 
+    time("reconcile");
     run.pause().await?;
+    time("pause");
     let (snapshot, backup) = run.snapshot().await?;
+    time("snapshot");
     run.move_funds(&snapshot).await?;
+    time("funds");
 
     let mut reports = Vec::new();
     for c in &manifest.components {
         reports.push(run.migrate_component(c, &snapshot).await?);
     }
+    time("migrate");
 
     obs.on(&Event::Phase { phase: "verify", message: "reading every migrated record back".into() });
     let order = run.import_order();
     let v: Verification =
         verify::verify(sender.provider(), manifest, &snapshot, &order, obs).await?;
     run.journal.append(Entry::Verified { ok: v.ok })?;
+    time("verify");
     for (r, c) in reports.iter_mut().zip(&v.components) {
         r.target_hash = c.target_hash;
         r.onchain_digest = c.onchain_digest;
@@ -160,6 +176,7 @@ pub async fn migrate(
         run.finalize().await?;
         finalized = true;
     }
+    time("finalize");
     Ok(Report {
         schema: "molt.migrate/1",
         chain_id: sender.chain_id(),
@@ -169,6 +186,7 @@ pub async fn migrate(
         txs: run.txs,
         gas_used: run.gas_used,
         duration_ms: started.elapsed().as_millis() as u64,
+        phases_ms: phases,
         verified: v.ok,
         finalized,
         mismatch: v.mismatch,

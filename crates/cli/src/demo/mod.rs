@@ -42,6 +42,10 @@ pub(crate) struct DemoArgs {
     /// Seed of the generated state.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Seeding transactions per block: 1 mines each on its own (realistic timestamps); a larger
+    /// number seeds big states much faster (anvil's cost grows with every block).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    seed_txs_per_block: usize,
     /// Deploy and seed only, write `<out>/molt.toml`, and stop.
     #[arg(long, requires = "out")]
     seed_only: bool,
@@ -95,6 +99,7 @@ impl DemoArgs {
             jobs: self.jobs,
             balances: self.balances,
             seed: self.seed,
+            per_block: self.seed_txs_per_block,
         };
         progress.say(format!(
             "• seeding V1: {} nodes, {} jobs, {} escrow balances (ETH, FUSD, FAB) from {} accounts",

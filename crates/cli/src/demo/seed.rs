@@ -22,6 +22,8 @@ pub(crate) struct SeedSize {
     pub(crate) jobs: usize,
     pub(crate) balances: usize,
     pub(crate) seed: u64,
+    /// Transactions per block while seeding (1: each mined at once).
+    pub(crate) per_block: usize,
 }
 
 /// The deployed contracts.
@@ -195,11 +197,18 @@ fn account(role: &str, i: usize) -> Address {
 /// Sends transactions from impersonated accounts and checks every receipt.
 struct Impersonator {
     plain: DynProvider,
+    /// Signs the owner's calls.
+    owner: (DynProvider, Address),
     bar: ProgressBar,
+    /// Transactions per block: 1 mines each at once (automine); more turns automine off and
+    /// mines a block every `per_block` transactions and at every [`Impersonator::flush`].
+    per_block: usize,
+    pending: std::sync::Mutex<Vec<B256>>,
 }
 
 impl Impersonator {
-    async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<B256> {
+    /// A transaction from an impersonated account.
+    async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<()> {
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
@@ -210,9 +219,53 @@ impl Impersonator {
             .send_transaction(tx)
             .await
             .wrap_err_with(|| format!("seeding: a transaction from {from} to {to} failed"))?;
+        self.track(*pending.tx_hash()).await
+    }
+
+    /// An owner-only call, signed by the deployer.
+    async fn owner_call(&self, to: Address, data: Vec<u8>) -> Result<()> {
+        let (provider, owner) = &self.owner;
+        let tx = TransactionRequest::default().with_from(*owner).with_to(to).with_input(data);
+        let pending = provider
+            .send_transaction(tx)
+            .await
+            .wrap_err_with(|| format!("an owner call to {to} failed"))?;
+        self.track(*pending.tx_hash()).await
+    }
+
+    async fn track(&self, hash: B256) -> Result<()> {
         self.bar.inc(1);
-        // One transaction per block, in order: the same seed gives the same blocks and timestamps.
-        mined(&self.plain, *pending.tx_hash()).await
+        if self.per_block <= 1 {
+            // One transaction per block, in order: the same seed gives the same blocks.
+            return mined(&self.plain, hash).await;
+        }
+        let full = {
+            let mut p = self.pending.lock().expect("not poisoned");
+            p.push(hash);
+            p.len() >= self.per_block
+        };
+        if full { self.flush().await } else { Ok(()) }
+    }
+
+    /// Mines what is pending (in as many blocks as it takes) and checks every receipt; a phase
+    /// whose transactions depend on the previous phase starts after a flush.
+    async fn flush(&self) -> Result<()> {
+        let mut left: Vec<B256> = std::mem::take(&mut *self.pending.lock().expect("not poisoned"));
+        while !left.is_empty() {
+            self.plain.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await?;
+            let mut still = Vec::new();
+            for h in left {
+                match self.plain.get_transaction_receipt(h).await? {
+                    Some(r) if !r.status() => {
+                        return Err(eyre!("seeding transaction {h} reverted"));
+                    }
+                    Some(_) => {}
+                    None => still.push(h),
+                }
+            }
+            left = still;
+        }
+        Ok(())
     }
 }
 
@@ -232,7 +285,17 @@ pub(crate) async fn seed(
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await
         .wrap_err("seeding needs an anvil node (anvil_autoImpersonateAccount failed)")?;
-    let sim = Impersonator { plain: plain.clone(), bar };
+    let per_block = size.per_block.max(1);
+    if per_block > 1 {
+        plain.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (false,)).await?;
+    }
+    let sim = Impersonator {
+        plain: plain.clone(),
+        owner: (provider.clone(), owner),
+        bar,
+        per_block,
+        pending: Default::default(),
+    };
     let mut rng = Rng(size.seed);
 
     let operators: Vec<Address> = (0..size.nodes).map(|i| account("node", i)).collect();
@@ -274,11 +337,12 @@ pub(crate) async fn seed(
         ];
         sim.send(*op, dep.registry_v1, stake, calldata(reg, "registerNode", &args)).await?;
     }
+    sim.flush().await?;
     for op in &operators {
         if rng.below(10) < 6 {
             let args = [DynSolValue::Address(*op), uint(rng.below(101))];
             let data = calldata(reg, "updateReputation", &args);
-            owner_send(provider, owner, dep.registry_v1, data).await?;
+            sim.owner_call(dep.registry_v1, data).await?;
         }
         sim.bar.inc(1);
     }
@@ -295,6 +359,7 @@ pub(crate) async fn seed(
         let host = operators.get(rng.below(operators.len() as u64) as usize).copied();
         plan.push((id, renter, rng.below(100), host));
     }
+    sim.flush().await?;
     let mut active = Active::default();
     for (id, renter, roll, host) in &plan {
         match (roll, host) {
@@ -309,6 +374,7 @@ pub(crate) async fn seed(
             _ => active.posted.push((*id, *renter)),
         }
     }
+    sim.flush().await?;
     for (id, _, roll, host) in &plan {
         match (roll, host) {
             (0..75, Some(host)) => {
@@ -320,27 +386,47 @@ pub(crate) async fn seed(
             _ => sim.bar.inc(1),
         }
     }
+    sim.flush().await?;
 
-    // Escrow: distinct (user, token) pairs over ETH and the two tokens.
+    // Escrow: distinct (user, token) pairs over ETH and the two tokens; ERC20s are minted,
+    // approved, then deposited (three passes: each depends on the one before).
     let assets: Vec<Address> =
         std::iter::once(Address::ZERO).chain(dep.tokens.iter().copied()).collect();
-    for k in 0..size.balances {
-        let user = users[k % users.len()];
-        let asset = assets[(k / users.len()) % assets.len()];
+    let deposits: Vec<(Address, Address, U256)> = (0..size.balances)
+        .map(|k| {
+            let user = users[k % users.len()];
+            let asset = assets[(k / users.len()) % assets.len()];
+            let amount = if asset.is_zero() {
+                U256::from(1 + rng.below(2_000)) * U256::from(10u64).pow(U256::from(15))
+            } else {
+                U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64)
+            };
+            (user, asset, amount)
+        })
+        .collect();
+    for &(user, asset, amount) in deposits.iter().filter(|d| !d.1.is_zero()) {
+        sim.owner_call(asset, calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]))
+            .await?;
+    }
+    sim.flush().await?;
+    for &(user, asset, amount) in deposits.iter().filter(|d| !d.1.is_zero()) {
+        let approve =
+            calldata(token, "approve", &[DynSolValue::Address(dep.escrow_v1), uint(amount)]);
+        sim.send(user, asset, U256::ZERO, approve).await?;
+    }
+    sim.flush().await?;
+    for &(user, asset, amount) in &deposits {
         if asset.is_zero() {
-            let amount = U256::from(1 + rng.below(2_000)) * parse_ether("0.001")?;
             sim.send(user, dep.escrow_v1, amount, calldata(escrow, "depositETH", &[])).await?;
             sim.bar.inc(2);
         } else {
-            let amount = U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64);
-            let mint = calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]);
-            owner_send(provider, owner, asset, mint).await?;
-            let approve =
-                calldata(token, "approve", &[DynSolValue::Address(dep.escrow_v1), uint(amount)]);
-            sim.send(user, asset, U256::ZERO, approve).await?;
             let deposit = calldata(escrow, "deposit", &[DynSolValue::Address(asset), uint(amount)]);
             sim.send(user, dep.escrow_v1, U256::ZERO, deposit).await?;
         }
+    }
+    sim.flush().await?;
+    if per_block > 1 {
+        plain.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (true,)).await?;
     }
     let _ = plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
@@ -360,7 +446,13 @@ pub(crate) async fn settle_active(
     plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await?;
-    let sim = Impersonator { plain: plain.clone(), bar: ProgressBar::hidden() };
+    let sim = Impersonator {
+        plain: plain.clone(),
+        owner: (plain.clone(), Address::ZERO),
+        bar: ProgressBar::hidden(),
+        per_block: 1,
+        pending: Default::default(),
+    };
     let jobs = abis.abi("JobMarketplaceV1");
     for (id, host) in &active.claimed {
         let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
@@ -382,23 +474,8 @@ pub(crate) async fn settle_active(
     Ok(())
 }
 
-/// An owner-only call, signed by the deployer; waits for its receipt.
-async fn owner_send(
-    provider: &DynProvider,
-    owner: Address,
-    to: Address,
-    data: Vec<u8>,
-) -> Result<B256> {
-    let tx = TransactionRequest::default().with_from(owner).with_to(to).with_input(data);
-    let pending = provider
-        .send_transaction(tx)
-        .await
-        .wrap_err_with(|| format!("an owner call to {to} failed"))?;
-    mined(provider, *pending.tx_hash()).await
-}
-
 /// Waits (polling every few ms: anvil mines at once) until `hash` is mined; fails if it reverted.
-async fn mined(provider: &DynProvider, hash: B256) -> Result<B256> {
+async fn mined(provider: &DynProvider, hash: B256) -> Result<()> {
     let receipt = loop {
         if let Some(r) = provider.get_transaction_receipt(hash).await? {
             break r;
@@ -408,5 +485,5 @@ async fn mined(provider: &DynProvider, hash: B256) -> Result<B256> {
     if !receipt.status() {
         return Err(eyre!("seeding transaction {hash} reverted"));
     }
-    Ok(hash)
+    Ok(())
 }
