@@ -39,11 +39,12 @@ impl std::error::Error for Hint {}
 /// returns exit code 2 (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let _ = global;
-    let mut chain = err.chain();
-    if let Some(top) = chain.next() {
+    // Hints are attached as context; they are printed last, not as the error.
+    let mut causes = err.chain().filter(|c| !c.is::<Hint>());
+    if let Some(top) = causes.next() {
         eprintln!("error: {top}");
     }
-    for cause in chain.filter(|c| !c.is::<Hint>()) {
+    for cause in causes {
         eprintln!("  caused by: {cause}");
     }
     if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {

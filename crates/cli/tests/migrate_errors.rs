@@ -62,7 +62,7 @@ async fn bad_input_is_refused_before_anything_is_sent() {
         "JobMarketplaceV2.sol/JobMarketplaceV2.json",
         "JobMarketplaceV1.sol/JobMarketplaceV1.json",
     );
-    refused(d.path(), &[], &["has no function `importHistoricalJobs`"]);
+    refused(d.path(), &[], &["`jobs_v2`", "JobMarketplaceV1.json) has no function"]);
 
     // Wrong chain.
     let d = variant(base, "chain_id = 31337", "chain_id = 1");
