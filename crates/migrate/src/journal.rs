@@ -290,6 +290,39 @@ pub fn steps(entries: &[Entry]) -> BTreeMap<String, StepState> {
     out
 }
 
+/// The component a step id belongs to, for batch steps (`batch:<component>:<start>-<end>`).
+pub fn batch_component(step: &str) -> Option<&str> {
+    step.strip_prefix("batch:").and_then(|s| s.split(':').next())
+}
+
+/// Per component, the positions (in its snapshot) of the records imported by successful
+/// batches, in the order they were imported: by nonce, which is the order they were mined.
+pub fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
+    let nonces: BTreeMap<B256, u64> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
+            _ => None,
+        })
+        .collect();
+    let mut mined: Vec<(u64, String, (u64, u64))> = steps(entries)
+        .into_iter()
+        .filter_map(|(step, state)| match state {
+            StepState::Mined { success: true, range: Some(range), hash, .. } => {
+                let component = batch_component(&step)?.to_owned();
+                Some((nonces.get(&hash).copied().unwrap_or_default(), component, range))
+            }
+            _ => None,
+        })
+        .collect();
+    mined.sort();
+    let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (_, c, (start, end)) in mined {
+        order.entry(c).or_default().extend(start..end);
+    }
+    order
+}
+
 fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
     let complete = match text.rfind('\n') {
         Some(i) => &text[..=i],

@@ -481,35 +481,7 @@ impl Run<'_> {
     /// Record positions (in the component's snapshot) already imported, per component, in the
     /// order they were imported (by nonce).
     fn import_order(&self) -> BTreeMap<String, Vec<u64>> {
-        let mut mined: Vec<(u64, String, (u64, u64))> = Vec::new();
-        let nonces: BTreeMap<B256, u64> = self
-            .journal
-            .entries()
-            .iter()
-            .filter_map(|e| match e {
-                Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
-                _ => None,
-            })
-            .collect();
-        for (step, state) in self.journal.steps() {
-            if let (
-                Some(component),
-                StepState::Mined { success: true, range: Some(range), hash, .. },
-            ) = (batch_component(&step), state)
-            {
-                mined.push((
-                    nonces.get(&hash).copied().unwrap_or_default(),
-                    component.to_owned(),
-                    range,
-                ));
-            }
-        }
-        mined.sort();
-        let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for (_, c, (start, end)) in mined {
-            order.entry(c).or_default().extend(start..end);
-        }
-        order
+        crate::journal::import_order(self.journal.entries())
     }
 
     async fn migrate_component(
@@ -603,7 +575,7 @@ impl Run<'_> {
             .journal
             .steps()
             .iter()
-            .filter(|(s, _)| batch_component(s) == Some(c.name.as_str()))
+            .filter(|(s, _)| crate::journal::batch_component(s) == Some(c.name.as_str()))
             .filter_map(|(_, st)| match st {
                 StepState::Mined { success: true, gas_used, .. } => Some(*gas_used),
                 _ => None,
@@ -751,6 +723,21 @@ impl GasModel {
     }
 }
 
+/// What `records` (import structs) credit of `token` under the funds' `credited_by` fields.
+pub(crate) fn credited<'a>(
+    f: &Funds,
+    records: impl Iterator<Item = &'a DynSolValue>,
+    token: Address,
+) -> U256 {
+    records
+        .filter_map(|r| {
+            let fields = r.as_tuple()?;
+            let t = f.credited_by.token.map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
+            (t == token).then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n)).flatten()
+        })
+        .fold(U256::ZERO, |a, b| a + b)
+}
+
 /// Per token, what the component's records credit (the amount to move).
 pub(crate) fn owed(manifest: &Manifest, f: &Funds, snap: &Snapshot) -> Vec<(Address, U256)> {
     let c = manifest.component(&f.credited_by.component).expect("checked at load");
@@ -771,19 +758,7 @@ pub(crate) fn owed(manifest: &Manifest, f: &Funds, snap: &Snapshot) -> Vec<(Addr
     tokens
         .into_iter()
         .map(|token| {
-            let sum = records
-                .iter()
-                .filter_map(|r| {
-                    let fields = r.target.as_tuple()?;
-                    let t = f
-                        .credited_by
-                        .token
-                        .map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
-                    (t == token)
-                        .then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n))
-                        .flatten()
-                })
-                .fold(U256::ZERO, |a, b| a + b);
+            let sum = credited(f, records.iter().map(|r| &r.target), token);
             (token, sum)
         })
         .collect()
@@ -829,10 +804,6 @@ fn crash_point(point: &str) {
         eprintln!("molt: MOLT_TEST_CRASH_AT={point}:{n}: aborting here");
         std::process::abort();
     }
-}
-
-fn batch_component(step: &str) -> Option<&str> {
-    step.strip_prefix("batch:").and_then(|s| s.split(':').next())
 }
 
 fn is_true(out: &[DynSolValue]) -> bool {

@@ -17,7 +17,7 @@ use crate::{
     events::{Event, Observer},
     manifest::{Component, Manifest},
     record,
-    run::owed,
+    run::{credited, owed},
     snapshot::{READ_CONCURRENCY, Snapshot, view, view_u64},
 };
 
@@ -152,19 +152,7 @@ pub async fn verify(
         let back = &readbacks[&c.name];
         let to = manifest.contract(&f.to).address;
         for (token, owed) in owed(manifest, f, snap) {
-            let credited = back
-                .iter()
-                .filter_map(|r| {
-                    let fields = r.as_tuple()?;
-                    let t = f
-                        .credited_by
-                        .token
-                        .map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
-                    (t == token)
-                        .then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n))
-                        .flatten()
-                })
-                .fold(U256::ZERO, |a, b| a + b);
+            let credited = credited(f, back.iter(), token);
             let moved = holding(provider, token, to).await?;
             let ok = moved == credited && credited == owed;
             if !ok && mismatch.is_none() {

@@ -47,7 +47,7 @@ impl StatusArgs {
         let mut per: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
         let mut pending = Vec::new();
         for (step, state) in &steps {
-            let component = step.strip_prefix("batch:").and_then(|s| s.split(':').next());
+            let component = journal::batch_component(step);
             match (component, state) {
                 (Some(c), StepState::Mined { success: true, range: Some((a, b)), .. }) => {
                     let e = per.entry(c.into()).or_default();

@@ -1,11 +1,11 @@
 //! `molt verify`: recompute the source and target state hashes and compare them, any time.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use eyre::{Result, eyre};
 use molt_migrate::{
-    journal::{self, Entry, Journal, StepState},
+    journal::{self, Entry, Journal},
     snapshot::Snapshot,
     verify,
 };
@@ -60,7 +60,7 @@ impl VerifyArgs {
             }
         };
         // Import order from the checkpoint when there is one (batches by nonce).
-        let order = import_order(&entries);
+        let order = journal::import_order(&entries);
         let progress = Progress::new(global);
         let v = verify::verify(&provider, &manifest, &snapshot, &order, &progress).await?;
         if global.json {
@@ -103,30 +103,4 @@ impl VerifyArgs {
         }
         Ok(if v.ok { Outcome::Ok } else { Outcome::Problems })
     }
-}
-
-fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
-    let nonces: BTreeMap<_, _> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
-            _ => None,
-        })
-        .collect();
-    let mut mined: Vec<(u64, String, u64, u64)> = journal::steps(entries)
-        .into_iter()
-        .filter_map(|(step, st)| match st {
-            StepState::Mined { success: true, range: Some((a, b)), hash, .. } => {
-                let c = step.strip_prefix("batch:")?.split(':').next()?.to_owned();
-                Some((nonces.get(&hash).copied().unwrap_or_default(), c, a, b))
-            }
-            _ => None,
-        })
-        .collect();
-    mined.sort();
-    let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (_, c, a, b) in mined {
-        order.entry(c).or_default().extend(a..b);
-    }
-    order
 }
