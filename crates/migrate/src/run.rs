@@ -434,8 +434,8 @@ impl Run<'_> {
                 self.obs.on(&Event::Phase {
                     phase: "funds",
                     message: format!(
-                        "moving {amount} of {} from {} to {}",
-                        token_name(token),
+                        "moving {} from {} to {}",
+                        amount_of(token, amount),
                         f.from,
                         f.to
                     ),
@@ -810,8 +810,13 @@ fn is_true(out: &[DynSolValue]) -> bool {
     out.first().and_then(DynSolValue::as_bool) == Some(true)
 }
 
-fn token_name(token: Address) -> String {
-    if token.is_zero() { "ETH".into() } else { token.to_string() }
+/// `12.5 ETH`, or `1234 (base units) of 0x…` for a token.
+fn amount_of(token: Address, amount: U256) -> String {
+    if token.is_zero() {
+        format!("{} ETH", alloy::primitives::utils::format_ether(amount))
+    } else {
+        format!("{amount} (base units) of token {token}")
+    }
 }
 
 fn estimate_error(what: &str, e: EstimateError) -> Error {

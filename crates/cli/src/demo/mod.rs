@@ -133,6 +133,7 @@ impl DemoArgs {
             .wrap_err_with(|| format!("cannot write {}", manifest_path.display()))?;
         let manifest = Manifest::load(&manifest_path)?;
 
+        let signer_for_plan = signer.clone();
         let sender =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         // The seed leaves jobs active on purpose: the pre-check must catch them first.
@@ -144,7 +145,7 @@ impl DemoArgs {
             Ok(_) => {}
         }
         progress.say(format!(
-            "• settling the {} active jobs ({} claimed complete, {} posted are cancelled)",
+            "• settling the {} active jobs: the claimed ones ({}) complete, the posted ones ({}) are cancelled",
             active.claimed.len() + active.posted.len(),
             active.claimed.len(),
             active.posted.len()
@@ -159,6 +160,26 @@ impl DemoArgs {
                 progress.say("  (the anvil molt started stops now; pass --rpc-url to seed a node that stays up)");
             }
             return Ok(Outcome::Ok);
+        }
+
+        // Plan: the whole run rehearsed on a fork of the node first.
+        progress.say("• planning: rehearsing the migration on a local fork of the node");
+        let rehearsal = crate::cmd::plan::rehearse(
+            &manifest,
+            &url,
+            &sender,
+            signer_for_plan,
+            &[],
+            &molt_migrate::events::Silent,
+        )
+        .await?;
+        if !global.json {
+            crate::cmd::plan::print_plan(&rehearsal);
+            println!(
+                "total: {} transactions, {} gas\n",
+                rehearsal.txs.len(),
+                crate::progress::group(rehearsal.total_gas())
+            );
         }
 
         let opts = RunOptions {
