@@ -19,6 +19,7 @@ enum Mode {
 #[derive(Debug)]
 pub(crate) struct Progress {
     mode: Mode,
+    verbose: bool,
     multi: MultiProgress,
     bars: Mutex<HashMap<String, (ProgressBar, u64, u64)>>,
 }
@@ -39,7 +40,7 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         });
-        Self { mode, multi, bars: Mutex::new(HashMap::new()) }
+        Self { mode, verbose: global.verbose > 0, multi, bars: Mutex::new(HashMap::new()) }
     }
 
     /// A line for humans (nothing in JSON or quiet mode).
@@ -83,7 +84,14 @@ impl Observer for Progress {
                     eprintln!("  {component}: {records} records to migrate ({done} already done)");
                 }
             }
-            Event::BatchSent { .. } => {}
+            Event::BatchSent { component, records, hash, nonce, gas_limit } => {
+                if self.verbose {
+                    self.say(format!(
+                        "  {component}: sent {records} records in {hash} (nonce {nonce}, gas limit {})",
+                        group(*gas_limit)
+                    ));
+                }
+            }
             Event::BatchMined { component, records, gas_used } => {
                 if let Some((bar, batches, gas)) = bars.get_mut(component) {
                     *batches += 1;
