@@ -20,6 +20,7 @@ enum Mode {
 pub(crate) struct Progress {
     mode: Mode,
     verbose: bool,
+    finished: std::sync::atomic::AtomicBool,
     multi: MultiProgress,
     bars: Mutex<HashMap<String, (ProgressBar, u64, u64)>>,
 }
@@ -40,12 +41,26 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         });
-        Self { mode, verbose: global.verbose > 0, multi, bars: Mutex::new(HashMap::new()) }
+        Self {
+            mode,
+            verbose: global.verbose > 0,
+            finished: Default::default(),
+            multi,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Stops drawing: the bars stay on screen as they are and later lines print plainly.
+    pub(crate) fn finish(&self) {
+        self.finished.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.multi.set_draw_target(ProgressDrawTarget::hidden());
     }
 
     /// A line for humans (nothing in JSON or quiet mode).
     pub(crate) fn say(&self, line: impl AsRef<str>) {
+        let finished = self.finished.load(std::sync::atomic::Ordering::SeqCst);
         match self.mode {
+            Mode::Bars if finished => eprintln!("{}", line.as_ref()),
             Mode::Bars => {
                 let _ = self.multi.println(line.as_ref());
             }
@@ -56,7 +71,7 @@ impl Progress {
 
     fn style() -> ProgressStyle {
         ProgressStyle::with_template(
-            "{prefix:>10} [{bar:30}] {pos}/{len} records {msg} ({per_sec}, eta {eta})",
+            "{prefix:>10} [{bar:30}] {pos}/{len} records {msg} (eta {eta})",
         )
         .expect("valid template")
         .progress_chars("=> ")

@@ -813,7 +813,8 @@ fn is_true(out: &[DynSolValue]) -> bool {
 /// `12.5 ETH`, or `1234 (base units) of 0x…` for a token.
 fn amount_of(token: Address, amount: U256) -> String {
     if token.is_zero() {
-        format!("{} ETH", alloy::primitives::utils::format_ether(amount))
+        let eth = alloy::primitives::utils::format_ether(amount);
+        format!("{} ETH", eth.trim_end_matches('0').trim_end_matches('.'))
     } else {
         format!("{amount} (base units) of token {token}")
     }

@@ -132,6 +132,7 @@ fn confirm(manifest: &Manifest, sender: alloy::primitives::Address) -> Result<()
 
 /// Prints the report: JSON on stdout with `--json`, a summary otherwise.
 pub(crate) fn print_report(global: &GlobalOpts, progress: &Progress, r: &Report) -> Result<()> {
+    progress.finish();
     if global.json {
         println!("{}", serde_json::to_string_pretty(r)?);
         return Ok(());
