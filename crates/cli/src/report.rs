@@ -40,12 +40,18 @@ impl std::error::Error for Hint {}
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let _ = global;
     // Hints are attached as context; they are printed last, not as the error.
-    let mut causes = err.chain().filter(|c| !c.is::<Hint>());
+    let mut causes = err.chain().filter(|c| !c.is::<Hint>()).map(|c| c.to_string());
+    let mut shown = String::new();
     if let Some(top) = causes.next() {
         eprintln!("error: {top}");
+        shown = top;
     }
     for cause in causes {
-        eprintln!("  caused by: {cause}");
+        // Errors that quote their source in their own message are not repeated.
+        if !shown.contains(&cause) {
+            eprintln!("  caused by: {cause}");
+        }
+        shown.push_str(&cause);
     }
     if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {
         eprintln!("\nhint: {hint}");
