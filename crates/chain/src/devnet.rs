@@ -17,7 +17,7 @@ use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     node_bindings::{Anvil, AnvilInstance},
     primitives::{Address, Bytes},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
@@ -76,8 +76,11 @@ impl DevnetBuilder {
         for s in &signers[1..] {
             wallet.register_signer(s.clone());
         }
-        let provider =
-            ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        let provider = crate::rpc::connect_with_wallet(
+            &anvil.endpoint(),
+            crate::RpcOptions::default(),
+            wallet,
+        )?;
         Ok(Devnet { anvil, provider, signers, toolchain: self.toolchain })
     }
 }

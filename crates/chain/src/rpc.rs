@@ -74,6 +74,20 @@ impl Default for RpcOptions {
 /// The URL may carry credentials (user info, an API key in the path or query); errors show only
 /// its scheme, host and port (see [`redact_url`]).
 pub fn connect(url: &str, opts: RpcOptions) -> Result<DynProvider> {
+    Ok(ProviderBuilder::new().connect_client(client(url, opts)?).erased())
+}
+
+/// Like [`connect`], with a provider that signs for `wallet`'s accounts.
+pub fn connect_with_wallet(
+    url: &str,
+    opts: RpcOptions,
+    wallet: alloy::network::EthereumWallet,
+) -> Result<DynProvider> {
+    Ok(ProviderBuilder::new().wallet(wallet).connect_client(client(url, opts)?).erased())
+}
+
+/// The JSON-RPC client under [`connect`]: HTTP(S) through a [`RetryLayer`].
+pub fn client(url: &str, opts: RpcOptions) -> Result<RpcClient> {
     let endpoint = redact_url(url);
     let parsed: Url = url.parse().map_err(|e: <Url as std::str::FromStr>::Err| {
         Error::InvalidUrl { url: endpoint.clone(), reason: e.to_string() }
@@ -84,8 +98,7 @@ pub fn connect(url: &str, opts: RpcOptions) -> Result<DynProvider> {
             reason: format!("scheme `{}` is not supported; use http or https", parsed.scheme()),
         });
     }
-    let client = RpcClient::builder().layer(RetryLayer::new(endpoint, opts)).http(parsed);
-    Ok(ProviderBuilder::new().connect_client(client).erased())
+    Ok(RpcClient::builder().layer(RetryLayer::new(endpoint, opts)).http(parsed))
 }
 
 /// Whether a JSON-RPC method may be sent again when its outcome is unknown.

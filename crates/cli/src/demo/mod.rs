@@ -87,10 +87,11 @@ impl DemoArgs {
         }
         let signer = connect::signer(&self.wallet, &provider).await?;
         let owner = signer.address();
-        let wallet_provider = alloy::providers::ProviderBuilder::new()
-            .wallet(alloy::network::EthereumWallet::from(signer.clone()))
-            .connect_http(url.parse()?);
-        let wallet_provider = alloy::providers::Provider::erased(wallet_provider);
+        let wallet_provider = molt_chain::rpc::connect_with_wallet(
+            &url,
+            molt_chain::RpcOptions::default(),
+            alloy::network::EthereumWallet::from(signer.clone()),
+        )?;
 
         progress.say(format!("• deploying the Fabstir V1 and V2 contracts on {url}"));
         let dep = seed::deploy(&wallet_provider, owner, &abis).await?;

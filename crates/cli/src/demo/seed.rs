@@ -8,7 +8,7 @@ use alloy::{
     json_abi::JsonAbi,
     network::TransactionBuilder,
     primitives::{Address, B256, U256, keccak256, utils::parse_ether},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
 };
 use eyre::{Result, WrapErr, eyre};
@@ -280,7 +280,8 @@ pub(crate) async fn seed(
     size: SeedSize,
     bar: ProgressBar,
 ) -> Result<Active> {
-    let plain = ProviderBuilder::new().connect_http(url.parse().wrap_err("the RPC URL")?).erased();
+    // Reads are retried on transient failures; sends never are.
+    let plain = molt_chain::connect(url, molt_chain::RpcOptions::default())?;
     plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await
@@ -442,7 +443,7 @@ pub(crate) async fn settle_active(
     abis: &Abis,
     active: &Active,
 ) -> Result<()> {
-    let plain = ProviderBuilder::new().connect_http(url.parse()?).erased();
+    let plain = molt_chain::connect(url, molt_chain::RpcOptions::default())?;
     plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await?;

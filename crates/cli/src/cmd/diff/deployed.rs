@@ -3,10 +3,7 @@
 
 use std::path::Path;
 
-use alloy::{
-    primitives::Address,
-    providers::{Provider, ProviderBuilder},
-};
+use alloy::{primitives::Address, providers::Provider};
 use eyre::{WrapErr, eyre};
 use molt_abi::{
     Artifact,
@@ -23,8 +20,8 @@ pub(super) async fn run(
     config: &Config,
 ) -> eyre::Result<Report> {
     let artifact = Artifact::load(abi).map_err(super::input_error)?;
-    let url = rpc.parse().map_err(|e| eyre!("`--rpc-url {rpc}` is not a URL: {e}"))?;
-    let provider = ProviderBuilder::new().connect_http(url);
+    let provider = molt_chain::connect(rpc, molt_chain::RpcOptions::default())
+        .map_err(|e| eyre!("`--rpc-url {rpc}` is not usable: {e}"))?;
     let code = provider
         .get_code_at(address)
         .await
