@@ -251,8 +251,19 @@ impl Impersonator {
     /// whose transactions depend on the previous phase starts after a flush.
     async fn flush(&self) -> Result<()> {
         let mut left: Vec<B256> = std::mem::take(&mut *self.pending.lock().expect("not poisoned"));
+        let mut failures = 0;
         while !left.is_empty() {
-            self.plain.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await?;
+            // A lost `evm_mine` response is not retried by the transport (mining twice is not
+            // idempotent); here an extra empty block is harmless, so mine again after looking.
+            if let Err(e) =
+                self.plain.raw_request::<_, serde_json::Value>("evm_mine".into(), ()).await
+            {
+                failures += 1;
+                if failures > 5 {
+                    return Err(e).wrap_err("evm_mine keeps failing");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
             let mut still = Vec::new();
             for h in left {
                 match self.plain.get_transaction_receipt(h).await? {
