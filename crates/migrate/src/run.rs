@@ -632,12 +632,13 @@ impl Run<'_> {
         let Some(count_fn) = &c.verify.count else { return Ok(0) };
         let target = self.manifest.contract(&c.target.contract).address;
         let onchain = view_u64(self.sender.provider(), target, count_fn, None).await?;
+        let order = self.import_order();
         let known: u64 = self
             .manifest
             .components
             .iter()
             .filter(|x| x.target.contract == c.target.contract)
-            .map(|x| self.import_order().get(&x.name).map_or(0, |v| v.len() as u64))
+            .map(|x| order.get(&x.name).map_or(0, |v| v.len() as u64))
             .sum();
         if onchain <= known {
             return Ok(0);
