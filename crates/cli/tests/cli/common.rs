@@ -1,5 +1,4 @@
 //! Shared helpers of the CLI's end-to-end tests: the real `molt` binary against a real anvil.
-#![allow(dead_code)] // each test binary uses a part
 
 use std::{
     path::Path,

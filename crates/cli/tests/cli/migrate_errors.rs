@@ -1,11 +1,9 @@
 //! Bad input: each case gives one clear error naming the cause, exit code 2, and sends nothing.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{molt, run, seed};
 use alloy::providers::Provider;
-use common::{molt, run, seed};
 use molt_chain::Devnet;
 
 const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";

@@ -1,10 +1,9 @@
 //! The retrying transport against a flaky proxy in front of a real anvil: reads are retried,
 //! sends and reverts are not, and errors say what failed where, without credentials.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Fault, Proxy};
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, U256},
@@ -16,7 +15,6 @@ use molt_chain::{
     Devnet, RevertDecoder, RpcOptions, TxRequest, connect,
     rpc::{FailureCause, RpcFailure},
 };
-use support::{Fault, Proxy};
 
 fn fast() -> RpcOptions {
     RpcOptions {
@@ -163,7 +161,7 @@ async fn reverts_are_not_retried_and_stay_decodable() {
     // A real revert from anvil, through the proxy.
     let deploy = TransactionRequest::default()
         .with_from(devnet.accounts()[0])
-        .with_deploy_code(support::always_reverts_code());
+        .with_deploy_code(crate::support::always_reverts_code());
     let receipt =
         devnet.provider().send_transaction(deploy).await.unwrap().get_receipt().await.unwrap();
     let contract = receipt.contract_address.unwrap();
@@ -171,7 +169,7 @@ async fn reverts_are_not_retried_and_stay_decodable() {
     let call = TransactionRequest::default().with_from(caller).with_to(contract);
     let err = provider.call(call).await.unwrap_err();
     assert_eq!(proxy.received("eth_call"), 1);
-    let decoder = RevertDecoder::new().with_abi(&support::always_reverts_abi());
+    let decoder = RevertDecoder::new().with_abi(&crate::support::always_reverts_abi());
     let revert = decoder.decode_error(&err).expect("a revert");
     assert_eq!(revert.to_string(), format!("NodeAlreadyMigrated(operator: {caller})"));
 

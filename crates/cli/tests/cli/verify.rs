@@ -1,14 +1,12 @@
 //! `molt verify` finds a record changed after the migration and names it; `molt status` reads
 //! the checkpoint; a keystore signer works; keys never reach the checkpoint.
 
-mod common;
-
+use crate::common::{migrate, molt, report, run, seed};
 use alloy::{
     contract::{ContractInstance, Interface},
     dyn_abi::DynSolValue,
     primitives::{Address, U256},
 };
-use common::{migrate, molt, report, run, seed};
 use molt_chain::Devnet;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,9 +1,6 @@
 //! A flaky JSON-RPC proxy: answers chosen methods with faults a given number of times, forwards
 //! everything else to a real node, and counts what it received.
 
-// Each test binary uses part of this module.
-#![allow(dead_code)]
-
 use std::{
     collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},

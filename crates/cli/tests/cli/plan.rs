@@ -1,9 +1,7 @@
 //! `molt plan` rehearses on a fork and sends nothing to the node.
 
-mod common;
-
+use crate::common::{molt, run, seed};
 use alloy::providers::Provider;
-use common::{molt, run, seed};
 use molt_chain::Devnet;
 
 #[tokio::test(flavor = "multi_thread")]

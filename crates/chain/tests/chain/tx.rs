@@ -1,10 +1,9 @@
 //! The transaction primitives against a real anvil: pipelined sends with explicit nonces,
 //! dropped and replaced transactions, decoded reverts, and sends whose response was lost.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Fault, Proxy};
 use alloy::{
     primitives::{Address, Bytes, TxKind, U256, hex},
     providers::Provider,
@@ -13,7 +12,6 @@ use molt_chain::{
     BroadcastError, Devnet, Error, EstimateError, Fees, RevertDecoder, RpcOptions, Sender,
     SignedTx, TxRequest, TxStatus, connect,
 };
-use support::{Fault, Proxy};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -115,11 +113,11 @@ async fn a_transaction_replaced_by_a_higher_fee_one_is_reported_replaced() {
 #[tokio::test]
 async fn a_reverting_call_is_decoded_by_name_and_a_mined_revert_is_a_failed_receipt() {
     let devnet = Devnet::spawn().await.unwrap();
-    let decoder = RevertDecoder::new().with_abi(&support::always_reverts_abi());
+    let decoder = RevertDecoder::new().with_abi(&crate::support::always_reverts_abi());
     let sender = devnet.sender(3).with_revert_decoder(decoder);
     let fees = sender.fees().await.unwrap();
 
-    let code = support::always_reverts_code();
+    let code = crate::support::always_reverts_code();
     let gas = sender.estimate(TxKind::Create, code.clone(), U256::ZERO).await.unwrap();
     let deploy = TxRequest {
         to: TxKind::Create,

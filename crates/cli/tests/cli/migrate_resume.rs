@@ -1,14 +1,12 @@
 //! Nothing lost, nothing doubled: a migration killed at any moment and re-run ends in the same
 //! state as an uninterrupted one (same counts, same hashes, same balances).
 
-mod common;
-
 use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use common::{migrate, molt, outcome, report, seed, set_batch};
+use crate::common::{migrate, molt, outcome, report, seed, set_batch};
 use molt_chain::Devnet;
 
 const NODES: u32 = 40;

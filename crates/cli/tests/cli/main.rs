@@ -1,0 +1,13 @@
+//! End-to-end tests of the `molt` binary: real contracts compiled by forge, a real anvil spawned
+//! by the shared devnet helper. One test binary (rather than one per file) keeps the build small:
+//! each binary links all of alloy.
+
+mod common;
+
+mod adapter;
+mod diff_cli;
+mod fabstir_oracle;
+mod migrate_errors;
+mod migrate_resume;
+mod plan;
+mod verify;
