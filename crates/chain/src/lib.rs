@@ -3,11 +3,13 @@
 //! - [`toolchain`]: finding the project's Foundry binaries (anvil, forge) and build output.
 //! - [`devnet`]: a local anvil with deployed contracts, for `molt demo` and end-to-end tests.
 //! - [`rpc`]: HTTP providers that retry idempotent calls on transient failures, never sends.
+//! - [`read`]: many read-only calls at one block, through Multicall3 or JSON-RPC batches.
 //! - [`tx`]: sign, broadcast and track transactions, reconciling by hash and nonce.
 //! - [`revert`]: decode revert data (custom errors, `Error(string)`, `Panic(uint256)`).
 
 pub mod devnet;
 mod error;
+pub mod read;
 pub mod revert;
 pub mod rpc;
 pub mod toolchain;
@@ -15,6 +17,7 @@ pub mod tx;
 
 pub use devnet::{Devnet, DevnetBuilder};
 pub use error::{Error, Result};
+pub use read::{BatchReader, ReadPath, ViewCall};
 pub use revert::{Revert, RevertDecoder};
 pub use rpc::{RpcOptions, connect};
 pub use toolchain::Toolchain;

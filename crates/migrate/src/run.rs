@@ -24,7 +24,7 @@ use crate::{
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
     manifest::{Arg, Component, Funds, Manifest, Tokens},
     record,
-    snapshot::{Snapshot, view, view_u64},
+    snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
     verify::{self, Verification},
 };
 
@@ -643,17 +643,22 @@ impl Run<'_> {
         if onchain <= known {
             return Ok(0);
         }
+        let pending: Vec<usize> = (0..cs.records.len()).filter(|&i| !done[i]).collect();
+        let reader = reader(self.sender.provider(), None).await?;
         let mut skipped = 0;
-        for (i, r) in cs.records.iter().enumerate() {
-            if done[i] {
-                continue;
-            }
-            let args = record::verify_args(c, &r.target);
-            if let Ok(out) = view(self.sender.provider(), target, &c.verify.get, &args, None).await
-                && record::readback_record(c, &args, out).ok().as_ref() == Some(&r.target)
-            {
-                done[i] = true;
-                skipped += 1;
+        for slice in pending.chunks(READ_SLICE) {
+            let args: Vec<Vec<DynSolValue>> =
+                slice.iter().map(|&i| record::verify_args(c, &cs.records[i].target)).collect();
+            let outs = views(&reader, target, &c.verify.get, &args, None).await?;
+            for ((&i, args), out) in slice.iter().zip(&args).zip(outs) {
+                // A getter that reverts or returns another record: not imported.
+                if let Ok(out) = out
+                    && record::readback_record(c, args, out).ok().as_ref()
+                        == Some(&cs.records[i].target)
+                {
+                    done[i] = true;
+                    skipped += 1;
+                }
             }
         }
         Ok(skipped)

@@ -12,7 +12,7 @@ use alloy::{
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
 };
-use futures::{StreamExt, TryStreamExt, stream};
+use molt_chain::{BatchReader, ViewCall};
 use serde_json::{Value, json};
 
 use crate::{
@@ -21,8 +21,8 @@ use crate::{
     record,
 };
 
-/// Concurrent read calls while snapshotting and verifying.
-pub const READ_CONCURRENCY: usize = 32;
+/// Records read per round of batched calls (between progress reports).
+pub const READ_SLICE: usize = 1_000;
 
 /// Every component's records at one block.
 #[derive(Debug, Clone)]
@@ -80,6 +80,63 @@ pub async fn view(
     function.abi_decode_output(&out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
 }
 
+/// Calls `function` once per argument list at `block` (the latest if `None`), batched by
+/// `reader`, and decodes each result. The outer error is a call that could not be made; the
+/// inner ones are calls that reverted or returned something undecodable.
+pub async fn views(
+    reader: &BatchReader,
+    address: Address,
+    function: &Function,
+    args: &[Vec<DynSolValue>],
+    block: Option<u64>,
+) -> Result<Vec<Result<Vec<DynSolValue>>>> {
+    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
+    let calls = args
+        .iter()
+        .map(|a| {
+            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
+            Ok(ViewCall { to: address, data: data.into() })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let block = block.map_or(BlockId::latest(), BlockId::number);
+    let outcomes = reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| match o {
+            Err(revert) => Err(call_err(format!("reverted with {revert}"))),
+            Ok(out) if out.is_empty() && !function.outputs.is_empty() => {
+                Err(call_err(format!("returned no data; is there a contract at {address}?")))
+            }
+            Ok(out) => function
+                .abi_decode_output(&out)
+                .map_err(|e| call_err(format!("cannot decode the result: {e}"))),
+        })
+        .collect())
+}
+
+/// A reader for batched calls at `block` (the latest if `None`): through Multicall3 where it is
+/// deployed, JSON-RPC batches otherwise.
+pub async fn reader(provider: &DynProvider, block: Option<u64>) -> Result<BatchReader> {
+    let block = block.map_or(BlockId::latest(), BlockId::number);
+    BatchReader::new(provider, block).await.map_err(|e| Error::Call {
+        function: "eth_getCode".into(),
+        address: e.to,
+        reason: error_chain(&e),
+    })
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
 /// A view returning one unsigned integer, as u64.
 pub async fn view_u64(
     provider: &DynProvider,
@@ -104,9 +161,11 @@ impl Snapshot {
         chain_id: u64,
         block: u64,
     ) -> Result<Self> {
+        let reader = reader(provider, Some(block)).await?;
         let mut components = BTreeMap::new();
         for c in &manifest.components {
-            components.insert(c.name.clone(), read_component(provider, manifest, c, block).await?);
+            let snap = read_component(provider, &reader, manifest, c, block).await?;
+            components.insert(c.name.clone(), snap);
         }
         Ok(Self { chain_id, block, components })
     }
@@ -219,6 +278,7 @@ impl Snapshot {
 
 async fn read_component(
     provider: &DynProvider,
+    reader: &BatchReader,
     manifest: &Manifest,
     c: &Component,
     block: u64,
@@ -229,22 +289,18 @@ async fn read_component(
         "" => 256,
         b => b.parse().unwrap_or(256),
     };
-    let first = c.source.first;
-    let read: Vec<(u64, Vec<DynSolValue>)> = stream::iter(0..total)
-        .map(|i| async move {
-            let index = first + i;
-            let args = [DynSolValue::Uint(U256::from(index), bits)];
-            let out = view(provider, address, &c.source.get, &args, Some(block)).await?;
-            Ok::<_, Error>((index, record::fields_of(out)))
-        })
-        .buffered(READ_CONCURRENCY)
-        .try_collect()
-        .await?;
+    let indexes: Vec<u64> = (c.source.first..c.source.first + total).collect();
     let mut records = Vec::new();
-    for (index, source) in read {
-        if record::passes(c.filter.as_ref(), &source) {
-            let target = record::map_record(c, index, &source)?;
-            records.push(SnapshotRecord { index, source, target });
+    for slice in indexes.chunks(READ_SLICE) {
+        let args: Vec<Vec<DynSolValue>> =
+            slice.iter().map(|&i| vec![DynSolValue::Uint(U256::from(i), bits)]).collect();
+        let outs = views(reader, address, &c.source.get, &args, Some(block)).await?;
+        for (&index, out) in slice.iter().zip(outs) {
+            let source = record::fields_of(out?);
+            if record::passes(c.filter.as_ref(), &source) {
+                let target = record::map_record(c, index, &source)?;
+                records.push(SnapshotRecord { index, source, target });
+            }
         }
     }
     let source_hash = record::digest(records.iter().map(|r| &r.target));

@@ -9,7 +9,7 @@ use alloy::{
     primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
 };
-use futures::{StreamExt, TryStreamExt, stream};
+use molt_chain::BatchReader;
 use serde::Serialize;
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     manifest::{Component, Manifest},
     record,
     run::{credited, owed},
-    snapshot::{READ_CONCURRENCY, Snapshot, view, view_u64},
+    snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
 };
 
 /// The outcome of a verification.
@@ -75,13 +75,14 @@ pub async fn verify(
     order: &BTreeMap<String, Vec<u64>>,
     obs: &dyn Observer,
 ) -> Result<Verification> {
+    let reader = reader(provider, None).await?;
     let mut mismatch = None;
     let mut components = Vec::new();
     let mut readbacks: BTreeMap<String, Vec<DynSolValue>> = BTreeMap::new();
     for c in &manifest.components {
         let cs = &snap.components[&c.name];
         let back =
-            read_back(provider, manifest, c, cs.records.iter().map(|r| &r.target), obs).await?;
+            read_back(&reader, manifest, c, cs.records.iter().map(|r| &r.target), obs).await?;
         let target_hash = record::digest(&back);
         if target_hash != cs.source_hash && mismatch.is_none() {
             mismatch = first_difference(c, cs.records.iter().map(|r| (r.index, &r.target)), &back);
@@ -178,7 +179,7 @@ pub async fn verify(
 
 /// Reads every record back through the component's verify getter.
 pub async fn read_back<'a>(
-    provider: &DynProvider,
+    reader: &BatchReader,
     manifest: &Manifest,
     c: &Component,
     targets: impl Iterator<Item = &'a DynSolValue>,
@@ -188,25 +189,14 @@ pub async fn read_back<'a>(
     let targets: Vec<&DynSolValue> = targets.collect();
     let total = targets.len() as u64;
     let mut back = Vec::with_capacity(targets.len());
-    let mut reads = stream::iter(targets)
-        .map(|t| async move {
-            let args = record::verify_args(c, t);
-            let out = view(provider, address, &c.verify.get, &args, None).await?;
+    for slice in targets.chunks(READ_SLICE) {
+        let args: Vec<Vec<DynSolValue>> = slice.iter().map(|t| record::verify_args(c, t)).collect();
+        let outs = views(reader, address, &c.verify.get, &args, None).await?;
+        for (args, out) in args.iter().zip(outs) {
             // A record that cannot be rebuilt (wrong shape) is an empty tuple: it will differ.
-            Ok::<_, crate::Error>(
-                record::readback_record(c, &args, out).unwrap_or(DynSolValue::Tuple(vec![])),
-            )
-        })
-        .buffered(READ_CONCURRENCY);
-    while let Some(r) = reads.try_next().await? {
-        back.push(r);
-        if back.len() % 500 == 0 || back.len() as u64 == total {
-            obs.on(&Event::Verified {
-                component: c.name.clone(),
-                records: back.len() as u64,
-                total,
-            });
+            back.push(record::readback_record(c, args, out?).unwrap_or(DynSolValue::Tuple(vec![])));
         }
+        obs.on(&Event::Verified { component: c.name.clone(), records: back.len() as u64, total });
     }
     Ok(back)
 }

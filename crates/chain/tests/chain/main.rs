@@ -5,5 +5,6 @@
 mod support;
 
 mod devnet;
+mod read;
 mod rpc;
 mod tx;
