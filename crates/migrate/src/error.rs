@@ -145,6 +145,20 @@ pub enum Error {
         /// The budget.
         budget: u64,
     },
+    /// The run's transactions did not get as deep as the manifest's `confirmations` in time.
+    #[error(
+        "block {block} is not {confirmations} blocks deep after {waited:?} (the head is {head}); is the node producing blocks? A local anvil mines only when it receives transactions: set `confirmations = 1` there"
+    )]
+    ConfirmationTimeout {
+        /// The newest block with a transaction of the run.
+        block: u64,
+        /// The confirmations the manifest asks for.
+        confirmations: u64,
+        /// The chain's head when it gave up.
+        head: u64,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
     /// The chain does not look the way the checkpoint says it should.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),

@@ -8,8 +8,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
-    /// A phase of the run began (`precheck`, `pause`, `snapshot`, `funds`, `migrate`,
-    /// `verify`, `finalize`), with a line for humans.
+    /// A phase of the run began (`precheck`, `reconcile`, `pause`, `confirm`, `snapshot`,
+    /// `funds`, `migrate`, `verify`, `finalize`), with a line for humans.
     Phase {
         /// The phase.
         phase: &'static str,

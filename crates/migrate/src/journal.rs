@@ -79,6 +79,16 @@ pub enum Entry {
         /// Why.
         reason: String,
     },
+    /// A transaction journaled as mined is no longer on the chain (a reorganization took its
+    /// block back): it is pending again and reconciled by hash like any other.
+    TxReorged {
+        /// The step.
+        step: String,
+        /// The transaction's hash.
+        hash: B256,
+        /// The block it had been mined in.
+        block: u64,
+    },
     /// The snapshot was taken.
     Snapshot {
         /// The pinned block every source record was read at.
@@ -92,6 +102,9 @@ pub enum Entry {
     Verified {
         /// Whether every hash and total matched.
         ok: bool,
+        /// The chain's head when the read-back started (absent in journals of molt 0.1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        block: Option<u64>,
     },
     /// The migration phase was ended on the new contracts.
     Finalized,
@@ -246,6 +259,8 @@ pub enum StepState {
     Mined {
         /// The transaction hash.
         hash: B256,
+        /// The block it was mined in.
+        block: u64,
         /// Whether it succeeded.
         success: bool,
         /// Gas used.
@@ -260,23 +275,39 @@ pub enum StepState {
 /// Folds entries into the latest state per step.
 pub fn steps(entries: &[Entry]) -> BTreeMap<String, StepState> {
     let mut out = BTreeMap::new();
-    let mut ranges: BTreeMap<B256, Option<(u64, u64)>> = BTreeMap::new();
+    // Every prepared attempt, by hash: what a reorged transaction goes back to.
+    let mut prepared: BTreeMap<B256, StepState> = BTreeMap::new();
     for e in entries {
         match e {
             Entry::TxPrepared { step, hash, nonce, raw, start, end } => {
                 let range = start.zip(*end);
-                ranges.insert(*hash, range);
+                let state =
+                    StepState::Pending { hash: *hash, nonce: *nonce, raw: raw.clone(), range };
+                prepared.insert(*hash, state.clone());
+                out.insert(step.clone(), state);
+            }
+            Entry::TxMined { step, hash, block, gas_used, success } => {
+                let range = match prepared.get(hash) {
+                    Some(StepState::Pending { range, .. }) => *range,
+                    _ => None,
+                };
                 out.insert(
                     step.clone(),
-                    StepState::Pending { hash: *hash, nonce: *nonce, raw: raw.clone(), range },
+                    StepState::Mined {
+                        hash: *hash,
+                        block: *block,
+                        success: *success,
+                        gas_used: *gas_used,
+                        range,
+                    },
                 );
             }
-            Entry::TxMined { step, hash, gas_used, success, .. } => {
-                let range = ranges.get(hash).copied().flatten();
-                out.insert(
-                    step.clone(),
-                    StepState::Mined { hash: *hash, success: *success, gas_used: *gas_used, range },
-                );
+            Entry::TxReorged { step, hash, .. } => {
+                if matches!(out.get(step), Some(StepState::Mined { hash: h, .. }) if h == hash)
+                    && let Some(state) = prepared.get(hash)
+                {
+                    out.insert(step.clone(), state.clone());
+                }
             }
             Entry::TxAbandoned { step, hash, .. } => {
                 // Only the attempt that is current may be abandoned.
@@ -435,6 +466,47 @@ mod tests {
         })
         .unwrap();
         assert_eq!(j.steps()["batch:nodes:1"], StepState::Abandoned);
+    }
+
+    #[test]
+    fn a_reorged_transaction_is_pending_again_with_its_signed_bytes() {
+        let mined = |block| Entry::TxMined {
+            step: "batch:jobs:0-10".into(),
+            hash: B256::repeat_byte(7),
+            block,
+            gas_used: 100,
+            success: true,
+        };
+        let mut entries = vec![header(1), prepared("batch:jobs:0-10", 7), mined(5)];
+        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 5, .. }));
+        assert_eq!(import_order(&entries)["jobs"], (0..10).collect::<Vec<u64>>());
+
+        entries.push(Entry::TxReorged {
+            step: "batch:jobs:0-10".into(),
+            hash: B256::repeat_byte(7),
+            block: 5,
+        });
+        assert_eq!(
+            steps(&entries)["batch:jobs:0-10"],
+            StepState::Pending {
+                hash: B256::repeat_byte(7),
+                nonce: 7,
+                raw: Bytes::from(vec![7; 4]),
+                range: Some((0, 10)),
+            }
+        );
+        assert!(!import_order(&entries).contains_key("jobs"), "its records are not imported");
+
+        // Mined again (the same bytes, another block).
+        entries.push(mined(9));
+        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 9, .. }));
+        // A reorg line for another hash than the current one changes nothing.
+        entries.push(Entry::TxReorged {
+            step: "batch:jobs:0-10".into(),
+            hash: B256::repeat_byte(8),
+            block: 9,
+        });
+        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 9, .. }));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::Provider,
 };
+use futures::{StreamExt, TryStreamExt, stream};
 use molt_chain::{
     Sender,
     tx::{EstimateError, ReceiptSummary, SignedTx, TxRequest, TxStatus},
@@ -27,6 +28,9 @@ use crate::{
     snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
     verify::{self, Verification},
 };
+
+/// How often the chain's head is read while waiting for confirmations.
+const CONFIRMATION_POLL: Duration = Duration::from_secs(1);
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -135,7 +139,7 @@ pub async fn migrate(
     // A run that already verified (and maybe finalized) has nothing left to check: what is
     // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
     let finished = Journal::read(&opts.checkpoint).is_ok_and(|entries| {
-        entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true }))
+        entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }))
     });
     if !finished {
         crate::precheck::run(manifest, sender, &opts.allow_checks).await?;
@@ -149,28 +153,38 @@ pub async fn migrate(
         });
     }
     let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
+    // The chain may have reorganized since the journal was written: what it says was mined is
+    // checked before anything builds on it.
+    run.recheck_mined().await?;
     run.reconcile().await?;
-    run.nonce = sender.next_nonce().await?;
 
     time("reconcile");
     run.pause().await?;
+    // The snapshot is read only once the pause is `confirmations` deep.
+    while run.settle().await? {
+        run.pause().await?;
+    }
     time("pause");
     let (snapshot, backup) = run.snapshot().await?;
     time("snapshot");
     run.move_funds(&snapshot).await?;
     time("funds");
 
-    let mut reports = Vec::new();
-    for c in &manifest.components {
-        reports.push(run.migrate_component(c, &snapshot).await?);
+    let mut reports = run.migrate_components(&snapshot).await?;
+    // Verification reads final state: every transaction `confirmations` deep and still there;
+    // what a reorganization took back is reconciled, and what was lost is sent again.
+    while run.settle().await? {
+        run.move_funds(&snapshot).await?;
+        reports = run.migrate_components(&snapshot).await?;
     }
     time("migrate");
 
     obs.on(&Event::Phase { phase: "verify", message: "reading every migrated record back".into() });
     let order = run.import_order();
+    let head = sender.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
     let v: Verification =
         verify::verify(sender.provider(), manifest, &snapshot, &order, obs).await?;
-    run.journal.append(Entry::Verified { ok: v.ok })?;
+    run.journal.append(Entry::Verified { ok: v.ok, block: Some(head) })?;
     time("verify");
     for (r, c) in reports.iter_mut().zip(&v.components) {
         r.target_hash = c.target_hash;
@@ -181,6 +195,9 @@ pub async fn migrate(
     let mut finalized = run.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
     if v.ok && opts.finalize && !finalized {
         run.finalize().await?;
+        while run.settle().await? {
+            run.finalize().await?;
+        }
         finalized = true;
     }
     time("finalize");
@@ -213,10 +230,20 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Settles every transaction the journal left pending: by hash, never by position.
+    /// Settles every transaction the journal left pending: by hash, never by position, and in
+    /// nonce order (a transaction waits for the one before it). Then reads the next nonce.
     async fn reconcile(&mut self) -> Result<()> {
-        for (step, state) in self.journal.steps() {
-            let StepState::Pending { hash, nonce, raw, .. } = state else { continue };
+        let mut pending: Vec<(u64, String, B256, Bytes)> = self
+            .journal
+            .steps()
+            .into_iter()
+            .filter_map(|(step, state)| match state {
+                StepState::Pending { hash, nonce, raw, .. } => Some((nonce, step, hash, raw)),
+                _ => None,
+            })
+            .collect();
+        pending.sort();
+        for (nonce, step, hash, raw) in pending {
             match self.sender.status(hash, nonce).await? {
                 TxStatus::Mined(r) => self.record_mined(&step, &r)?,
                 TxStatus::Pending => {
@@ -239,7 +266,104 @@ impl Run<'_> {
                 }
             }
         }
+        self.nonce = self.sender.next_nonce().await?;
         Ok(())
+    }
+
+    /// Checks that every transaction journaled as mined still has its receipt: one that lost it
+    /// to a reorganization is journaled as reorged (pending again); one mined again elsewhere is
+    /// journaled with its new receipt. Returns whether anything changed.
+    async fn recheck_mined(&mut self) -> Result<bool> {
+        let mined: Vec<(String, B256, u64, bool)> = self
+            .journal
+            .steps()
+            .into_iter()
+            .filter_map(|(step, state)| match state {
+                StepState::Mined { hash, block, success, .. } => Some((step, hash, block, success)),
+                _ => None,
+            })
+            .collect();
+        let provider = self.sender.provider();
+        let receipts: Vec<Option<ReceiptSummary>> = stream::iter(&mined)
+            .map(|(_, hash, _, _)| async move {
+                let r = provider.get_transaction_receipt(*hash).await;
+                r.map(|r| r.as_ref().map(ReceiptSummary::from)).map_err(molt_chain::Error::from)
+            })
+            .buffered(16)
+            .try_collect()
+            .await?;
+        let mut changed = false;
+        for ((step, hash, block, success), receipt) in mined.into_iter().zip(receipts) {
+            match receipt {
+                None => {
+                    self.obs.on(&Event::Phase {
+                        phase: "reconcile",
+                        message: format!(
+                            "{step}: transaction {hash} is no longer in block {block} (reorganization); reconciling it"
+                        ),
+                    });
+                    self.journal.append(Entry::TxReorged { step, hash, block })?;
+                    changed = true;
+                }
+                Some(r) if r.block_number != block || r.success != success => {
+                    changed |= r.success != success;
+                    self.record_mined(&step, &r)?;
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Waits until the newest mined transaction is `confirmations` deep, then rechecks every
+    /// mined transaction and reconciles what a reorganization took back. Returns whether anything
+    /// changed (the caller redoes its step, then settles again).
+    async fn settle(&mut self) -> Result<bool> {
+        let confirmations = self.manifest.network.confirmations;
+        let newest = self
+            .journal
+            .steps()
+            .values()
+            .filter_map(|s| match s {
+                StepState::Mined { block, .. } => Some(*block),
+                _ => None,
+            })
+            .max();
+        let Some(newest) = newest else { return Ok(false) };
+        if confirmations <= 1 {
+            // Nothing to wait for; a reorganization is caught on the next run.
+            return Ok(false);
+        }
+        let target = newest + confirmations - 1;
+        let provider = self.sender.provider();
+        let mut head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+        if head < target {
+            self.obs.on(&Event::Phase {
+                phase: "confirm",
+                message: format!(
+                    "waiting for {confirmations} confirmations (block {target}, head {head})"
+                ),
+            });
+        }
+        let start = Instant::now();
+        let limit = self.opts.receipt_timeout * u32::try_from(confirmations).unwrap_or(u32::MAX);
+        while head < target {
+            if start.elapsed() > limit {
+                return Err(Error::ConfirmationTimeout {
+                    block: newest,
+                    confirmations,
+                    head,
+                    waited: start.elapsed(),
+                });
+            }
+            tokio::time::sleep(CONFIRMATION_POLL).await;
+            head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+        }
+        if !self.recheck_mined().await? {
+            return Ok(false);
+        }
+        self.reconcile().await?;
+        Ok(true)
     }
 
     fn record_mined(&mut self, step: &str, r: &ReceiptSummary) -> Result<()> {
@@ -474,8 +598,18 @@ impl Run<'_> {
             )
             .await?;
         }
-        self.journal.append(Entry::Finalized)?;
+        if !self.journal.entries().iter().any(|e| matches!(e, Entry::Finalized)) {
+            self.journal.append(Entry::Finalized)?;
+        }
         Ok(())
+    }
+
+    async fn migrate_components(&mut self, snap: &Snapshot) -> Result<Vec<ComponentReport>> {
+        let mut reports = Vec::new();
+        for c in &self.manifest.components {
+            reports.push(self.migrate_component(c, snap).await?);
+        }
+        Ok(reports)
     }
 
     /// Record positions (in the component's snapshot) already imported, per component, in the

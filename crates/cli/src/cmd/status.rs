@@ -38,7 +38,7 @@ impl StatusArgs {
             _ => None,
         });
         let verified = entries.iter().rev().find_map(|e| match e {
-            Entry::Verified { ok } => Some(*ok),
+            Entry::Verified { ok, .. } => Some(*ok),
             _ => None,
         });
         let finalized = entries.iter().any(|e| matches!(e, Entry::Finalized));

@@ -7,6 +7,7 @@ use std::{
 };
 
 use crate::common::{migrate, molt, outcome, report, seed, set_batch};
+use alloy::providers::Provider;
 use molt_chain::Devnet;
 
 const NODES: u32 = 40;
@@ -100,4 +101,85 @@ async fn sigkill_at_arbitrary_moments_then_resume() {
     assert!(kills > 0, "the run finished before the first kill; the test proved nothing");
     let finished = report(&migrate(dir.path(), None));
     assert_eq!(outcome(&finished), reference, "after {kills} kills");
+}
+
+/// The journal's entries.
+fn journal(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("molt.toml.molt-journal"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
+    let reference_dir = tempfile::tempdir().unwrap();
+    let _reference_chain = fresh(reference_dir.path()).await;
+    let reference = outcome(&report(&migrate(reference_dir.path(), None)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let chain = fresh(dir.path()).await;
+    let out = migrate(dir.path(), Some("mined:8"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
+    // Take back the block of the last transaction journaled as mined, and every block after it
+    // (as a reorganization that drops them would): their transactions are gone from the node.
+    let entries = journal(dir.path());
+    let last = entries.iter().rev().find(|e| e["type"] == "tx_mined").unwrap();
+    let block = last["block"].as_u64().unwrap();
+    let head = chain.provider().get_block_number().await.unwrap();
+    chain.anvil_call("anvil_rollback", (head - block + 1,)).await.unwrap();
+    let hash: alloy::primitives::B256 = last["hash"].as_str().unwrap().parse().unwrap();
+    assert!(chain.provider().get_transaction_receipt(hash).await.unwrap().is_none());
+
+    let resumed = report(&migrate(dir.path(), None));
+    assert_eq!(outcome(&resumed), reference);
+    let entries = journal(dir.path());
+    let reorged: Vec<_> = entries.iter().filter(|e| e["type"] == "tx_reorged").collect();
+    assert_eq!(reorged.len(), 1, "only the one journaled as mined is reorged: {reorged:?}");
+    assert_eq!(reorged[0]["hash"], last["hash"]);
+    // The very same signed transaction was mined again.
+    let remined = entries
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "tx_mined" && e["hash"] == last["hash"])
+        .unwrap();
+    assert!(remined["block"].as_u64().unwrap() >= block);
+    let again = report(&migrate(dir.path(), None));
+    assert_eq!(again["txs"], 0, "a finished run sends nothing more: {again}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_run_waits_for_confirmations_before_it_snapshots_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Devnet::spawn().await.unwrap();
+    seed(&chain, dir.path(), 6, 12, 4);
+    let path = dir.path().join("molt.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("confirmations = 1"));
+    std::fs::write(&path, text.replace("confirmations = 1", "confirmations = 3")).unwrap();
+    // A block every second, as on a real chain.
+    chain.anvil_call("evm_setIntervalMining", (1,)).await.unwrap();
+
+    let out = migrate(dir.path(), None);
+    let r = report(&out);
+    assert_eq!(r["verified"], true);
+    assert_eq!(r["finalized"], true);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for 3 confirmations"));
+
+    let entries = journal(dir.path());
+    let mined_block = |prefix: &str| {
+        entries
+            .iter()
+            .filter(|e| e["type"] == "tx_mined" && e["step"].as_str().unwrap().starts_with(prefix))
+            .map(|e| e["block"].as_u64().unwrap())
+            .max()
+            .unwrap()
+    };
+    let snapshot = entries.iter().find(|e| e["type"] == "snapshot").unwrap();
+    let verified = entries.iter().find(|e| e["type"] == "verified").unwrap();
+    assert!(snapshot["block"].as_u64().unwrap() >= mined_block("pause:") + 2, "{snapshot}");
+    assert!(verified["block"].as_u64().unwrap() >= mined_block("batch:") + 2, "{verified}");
+    let head = chain.provider().get_block_number().await.unwrap();
+    assert!(head >= mined_block("finalize:") + 2);
 }
