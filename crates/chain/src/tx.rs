@@ -321,6 +321,24 @@ impl Sender {
         })
     }
 
+    /// Why mined transaction `hash` reverted, from the node's trace of it
+    /// (`debug_traceTransaction` with the call tracer), decoded with the sender's
+    /// [`RevertDecoder`]. `None` when the node does not trace (the debug namespace is often
+    /// disabled) or the transaction did not revert.
+    pub async fn mined_revert(&self, hash: TxHash) -> Option<Revert> {
+        let options =
+            serde_json::json!({ "tracer": "callTracer", "tracerConfig": { "onlyTopCall": true } });
+        let trace: serde_json::Value = self
+            .provider
+            .raw_request("debug_traceTransaction".into(), (hash, options))
+            .await
+            .ok()?;
+        trace.get("error")?;
+        let output = trace.get("output").and_then(|o| o.as_str()).unwrap_or("0x");
+        let data: Bytes = output.parse().ok()?;
+        Some(self.decoder.decode(&data))
+    }
+
     /// Signs an EIP-1559 transaction locally; nothing is sent.
     pub fn sign(&self, req: TxRequest) -> Result<SignedTx> {
         let mut tx = TxEip1559 {

@@ -445,10 +445,16 @@ impl Run<'_> {
         self.record_mined(step, &r)?;
         self.gas_used += r.gas_used;
         if !r.success {
-            // Replay the call to learn why (the state may have moved on; say so).
-            let reason = match self.sender.estimate(to, data.clone(), U256::ZERO).await {
-                Err(EstimateError::Reverted { revert }) => revert.to_string(),
-                _ => "it no longer reverts when simulated now; check the transaction in a block explorer".into(),
+            // The node's trace says why; without one, replay the call now (the state may have
+            // moved on since: say so).
+            let reason = match self.sender.mined_revert(tx.hash).await {
+                Some(revert) => revert.to_string(),
+                None => match self.sender.estimate(to, data.clone(), U256::ZERO).await {
+                    Err(EstimateError::Reverted { revert }) => {
+                        format!("{revert} (when simulated again now; the node does not trace)")
+                    }
+                    _ => "it no longer reverts when simulated now, and the node does not trace; check the transaction in a block explorer".into(),
+                },
             };
             return Err(Error::TxReverted { step: step.into(), hash: tx.hash, reason });
         }

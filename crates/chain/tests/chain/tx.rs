@@ -151,6 +151,10 @@ async fn a_reverting_call_is_decoded_by_name_and_a_mined_revert_is_a_failed_rece
     sender.broadcast(&tx).await.unwrap();
     let receipt = sender.wait(tx.hash, WAIT).await.unwrap();
     assert!(!receipt.success);
+    // The node's trace says why, exactly as it happened.
+    let revert = sender.mined_revert(tx.hash).await.expect("anvil traces transactions");
+    assert_eq!(revert.to_string(), format!("NodeAlreadyMigrated(operator: {})", sender.address()));
+    assert!(sender.mined_revert(deploy.hash).await.is_none(), "the deployment did not revert");
     assert_eq!(sender.status(tx.hash, tx.nonce).await.unwrap(), TxStatus::Mined(receipt));
 }
 
