@@ -6,7 +6,7 @@ use alloy::{
     dyn_abi::{DynSolValue, JsonAbiExt},
     eips::BlockId,
     network::TransactionBuilder,
-    primitives::{Address, Bytes, U256, keccak256},
+    primitives::{Bytes, U256, keccak256},
     providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
@@ -15,8 +15,8 @@ use molt_chain::{BatchReader, Devnet, ReadPath, ViewCall, read::MULTICALL3, rpc}
 use crate::support::{Fault, Proxy, always_reverts_code};
 
 /// A token with a balance minted to each dev account, the calls reading them (some twice over),
-/// and a call that reverts.
-async fn setup(devnet: &Devnet) -> (Vec<ViewCall>, Address) {
+/// and a call that reverts (at index 137).
+async fn setup(devnet: &Devnet) -> Vec<ViewCall> {
     let token = devnet.artifact("TestToken").unwrap();
     let args = [
         DynSolValue::String("Test".into()),
@@ -45,7 +45,25 @@ async fn setup(devnet: &Devnet) -> (Vec<ViewCall>, Address) {
         })
         .collect();
     calls.insert(137, ViewCall { to: reverter, data: Bytes::from_static(&[1, 2, 3, 4]) });
-    (calls, reverter)
+    calls
+}
+
+/// An anvil with [`setup`]'s calls, their reference outcomes, and a counting proxy in front.
+struct Case {
+    devnet: Devnet,
+    calls: Vec<ViewCall>,
+    expected: Vec<Result<Bytes, Bytes>>,
+    proxy: Proxy,
+    provider: DynProvider,
+}
+
+async fn case() -> Case {
+    let devnet = Devnet::spawn().await.unwrap();
+    let calls = setup(&devnet).await;
+    let expected = one_by_one(devnet.provider(), &calls).await;
+    let proxy = Proxy::start(devnet.endpoint()).await;
+    let provider = rpc::connect(&proxy.url(), Default::default()).unwrap();
+    Case { devnet, calls, expected, proxy, provider }
 }
 
 async fn send(devnet: &Devnet, tx: TransactionRequest) -> TransactionReceipt {
@@ -87,12 +105,7 @@ fn check(outcomes: &[Result<Bytes, Bytes>], expected: &[Result<Bytes, Bytes>], r
 
 #[tokio::test]
 async fn json_rpc_batches_carry_the_calls_in_few_requests() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let (calls, _) = setup(&devnet).await;
-    let expected = one_by_one(devnet.provider(), &calls).await;
-
-    let proxy = Proxy::start(devnet.endpoint()).await;
-    let provider = rpc::connect(&proxy.url(), Default::default()).unwrap();
+    let Case { devnet: _anvil, calls, expected, proxy, provider } = case().await;
     let reader = BatchReader::new(&provider, BlockId::latest()).await.unwrap();
     assert_eq!(reader.path(), ReadPath::JsonRpcBatch, "anvil has no Multicall3");
     let outcomes = reader.call_all(&calls, BlockId::latest()).await.unwrap();
@@ -104,7 +117,7 @@ async fn json_rpc_batches_carry_the_calls_in_few_requests() {
 #[tokio::test]
 async fn reads_at_a_pinned_block_ignore_later_blocks() {
     let devnet = Devnet::spawn().await.unwrap();
-    let (calls, _) = setup(&devnet).await;
+    let calls = setup(&devnet).await;
     let block = devnet.provider().get_block_number().await.unwrap();
     let reader = BatchReader::new(devnet.provider(), BlockId::number(block)).await.unwrap();
     let before = reader.call_all(&calls, BlockId::number(block)).await.unwrap();
@@ -127,17 +140,11 @@ async fn reads_at_a_pinned_block_ignore_later_blocks() {
 
 #[tokio::test]
 async fn multicall3_carries_a_chunk_in_one_eth_call_where_deployed() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let (calls, _) = setup(&devnet).await;
-    let expected = one_by_one(devnet.provider(), &calls).await;
-
+    let Case { devnet, calls, expected, proxy, provider } = case().await;
     let multicall = devnet.artifact("Multicall3").unwrap();
     let deployed = devnet.deploy_artifact(&multicall, &[]).await.unwrap();
     let code = devnet.provider().get_code_at(deployed).await.unwrap();
     devnet.anvil_call("anvil_setCode", (MULTICALL3, code)).await.unwrap();
-
-    let proxy = Proxy::start(devnet.endpoint()).await;
-    let provider = rpc::connect(&proxy.url(), Default::default()).unwrap();
     let reader = BatchReader::new(&provider, BlockId::latest()).await.unwrap();
     assert_eq!(reader.path(), ReadPath::Multicall3);
     let outcomes = reader.call_all(&calls, BlockId::latest()).await.unwrap();
@@ -148,15 +155,10 @@ async fn multicall3_carries_a_chunk_in_one_eth_call_where_deployed() {
 
 #[tokio::test]
 async fn a_node_that_refuses_batches_gets_single_calls() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let (calls, _) = setup(&devnet).await;
-    let expected = one_by_one(devnet.provider(), &calls).await;
-
-    let proxy = Proxy::start(devnet.endpoint()).await;
+    let Case { devnet: _anvil, calls, expected, proxy, provider } = case().await;
     let refusal =
         Fault::RpcError { code: -32600, message: "batch requests are not supported", data: None };
     proxy.fail("<batch>", vec![refusal; 10]);
-    let provider = rpc::connect(&proxy.url(), Default::default()).unwrap();
     let reader = BatchReader::new(&provider, BlockId::latest()).await.unwrap();
     let outcomes = reader.call_all(&calls, BlockId::latest()).await.unwrap();
     check(&outcomes, &expected, 137);
