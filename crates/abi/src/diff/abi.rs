@@ -240,6 +240,31 @@ fn match_by_name<'a, T>(
     (paired, removed, added)
 }
 
+/// Reports what [`match_by_name`] returned: each pair as `changed`, the rest as `removed` and
+/// `added` (`kinds` in that order). `id` gives an item's signature and its hex selector or
+/// topic; `paired_detail` adds to a pair's message, from the new item.
+fn report_unmatched<T>(
+    (paired, removed, added): (Vec<(&T, &T)>, Vec<&T>, Vec<&T>),
+    [changed, removed_kind, added_kind]: [Kind; 3],
+    id: impl Fn(&T) -> (String, String),
+    paired_detail: impl Fn(&T) -> String,
+    out: &mut Vec<Change>,
+) {
+    for (o, n) in paired {
+        let ((sig, key), (new_sig, _)) = (id(o), id(n));
+        let detail = paired_detail(n);
+        out.push(Change::new(changed, sig.clone(), Some(key), Some(sig), Some(new_sig), &detail));
+    }
+    for o in removed {
+        let (sig, key) = id(o);
+        out.push(Change::new(removed_kind, sig.clone(), Some(key), Some(sig), None, ""));
+    }
+    for n in added {
+        let (sig, key) = id(n);
+        out.push(Change::new(added_kind, sig.clone(), Some(key), None, Some(sig), ""));
+    }
+}
+
 /// Diffs functions; returns the selectors that no longer exist (for the fallback rule).
 fn diff_functions(old: &[Func<'_>], new: &[Func<'_>], out: &mut Vec<Change>) -> Vec<Selector> {
     let new_by_sel: HashMap<Selector, &Func<'_>> = new.iter().map(|f| (f.selector(), f)).collect();
@@ -266,39 +291,14 @@ fn diff_functions(old: &[Func<'_>], new: &[Func<'_>], out: &mut Vec<Change>) -> 
         |f: &Func<'_>| f.name.as_str(),
         |f: &Func<'_>| f.inputs.len(),
     );
-    let mut gone = Vec::new();
-    for (o, n) in paired {
-        gone.push(o.selector());
-        out.push(Change::new(
-            Kind::FunctionSignatureChanged,
-            o.signature(),
-            Some(selector_hex(&o.selector())),
-            Some(o.signature()),
-            Some(n.signature()),
-            &format!(" to {}", selector_hex(&n.selector())),
-        ));
-    }
-    for o in removed {
-        gone.push(o.selector());
-        out.push(Change::new(
-            Kind::FunctionRemoved,
-            o.signature(),
-            Some(selector_hex(&o.selector())),
-            Some(o.signature()),
-            None,
-            "",
-        ));
-    }
-    for n in added {
-        out.push(Change::new(
-            Kind::FunctionAdded,
-            n.signature(),
-            Some(selector_hex(&n.selector())),
-            None,
-            Some(n.signature()),
-            "",
-        ));
-    }
+    let gone = paired.iter().map(|(o, _)| o).chain(&removed).map(|o| o.selector()).collect();
+    report_unmatched(
+        (paired, removed, added),
+        [Kind::FunctionSignatureChanged, Kind::FunctionRemoved, Kind::FunctionAdded],
+        |f| (f.signature(), selector_hex(&f.selector())),
+        |n| format!(" to {}", selector_hex(&n.selector())),
+        out,
+    );
     gone
 }
 
@@ -464,36 +464,13 @@ fn diff_events(old: &[Ev<'_>], new: &[Ev<'_>], out: &mut Vec<Change>) {
         |e: &Ev<'_>| e.name.as_str(),
         |e: &Ev<'_>| e.inputs.len(),
     );
-    for (o, n) in paired {
-        out.push(Change::new(
-            Kind::EventSignatureChanged,
-            o.signature(),
-            Some(topic_hex(&o.selector())),
-            Some(o.signature()),
-            Some(n.signature()),
-            "",
-        ));
-    }
-    for o in removed {
-        out.push(Change::new(
-            Kind::EventRemoved,
-            o.signature(),
-            Some(topic_hex(&o.selector())),
-            Some(o.signature()),
-            None,
-            "",
-        ));
-    }
-    for n in added {
-        out.push(Change::new(
-            Kind::EventAdded,
-            n.signature(),
-            Some(topic_hex(&n.selector())),
-            None,
-            Some(n.signature()),
-            "",
-        ));
-    }
+    report_unmatched(
+        (paired, removed, added),
+        [Kind::EventSignatureChanged, Kind::EventRemoved, Kind::EventAdded],
+        |e| (e.signature(), topic_hex(&e.selector())),
+        |_| String::new(),
+        out,
+    );
 }
 
 fn compare_events(o: &Ev<'_>, n: &Ev<'_>, out: &mut Vec<Change>) {
@@ -553,36 +530,13 @@ fn diff_errors(old: &[ErrSig<'_>], new: &[ErrSig<'_>], out: &mut Vec<Change>) {
         |e: &ErrSig<'_>| e.name.as_str(),
         |e: &ErrSig<'_>| e.inputs.len(),
     );
-    for (o, n) in paired {
-        out.push(Change::new(
-            Kind::ErrorSignatureChanged,
-            o.signature(),
-            Some(selector_hex(&o.selector())),
-            Some(o.signature()),
-            Some(n.signature()),
-            "",
-        ));
-    }
-    for o in removed {
-        out.push(Change::new(
-            Kind::ErrorRemoved,
-            o.signature(),
-            Some(selector_hex(&o.selector())),
-            Some(o.signature()),
-            None,
-            "",
-        ));
-    }
-    for n in added {
-        out.push(Change::new(
-            Kind::ErrorAdded,
-            n.signature(),
-            Some(selector_hex(&n.selector())),
-            None,
-            Some(n.signature()),
-            "",
-        ));
-    }
+    report_unmatched(
+        (paired, removed, added),
+        [Kind::ErrorSignatureChanged, Kind::ErrorRemoved, Kind::ErrorAdded],
+        |e| (e.signature(), selector_hex(&e.selector())),
+        |_| String::new(),
+        out,
+    );
 }
 
 /// Constructor, fallback and receive.
