@@ -171,8 +171,8 @@ impl BatchReader {
         Ok(outcomes)
     }
 
-    /// `None` when `aggregate3` itself failed (out of gas for a large chunk, say): the caller
-    /// falls back to plain calls, which name the failing one.
+    /// `None` when `aggregate3` itself failed (out of gas for a large chunk, say) or returned
+    /// something else than its results: the caller falls back to plain calls.
     async fn multicall_chunk(
         &self,
         calls: &[ViewCall],
@@ -185,8 +185,12 @@ impl BatchReader {
                 .collect(),
         }
         .abi_encode();
-        let outcome = self.single(&ViewCall { to: MULTICALL3, data: data.into() }, block).await?;
-        let Ok(out) = outcome else { return Ok(None) };
+        let out = match self.provider.call(request_to(MULTICALL3, data.into())).block(block).await {
+            Ok(out) => out,
+            // The node answered, with an error (a revert, out of gas for a large chunk, ...).
+            Err(RpcError::ErrorResp(_)) => return Ok(None),
+            Err(source) => return Err(ReadError { to: MULTICALL3, source }),
+        };
         let Ok(results) = aggregate3Call::abi_decode_returns(&out) else { return Ok(None) };
         if results.len() != calls.len() {
             return Ok(None);
@@ -228,7 +232,11 @@ impl BatchReader {
 }
 
 fn request(call: &ViewCall) -> TransactionRequest {
-    TransactionRequest::default().with_to(call.to).with_input(call.data.clone())
+    request_to(call.to, call.data.clone())
+}
+
+fn request_to(to: Address, data: Bytes) -> TransactionRequest {
+    TransactionRequest::default().with_to(to).with_input(data)
 }
 
 /// A revert is an outcome; any other failure is an error.

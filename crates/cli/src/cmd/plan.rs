@@ -98,8 +98,12 @@ pub(crate) async fn rehearse(
         receipt_timeout: Duration::from_secs(120),
         finalize: true,
     };
+    // The fork mines only what the rehearsal sends: waiting there for confirmations would wait
+    // for blocks that never come.
+    let mut manifest = manifest.clone();
+    manifest.network.confirmations = 1;
     let started = Instant::now();
-    let report = run::migrate(manifest, &forked, &opts, obs)
+    let report = run::migrate(&manifest, &forked, &opts, obs)
         .await
         .wrap_err("the rehearsal on the fork failed")?;
     let elapsed = started.elapsed();
@@ -129,7 +133,9 @@ impl PlanArgs {
         let report = &r.report;
         let total_gas = r.total_gas();
         let cost_wei = u128::from(total_gas) * r.fees.max_fee_per_gas;
-        let blocks = r.txs.len().div_ceil(manifest.batch.max_in_flight) as u64;
+        // Plus the waits for confirmations: after the pause, the last batch and the finalize.
+        let blocks = r.txs.len().div_ceil(manifest.batch.max_in_flight) as u64
+            + 3 * manifest.network.confirmations.saturating_sub(1);
         let eta = r.block_time.map(|t| t * blocks as f64);
 
         if global.json {
@@ -148,6 +154,7 @@ impl PlanArgs {
                     "max_fee_per_gas": r.fees.max_fee_per_gas.to_string(),
                     "max_cost_wei": cost_wei.to_string(),
                     "sender_balance_wei": checks.balance.to_string(),
+                    "estimated_blocks": blocks,
                     "estimated_seconds": eta,
                     "verified_on_fork": report.verified,
                     "allowed_check_failures": checks.allowed_failures,

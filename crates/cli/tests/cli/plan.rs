@@ -33,4 +33,14 @@ async fn plan_rehearses_on_a_fork_and_leaves_the_node_untouched() {
     assert_eq!(devnet.provider().get_transaction_count(deployer).await.unwrap(), nonce);
     assert_eq!(devnet.provider().get_block_number().await.unwrap(), block);
     assert!(!dir.path().join("molt.toml.molt-journal").exists());
+
+    // With confirmations, the rehearsal does not wait for blocks the fork never mines; the
+    // estimate counts the three waits (after the pause, the last batch, the finalize).
+    let path = dir.path().join("molt.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("confirmations = 1", "confirmations = 3")).unwrap();
+    let out = run(molt().current_dir(dir.path()).args(["--json", "plan"]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deeper: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(deeper["estimated_blocks"], plan["estimated_blocks"].as_u64().unwrap() + 6);
 }
