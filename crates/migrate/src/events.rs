@@ -9,14 +9,16 @@ use serde::Serialize;
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     /// A phase of the run began (`precheck`, `reconcile`, `pause`, `confirm`, `snapshot`,
-    /// `funds`, `migrate`, `verify`, `finalize`), with a line for humans.
+    /// `funds`, `verify`, `finalize`; the imports announce themselves per component with
+    /// [`Event::ComponentStarted`]), with a line for humans.
     Phase {
         /// The phase.
         phase: &'static str,
         /// What is happening.
         message: String,
     },
-    /// A component's migration began; `done` records were already migrated by an earlier run.
+    /// A component's migration began; `done` records are already in the target (imported by an
+    /// earlier run of this checkpoint, or found there by reading back).
     ComponentStarted {
         /// The component.
         component: String,

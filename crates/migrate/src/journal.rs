@@ -42,7 +42,7 @@ pub enum Entry {
     /// A transaction is about to be broadcast (written before it is sent).
     TxPrepared {
         /// A stable id of the step: `pause:<contract>`, `funds:<name>:<token>`,
-        /// `batch:<component>:<n>`, `finalize:<n>`.
+        /// `batch:<component>:<start>-<end>`, `finalize:<n>`.
         step: String,
         /// The signed transaction's hash.
         hash: B256,
@@ -70,7 +70,8 @@ pub enum Entry {
         /// Whether it succeeded.
         success: bool,
     },
-    /// A prepared transaction is known to be gone (dropped, or its nonce taken by another).
+    /// A prepared transaction will never be mined: its nonce was taken by another transaction.
+    /// (A dropped one is sent again with the same bytes, not abandoned.)
     TxAbandoned {
         /// The step.
         step: String,
@@ -102,7 +103,7 @@ pub enum Entry {
     Verified {
         /// Whether every hash and total matched.
         ok: bool,
-        /// The chain's head when the read-back started (absent in journals of molt 0.1).
+        /// The chain's head when the read-back started (absent in older journals).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         block: Option<u64>,
     },

@@ -40,6 +40,13 @@ impl VerifyArgs {
         let (_, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
         let chain_id = alloy::providers::Provider::get_chain_id(&provider).await?;
+        if chain_id != manifest.network.chain_id {
+            return Err(molt_migrate::Error::ChainMismatch {
+                expected: manifest.network.chain_id,
+                got: chain_id,
+            }
+            .into());
+        }
         let checkpoint = self.manifest.checkpoint_path();
         let entries = if checkpoint.exists() { Journal::read(&checkpoint)? } else { Vec::new() };
 
@@ -59,6 +66,12 @@ impl VerifyArgs {
                 Snapshot::read_backup(&manifest, &backup)?
             }
         };
+        if snapshot.chain_id != chain_id {
+            return Err(eyre!(
+                "the backup was taken on chain {}, but the node is chain {chain_id}",
+                snapshot.chain_id
+            ));
+        }
         // Import order from the checkpoint when there is one (batches by nonce).
         let order = journal::import_order(&entries);
         let progress = Progress::new(global);

@@ -29,6 +29,14 @@ async fn verify_names_the_first_record_that_changed_after_the_migration() {
     let ok = run(molt().current_dir(dir.path()).arg("verify"));
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
 
+    // Another chain is refused, not verified against.
+    let other = Devnet::builder().arg("--chain-id").arg("1337").spawn().await.unwrap();
+    let wrong =
+        run(molt().current_dir(dir.path()).args(["verify", "--rpc-url", &other.endpoint()]));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("chain 31337") && stderr.contains("chain 1337"), "{stderr}");
+
     // After the migration the owner changes a node's reputation in V2: verification must fail
     // and name that record and field.
     let manifest = std::fs::read_to_string(dir.path().join("molt.toml")).unwrap();
