@@ -320,6 +320,10 @@ impl Run<'_> {
     /// changed (the caller redoes its step, then settles again).
     async fn settle(&mut self) -> Result<bool> {
         let confirmations = self.manifest.network.confirmations;
+        if confirmations <= 1 {
+            // Nothing to wait for; a reorganization is caught on the next run.
+            return Ok(false);
+        }
         let newest = self
             .journal
             .steps()
@@ -330,10 +334,6 @@ impl Run<'_> {
             })
             .max();
         let Some(newest) = newest else { return Ok(false) };
-        if confirmations <= 1 {
-            // Nothing to wait for; a reorganization is caught on the next run.
-            return Ok(false);
-        }
         let target = newest + confirmations - 1;
         let provider = self.sender.provider();
         let mut head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;

@@ -74,10 +74,16 @@ pub async fn view(
         None => call,
     };
     let out = call.await.map_err(|e| call_err(e.to_string()))?;
+    decode_output(function, address, &out)
+}
+
+/// Decodes what a call of `function` on `address` returned.
+fn decode_output(function: &Function, address: Address, out: &[u8]) -> Result<Vec<DynSolValue>> {
+    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
     if out.is_empty() && !function.outputs.is_empty() {
         return Err(call_err(format!("returned no data; is there a contract at {address}?")));
     }
-    function.abi_decode_output(&out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
+    function.abi_decode_output(out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
 }
 
 /// Calls `function` once per argument list at `block` (the latest if `None`), batched by
@@ -104,12 +110,7 @@ pub async fn views(
         .into_iter()
         .map(|o| match o {
             Err(revert) => Err(call_err(format!("reverted with {revert}"))),
-            Ok(out) if out.is_empty() && !function.outputs.is_empty() => {
-                Err(call_err(format!("returned no data; is there a contract at {address}?")))
-            }
-            Ok(out) => function
-                .abi_decode_output(&out)
-                .map_err(|e| call_err(format!("cannot decode the result: {e}"))),
+            Ok(out) => decode_output(function, address, &out),
         })
         .collect())
 }
