@@ -247,6 +247,13 @@ impl Sender {
         Self { provider, signer, chain_id, decoder: Arc::new(RevertDecoder::new()) }
     }
 
+    /// The same signer and revert decoder on another node and chain: for rehearsing on a fork
+    /// started with its own chain id, where the signatures it makes are not valid on the real
+    /// chain (EIP-155).
+    pub fn on_chain(&self, provider: DynProvider, chain_id: u64) -> Self {
+        Self { provider, signer: self.signer.clone(), chain_id, decoder: self.decoder.clone() }
+    }
+
     /// Decodes reverts of [`Sender::estimate`] with `decoder` (custom errors of the contracts).
     pub fn with_revert_decoder(mut self, decoder: RevertDecoder) -> Self {
         self.decoder = Arc::new(decoder);

@@ -79,6 +79,75 @@ pub enum Error {
         /// The address.
         address: alloy::primitives::Address,
     },
+    /// The code at a contract's address does not dispatch a function the run calls on it: the
+    /// address is wrong (another contract, or two contracts swapped), or the ABI is.
+    #[error(
+        "`{contract}` ({address}) has no function `{function}` ({selector}), which {role} calls{}: is the address right?",
+        looks_like.as_ref().map(|o| format!("; its code has every function the manifest calls on `{o}`")).unwrap_or_default()
+    )]
+    NotDispatched {
+        /// The contract's manifest name.
+        contract: String,
+        /// Its address.
+        address: alloy::primitives::Address,
+        /// The function's signature.
+        function: String,
+        /// Its selector.
+        selector: String,
+        /// What the run calls it for.
+        role: String,
+        /// Another manifest contract whose calls the code does dispatch.
+        looks_like: Option<String>,
+    },
+    /// A component's source has no records while its target is empty: most likely the wrong
+    /// address, or a migration that would finalize nothing.
+    #[error(
+        "component `{component}`: the source `{contract}` has no records ({function} returned 0) and the target is empty"
+    )]
+    EmptySource {
+        /// The component.
+        component: String,
+        /// The source contract's manifest name.
+        contract: String,
+        /// The count view.
+        function: String,
+    },
+    /// The target already holds records that no journal of this run accounts for.
+    #[error(
+        "`{contract}` already holds {onchain} imported records, but this run's journal accounts for {known}"
+    )]
+    ExistingRecords {
+        /// The target contract's manifest name.
+        contract: String,
+        /// Its import count.
+        onchain: u64,
+        /// Records the journal says it imported.
+        known: u64,
+    },
+    /// Finalizing would close a component that migrated no record.
+    #[error(
+        "component `{component}` has no records to migrate; finalizing closes the imports for good"
+    )]
+    EmptyComponent {
+        /// The component.
+        component: String,
+    },
+    /// A local anvil fork of the node could not be started for a rehearsal.
+    #[error("cannot start a local anvil fork of the node to rehearse the run: {source}")]
+    NoFork {
+        /// Why.
+        #[source]
+        source: molt_chain::Error,
+    },
+    /// A step failed when rehearsed on a fork: nothing was sent to the node.
+    #[error("rehearsed on a fork of block {block}, the run fails, so nothing was sent: {source}")]
+    PreflightFailed {
+        /// The block the fork was taken at.
+        block: u64,
+        /// What failed on the fork.
+        #[source]
+        source: Box<Error>,
+    },
     /// A `[[check]]` failed.
     #[error("pre-check `{name}` failed: {call} returned {got}. {message}")]
     CheckFailed {

@@ -1,5 +1,5 @@
-//! The manifest-driven migration engine: manifests, record mapping and state hashes, and
-//! (to come) snapshots, gas-sized batches, the write-ahead journal and verification.
+//! The manifest-driven migration engine: manifests, pre-checks, rehearsals on a fork,
+//! snapshots, gas-sized batches, the write-ahead journal and verification.
 
 mod error;
 pub mod events;
@@ -8,6 +8,7 @@ pub mod journal;
 pub mod manifest;
 pub mod precheck;
 pub mod record;
+pub mod rehearsal;
 pub mod run;
 pub mod snapshot;
 pub mod verify;

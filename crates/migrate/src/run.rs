@@ -24,6 +24,7 @@ use crate::{
     events::{Event, Observer},
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
     manifest::{Arg, Component, Funds, Manifest, Tokens},
+    precheck::PrecheckOptions,
     record,
     snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
     verify::{self, Verification},
@@ -45,6 +46,68 @@ pub struct RunOptions {
     pub receipt_timeout: Duration,
     /// End the migration phase after a verification that passed.
     pub finalize: bool,
+    /// Components that may have no records (and may be finalized so).
+    pub allow_empty: Vec<String>,
+    /// Adopt records found on a target that the journal does not account for.
+    pub adopt_existing: bool,
+    /// Before sending anything, rehearse the first steps on a local anvil fork of this node URL
+    /// (see [`crate::rehearsal::preflight`]). `None` sends without rehearsing.
+    pub preflight: Option<String>,
+    /// How much of the run to do.
+    pub scope: Scope,
+    /// This run is a rehearsal on a fork: the test-only fault injection (`MOLT_TEST_CRASH_AT`)
+    /// is for the real run and skips it.
+    pub rehearsal: bool,
+    /// The snapshot to use when the journal has none yet, instead of reading the sources (a
+    /// preflight uses the records it read from the real node).
+    pub snapshot: Option<Snapshot>,
+}
+
+/// How much of a run to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Everything: the real run, or a full rehearsal.
+    #[default]
+    Full,
+    /// Pause, funds, the first batch of every component and finalize, without verification:
+    /// the steps a preflight simulates.
+    FirstBatches,
+}
+
+impl RunOptions {
+    /// Options for a full run with the journal at `journal` and the backup in `backup_dir`, and
+    /// every safety default: preflight off, nothing allowed.
+    pub fn new(journal: PathBuf, backup_dir: PathBuf) -> Self {
+        Self {
+            checkpoint: journal,
+            backup_dir,
+            allow_checks: Vec::new(),
+            receipt_timeout: Duration::from_secs(120),
+            finalize: true,
+            allow_empty: Vec::new(),
+            adopt_existing: false,
+            preflight: None,
+            scope: Scope::Full,
+            rehearsal: false,
+            snapshot: None,
+        }
+    }
+
+    /// The pre-check options of this run, given what its journal holds so far.
+    pub fn precheck_options(&self, entries: &[Entry], manifest: &Manifest) -> PrecheckOptions {
+        let mut journaled: BTreeMap<String, u64> = BTreeMap::new();
+        for (component, positions) in crate::journal::import_order(entries) {
+            if let Some(c) = manifest.component(&component) {
+                *journaled.entry(c.target.contract.clone()).or_default() += positions.len() as u64;
+            }
+        }
+        PrecheckOptions {
+            allow_checks: self.allow_checks.clone(),
+            allow_empty: self.allow_empty.clone(),
+            adopt_existing: self.adopt_existing,
+            journaled,
+        }
+    }
 }
 
 /// The JSON report of a run (`molt.migrate/1`).
@@ -138,13 +201,32 @@ pub async fn migrate(
     };
     // A run that already verified (and maybe finalized) has nothing left to check: what is
     // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
-    let finished = Journal::read(&opts.checkpoint).is_ok_and(|entries| {
-        entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }))
-    });
+    let entries = match Journal::read(&opts.checkpoint) {
+        Ok(entries) => entries,
+        Err(crate::journal::JournalError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Vec::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let finished = entries
+        .iter()
+        .any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
     if !finished {
-        crate::precheck::run(manifest, sender, &opts.allow_checks).await?;
+        crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
     time("precheck");
+    if let (false, Some(url)) = (finished, &opts.preflight) {
+        obs.on(&Event::Phase {
+            phase: "preflight",
+            message: "rehearsing the first steps on a local fork (nothing is sent yet)".into(),
+        });
+        // Boxed: the preflight is itself a (scoped) run.
+        let p = Box::pin(crate::rehearsal::preflight(manifest, sender, url, opts)).await?;
+        obs.on(&Event::Phase { phase: "preflight", message: p.summary() });
+    }
+    time("preflight");
     let journal = Journal::open(&opts.checkpoint, header)?;
     if journal.entries().len() > 1 {
         obs.on(&Event::Phase {
@@ -178,6 +260,26 @@ pub async fn migrate(
         reports = run.migrate_components(&snapshot).await?;
     }
     time("migrate");
+    if opts.scope == Scope::FirstBatches {
+        if opts.finalize {
+            run.finalize(&snapshot).await?;
+        }
+        return Ok(Report {
+            schema: "molt.migrate/1",
+            chain_id: sender.chain_id(),
+            snapshot_block: snapshot.block,
+            components: reports,
+            funds: Vec::new(),
+            txs: run.txs,
+            gas_used: run.gas_used,
+            duration_ms: started.elapsed().as_millis() as u64,
+            phases_ms: phases,
+            verified: false,
+            finalized: opts.finalize,
+            mismatch: None,
+            backup,
+        });
+    }
 
     obs.on(&Event::Phase { phase: "verify", message: "reading every migrated record back".into() });
     let order = run.import_order();
@@ -194,9 +296,9 @@ pub async fn migrate(
 
     let mut finalized = run.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
     if v.ok && opts.finalize && !finalized {
-        run.finalize().await?;
+        run.finalize(&snapshot).await?;
         while run.settle().await? {
-            run.finalize().await?;
+            run.finalize(&snapshot).await?;
         }
         finalized = true;
     }
@@ -374,8 +476,15 @@ impl Run<'_> {
             gas_used: r.gas_used,
             success: r.success,
         })?;
-        crash_point("mined");
+        self.crash_point("mined");
         Ok(())
+    }
+
+    /// A fault-injection point of the real run (see [`crash_point`]).
+    fn crash_point(&self, point: &str) {
+        if !self.opts.rehearsal {
+            crash_point(point);
+        }
     }
 
     fn done(&self, step: &str) -> bool {
@@ -425,9 +534,9 @@ impl Run<'_> {
             start: range.map(|r| r.0),
             end: range.map(|r| r.1),
         })?;
-        crash_point("prepared");
+        self.crash_point("prepared");
         self.sender.broadcast(&tx).await?;
-        crash_point("sent");
+        self.crash_point("sent");
         self.nonce += 1;
         self.txs += 1;
         Ok(tx)
@@ -520,17 +629,13 @@ impl Run<'_> {
             }
             return Ok((snap, backup));
         }
-        let block =
-            self.sender.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
-        self.obs.on(&Event::Phase {
-            phase: "snapshot",
-            message: format!("reading every source record at block {block}"),
-        });
-        let snap =
-            Snapshot::take(self.sender.provider(), self.manifest, self.sender.chain_id(), block)
-                .await?;
+        let snap = match &self.opts.snapshot {
+            Some(snap) => snap.clone(),
+            None => self.take_snapshot().await?,
+        };
+        let block = snap.block;
         let backup = snap.write_backup(self.manifest, &self.opts.backup_dir)?;
-        crash_point("backup");
+        self.crash_point("backup");
         self.journal.append(Entry::Snapshot {
             block,
             backup: backup.clone(),
@@ -551,6 +656,17 @@ impl Run<'_> {
         Ok((snap, backup))
     }
 
+    /// Reads every source record at the current block.
+    async fn take_snapshot(&self) -> Result<Snapshot> {
+        let block =
+            self.sender.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
+        self.obs.on(&Event::Phase {
+            phase: "snapshot",
+            message: format!("reading every source record at block {block}"),
+        });
+        Snapshot::take(self.sender.provider(), self.manifest, self.sender.chain_id(), block).await
+    }
+
     async fn move_funds(&mut self, snap: &Snapshot) -> Result<()> {
         for f in &self.manifest.funds {
             for (token, amount) in owed(self.manifest, f, snap) {
@@ -558,7 +674,7 @@ impl Run<'_> {
                     continue;
                 }
                 let step = format!("funds:{}:{token}", f.name);
-                if self.done(&step) {
+                if self.done(&step) || self.already_moved(f, token, amount).await? {
                     continue;
                 }
                 self.obs.on(&Event::Phase {
@@ -587,7 +703,37 @@ impl Run<'_> {
         Ok(())
     }
 
-    async fn finalize(&mut self) -> Result<()> {
+    /// Whether a funds move's effect is already on the chain (an earlier run whose journal is
+    /// gone, or another journal): the receiving contract holds what is owed and the sending one
+    /// no longer does. Such a move is not sent again (it would revert, or move other funds).
+    async fn already_moved(&self, f: &Funds, token: Address, amount: U256) -> Result<bool> {
+        let provider = self.sender.provider();
+        let (from, to) = (self.manifest.contract(&f.from), self.manifest.contract(&f.to));
+        let held_by_to = crate::verify::holding(provider, token, to.address).await?;
+        let held_by_from = crate::verify::holding(provider, token, from.address).await?;
+        let moved = held_by_to >= amount && held_by_from < amount;
+        if moved {
+            self.obs.on(&Event::Phase {
+                phase: "funds",
+                message: format!(
+                    "funds `{}`: {} already holds {} and {} does not: moved before, not sent again",
+                    f.name,
+                    f.to,
+                    amount_of(token, amount),
+                    f.from
+                ),
+            });
+        }
+        Ok(moved)
+    }
+
+    /// Ends the migration phase; a component without records needs `--allow-empty`.
+    async fn finalize(&mut self, snap: &Snapshot) -> Result<()> {
+        if let Some(c) = self.manifest.components.iter().find(|c| {
+            snap.components[&c.name].records.is_empty() && !self.opts.allow_empty.contains(&c.name)
+        }) {
+            return Err(Error::EmptyComponent { component: c.name.clone() });
+        }
         self.obs
             .on(&Event::Phase { phase: "finalize", message: "ending the migration phase".into() });
         for (i, call) in self.manifest.finalize.iter().enumerate() {
@@ -702,6 +848,9 @@ impl Run<'_> {
             });
             in_flight.push_back((step, tx, data, n as u64));
             next += n;
+            if self.opts.scope == Scope::FirstBatches {
+                break;
+            }
             while in_flight.len() >= self.manifest.batch.max_in_flight {
                 self.land(c, &mut in_flight, target).await?;
             }

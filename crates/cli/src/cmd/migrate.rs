@@ -38,6 +38,34 @@ pub(crate) struct MigrateArgs {
     /// Seconds to wait for one transaction's receipt.
     #[arg(long, default_value_t = 120, value_name = "SECONDS")]
     pub(crate) receipt_timeout: u64,
+    #[command(flatten)]
+    pub(crate) safety: SafetyOpts,
+    /// Send without first rehearsing the pauses, funds, first batches and finalize on a local
+    /// anvil fork. Not recommended: a step that would revert is then found on the chain, after
+    /// the old contracts were paused.
+    #[arg(long)]
+    pub(crate) skip_preflight: bool,
+}
+
+/// What a run may let through that it refuses by default.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SafetyOpts {
+    /// Let the named component have no records, and finalize it so (repeatable). Without it an
+    /// empty source is refused: it usually means a wrong address.
+    #[arg(long = "allow-empty", value_name = "COMPONENT")]
+    pub(crate) allow_empty: Vec<String>,
+    /// Adopt records already on a target that no journal accounts for (an earlier run whose
+    /// journal was lost): they are recognised by reading them back, and not sent again.
+    #[arg(long)]
+    pub(crate) adopt_existing: bool,
+}
+
+impl SafetyOpts {
+    /// Copies these choices into run options.
+    pub(crate) fn apply(&self, opts: &mut RunOptions) {
+        opts.allow_empty = self.allow_empty.clone();
+        opts.adopt_existing = self.adopt_existing;
+    }
 }
 
 /// Loads a manifest, mapping its errors to a hint.
@@ -64,7 +92,7 @@ pub(crate) fn decoder(manifest: &Manifest) -> RevertDecoder {
 impl MigrateArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
         let manifest = load_manifest(&self.manifest)?;
-        let (_, provider) =
+        let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
         let signer = connect::signer(&self.wallet, &provider).await?;
         let sender =
@@ -82,13 +110,12 @@ impl MigrateArgs {
             .unwrap_or(std::path::Path::new("."));
         let backup_dir = std::fs::canonicalize(dir)
             .wrap_err_with(|| format!("cannot resolve {}", dir.display()))?;
-        let opts = RunOptions {
-            checkpoint: self.manifest.checkpoint_path(),
-            backup_dir,
-            allow_checks: self.allow_check.clone(),
-            receipt_timeout: Duration::from_secs(self.receipt_timeout),
-            finalize: !self.no_finalize,
-        };
+        let mut opts = RunOptions::new(self.manifest.checkpoint_path(), backup_dir);
+        opts.allow_checks = self.allow_check.clone();
+        opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);
+        opts.finalize = !self.no_finalize;
+        opts.preflight = (!self.skip_preflight).then_some(url);
+        self.safety.apply(&mut opts);
         let report = run::migrate(&manifest, &sender, &opts, &progress)
             .await
             .map_err(|e| with_hint(e, &opts))?;
@@ -97,18 +124,32 @@ impl MigrateArgs {
     }
 }
 
-fn with_hint(e: molt_migrate::Error, opts: &RunOptions) -> eyre::Report {
+/// The engine error with its hint attached.
+pub(crate) fn with_hint(e: molt_migrate::Error, opts: &RunOptions) -> eyre::Report {
+    match hint_for(&e, opts) {
+        Some(h) => eyre!(e).wrap_err(Hint(h)),
+        None => eyre!(e),
+    }
+}
+
+/// What to do about an engine error.
+pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<String> {
     use molt_migrate::Error as E;
-    let hint = match &e {
+    match e {
         E::CheckFailed { name, .. } => Some(format!("fix the condition, or pass --allow-check {name} to migrate anyway")),
         E::Journal(_) => Some(format!("the checkpoint {} is for another run: move it away to start afresh, or pass --checkpoint PATH", opts.checkpoint.display())),
         E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
+        E::NotDispatched { .. } => Some("check the addresses in [contracts]: each must be the deployed contract of its role (and its ABI that contract's)".into()),
+        E::EmptySource { component, .. } => Some(format!("check the source address; if the component really has no records, pass --allow-empty {component}")),
+        E::EmptyComponent { component } => Some(format!("pass --allow-empty {component} to finalize without any {component}, or --no-finalize to leave the migration phase open")),
+        E::ExistingRecords { .. } => Some("if an earlier run of this migration imported them (its journal lost), pass --adopt-existing: they are read back and skipped; otherwise the target is not a fresh deployment".into()),
+        E::PreflightFailed { source, .. } => Some(match hint_for(source, opts) {
+            Some(h) => format!("nothing was sent to the node; {h}"),
+            None => "nothing was sent to the node: fix the cause (often the manifest) and run again".into(),
+        }),
+        E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
         E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("the old contracts stay paused; fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
         _ => None,
-    };
-    match hint {
-        Some(h) => eyre!(e).wrap_err(Hint(h)),
-        None => eyre!(e),
     }
 }
 

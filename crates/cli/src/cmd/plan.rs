@@ -1,27 +1,25 @@
 //! `molt plan`: the pre-checks and the plan (records, batches, gas, cost, time), found by
 //! rehearsing the whole migration on a local anvil fork of the node. Nothing is sent to the node.
 
-use std::time::{Duration, Instant};
-
 use alloy::providers::Provider;
-use alloy::signers::local::PrivateKeySigner;
 use clap::Args;
-use eyre::{Result, WrapErr};
-use molt_chain::{Devnet, Sender, Toolchain};
+use eyre::Result;
+use molt_chain::Sender;
 use molt_migrate::{
     Manifest,
     events::Observer,
-    journal::{Entry, Journal},
-    run::{self, RunOptions},
+    precheck,
+    rehearsal::{self, Rehearsal},
+    run::RunOptions,
 };
 use serde_json::json;
 
 use crate::{
-    cmd::migrate::{decoder, load_manifest},
+    cmd::migrate::{SafetyOpts, decoder, load_manifest, with_hint},
     connect,
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
-    report::{Hint, Outcome},
+    report::Outcome,
 };
 
 /// Arguments of `molt plan`.
@@ -36,85 +34,39 @@ pub(crate) struct PlanArgs {
     /// Let the named `[[check]]` fail (repeatable).
     #[arg(long = "allow-check", value_name = "NAME")]
     allow_check: Vec<String>,
+    #[command(flatten)]
+    safety: SafetyOpts,
 }
 
-/// The outcome of a rehearsal on a fork.
+/// A rehearsal on a fork, with what the node says about time and fees.
 #[derive(Debug)]
-pub(crate) struct Rehearsal {
-    /// The block the fork was taken at.
-    pub(crate) block: u64,
+pub(crate) struct Plan {
     /// Seconds between the node's recent blocks, when it mines on a clock.
     pub(crate) block_time: Option<f64>,
     /// The node's current fee caps.
     pub(crate) fees: molt_chain::Fees,
-    /// The run's report on the fork.
-    pub(crate) report: run::Report,
-    /// Every transaction of the run on the fork, with its gas.
-    pub(crate) txs: Vec<(String, u64)>,
-    /// How long the rehearsal took.
-    pub(crate) elapsed: Duration,
+    /// The chain the plan is for (the fork runs with its own id).
+    pub(crate) chain_id: u64,
+    /// The rehearsal.
+    pub(crate) rehearsal: Rehearsal,
 }
 
-impl Rehearsal {
-    pub(crate) fn total_gas(&self) -> u64 {
-        self.txs.iter().map(|(_, g)| g).sum()
-    }
-}
-
-/// Runs the whole migration on a local anvil fork of the node at its latest block, signing as
-/// `real` would; nothing is sent to the node.
+/// Rehearses the whole migration on a local anvil fork of the node at its latest block, signing
+/// as `real` would (on the fork's own chain id); nothing is sent to the node.
 pub(crate) async fn rehearse(
     manifest: &Manifest,
     url: &str,
     real: &Sender,
-    signer: PrivateKeySigner,
-    allow_checks: &[String],
+    opts: &RunOptions,
     obs: &dyn Observer,
-) -> Result<Rehearsal> {
+) -> Result<Plan> {
     let provider = real.provider();
     let block = provider.get_block_number().await?;
     let block_time = average_block_time(provider, block).await;
     let fees = real.fees().await?;
-    let fork = Devnet::builder()
-        .toolchain(Toolchain::discover())
-        .arg("--fork-url")
-        .arg(url)
-        .arg("--fork-block-number")
-        .arg(block.to_string())
-        .spawn()
-        .await
-        .map_err(|e| {
-            eyre::eyre!(e).wrap_err(Hint(
-                "rehearsing needs anvil (scripts/setup installs it) to fork the node".into(),
-            ))
-        })?;
-    let forked = Sender::new(fork.provider().clone(), signer, real.chain_id())
-        .with_revert_decoder(decoder(manifest));
-    let dir = tempfile::tempdir().wrap_err("cannot create a temporary folder")?;
-    let opts = RunOptions {
-        checkpoint: dir.path().join("plan.molt-journal"),
-        backup_dir: dir.path().to_path_buf(),
-        allow_checks: allow_checks.to_vec(),
-        receipt_timeout: Duration::from_secs(120),
-        finalize: true,
-    };
-    // The fork mines only what the rehearsal sends: waiting there for confirmations would wait
-    // for blocks that never come.
-    let mut manifest = manifest.clone();
-    manifest.network.confirmations = 1;
-    let started = Instant::now();
-    let report = run::migrate(&manifest, &forked, &opts, obs)
-        .await
-        .wrap_err("the rehearsal on the fork failed")?;
-    let elapsed = started.elapsed();
-    let txs = Journal::read(&opts.checkpoint)?
-        .into_iter()
-        .filter_map(|e| match e {
-            Entry::TxMined { step, gas_used, success: true, .. } => Some((step, gas_used)),
-            _ => None,
-        })
-        .collect();
-    Ok(Rehearsal { block, block_time, fees, report, txs, elapsed })
+    let rehearsal =
+        rehearsal::rehearse(manifest, real, url, opts, obs).await.map_err(|e| with_hint(e, opts))?;
+    Ok(Plan { block_time, fees, chain_id: real.chain_id(), rehearsal })
 }
 
 impl PlanArgs {
@@ -123,35 +75,47 @@ impl PlanArgs {
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
         let signer = connect::signer(&self.wallet, &provider).await?;
-        let real = connect::sender(&provider, signer.clone()).await?;
+        let real = connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
+        let mut opts = RunOptions::new(self.manifest.checkpoint_path(), std::env::temp_dir());
+        opts.allow_checks = self.allow_check.clone();
+        self.safety.apply(&mut opts);
 
         // Pre-checks against the node itself, so that errors name its state.
-        let checks = molt_migrate::precheck::run(&manifest, &real, &self.allow_check).await?;
+        let checks = precheck::run(&manifest, &real, &opts.precheck_options(&[], &manifest)).await?;
         progress.say("• rehearsing the migration on a local fork (nothing is sent to the node)");
-        let r = rehearse(&manifest, &url, &real, signer, &self.allow_check, &progress).await?;
+        let plan = rehearse(&manifest, &url, &real, &opts, &progress).await?;
+        progress.finish();
+        let r = &plan.rehearsal;
         let report = &r.report;
         let total_gas = r.total_gas();
-        let cost_wei = u128::from(total_gas) * r.fees.max_fee_per_gas;
+        let cost_wei = u128::from(total_gas) * plan.fees.max_fee_per_gas;
         // Plus the waits for confirmations: after the pause, the last batch and the finalize.
         let blocks = r.txs.len().div_ceil(manifest.batch.max_in_flight) as u64
             + 3 * manifest.network.confirmations.saturating_sub(1);
-        let eta = r.block_time.map(|t| t * blocks as f64);
+        let eta = plan.block_time.map(|t| t * blocks as f64);
+        let empty: Vec<&str> = report
+            .components
+            .iter()
+            .filter(|c| c.source_count == 0)
+            .map(|c| c.name.as_str())
+            .collect();
 
         if global.json {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&json!({
                     "schema": "molt.plan/1",
-                    "chain_id": report.chain_id,
+                    "chain_id": plan.chain_id,
                     "block": r.block,
                     "components": report.components.iter().map(|c| json!({
                         "name": c.name, "records": c.source_count, "batches": c.batches, "gas": c.gas_used,
                         "gas_per_record": c.gas_used.checked_div(c.source_count),
                     })).collect::<Vec<_>>(),
+                    "empty_components": empty,
                     "transactions": r.txs.iter().map(|(s, g)| json!({"step": s, "gas": g})).collect::<Vec<_>>(),
                     "total_gas": total_gas,
-                    "max_fee_per_gas": r.fees.max_fee_per_gas.to_string(),
+                    "max_fee_per_gas": plan.fees.max_fee_per_gas.to_string(),
                     "max_cost_wei": cost_wei.to_string(),
                     "sender_balance_wei": checks.balance.to_string(),
                     "estimated_blocks": blocks,
@@ -161,7 +125,7 @@ impl PlanArgs {
                 }))?
             );
         } else {
-            print_plan(&r);
+            print_plan(&plan);
             println!("transactions:");
             for (step, gas) in &r.txs {
                 println!("  {step:<40} {:>14} gas", group(*gas));
@@ -171,19 +135,27 @@ impl PlanArgs {
                 r.txs.len(),
                 group(total_gas),
                 ether(cost_wei),
-                r.fees.max_fee_per_gas as f64 / 1e9,
+                plan.fees.max_fee_per_gas as f64 / 1e9,
                 ether(checks.balance.to::<u128>()),
             );
             match eta {
                 Some(s) => println!(
                     "time: about {s:.0} s ({blocks} blocks of {:.1} s, {} batches in flight)",
-                    r.block_time.unwrap_or_default(),
+                    plan.block_time.unwrap_or_default(),
                     manifest.batch.max_in_flight
                 ),
                 None => println!(
                     "time: the node mines on demand; the rehearsal took {:.1} s",
                     r.elapsed.as_secs_f64()
                 ),
+            }
+            for c in &empty {
+                println!(
+                    "{}",
+                    bold(&format!(
+                        "WARNING: component `{c}` has no records: the migration would finalize it empty (allowed by --allow-empty {c})"
+                    ))
+                );
             }
             if !report.verified {
                 println!(
@@ -196,11 +168,19 @@ impl PlanArgs {
     }
 }
 
+/// `text` in bold when stdout is a terminal that takes colour (`NO_COLOR` unset).
+fn bold(text: &str) -> String {
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if color { format!("\x1b[1m{text}\x1b[0m") } else { text.to_owned() }
+}
+
 /// The per-component table of a rehearsal.
-pub(crate) fn print_plan(r: &Rehearsal) {
+pub(crate) fn print_plan(plan: &Plan) {
+    let r = &plan.rehearsal;
     println!(
         "plan for chain {} at block {} (rehearsed on a fork in {:.1} s)",
-        r.report.chain_id,
+        plan.chain_id,
         r.block,
         r.elapsed.as_secs_f64()
     );

@@ -134,11 +134,14 @@ impl DemoArgs {
             .wrap_err_with(|| format!("cannot write {}", manifest_path.display()))?;
         let manifest = Manifest::load(&manifest_path)?;
 
-        let signer_for_plan = signer.clone();
         let sender =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let mut opts = RunOptions::new(out.join("molt.toml.molt-journal"), out.clone());
+        opts.receipt_timeout = Duration::from_secs(60);
+        opts.preflight = Some(url.clone());
         // The seed leaves jobs active on purpose: the pre-check must catch them first.
-        match molt_migrate::precheck::run(&manifest, &sender, &[]).await {
+        let checks = opts.precheck_options(&[], &manifest);
+        match molt_migrate::precheck::run(&manifest, &sender, &checks).await {
             Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
                 progress.say(format!("• the pre-check caught it: {e}"))
             }
@@ -165,31 +168,23 @@ impl DemoArgs {
 
         // Plan: the whole run rehearsed on a fork of the node first.
         progress.say("• planning: rehearsing the migration on a local fork of the node");
-        let rehearsal = crate::cmd::plan::rehearse(
+        let plan = crate::cmd::plan::rehearse(
             &manifest,
             &url,
             &sender,
-            signer_for_plan,
-            &[],
+            &opts,
             &molt_migrate::events::Silent,
         )
         .await?;
         if !global.json {
-            crate::cmd::plan::print_plan(&rehearsal);
+            crate::cmd::plan::print_plan(&plan);
             println!(
                 "total: {} transactions, {} gas\n",
-                rehearsal.txs.len(),
-                crate::progress::group(rehearsal.total_gas())
+                plan.rehearsal.txs.len(),
+                crate::progress::group(plan.rehearsal.total_gas())
             );
         }
 
-        let opts = RunOptions {
-            checkpoint: out.join("molt.toml.molt-journal"),
-            backup_dir: out.clone(),
-            allow_checks: Vec::new(),
-            receipt_timeout: Duration::from_secs(60),
-            finalize: true,
-        };
         let report = run::migrate(&manifest, &sender, &opts, &progress).await?;
         print_report(global, &progress, &report)?;
         progress.say(format!("• manifest, checkpoint and backup are in {}", out.display()));

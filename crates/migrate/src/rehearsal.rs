@@ -1,0 +1,192 @@
+//! Rehearsals on a local anvil fork of the node: nothing reaches the node.
+//!
+//! - [`preflight`]: what `molt migrate` does before its first transaction. The pauses, the funds
+//!   moves, the first batch of every component and the finalize run on a fork of the node's
+//!   latest block; a step that would revert stops the run with nothing sent.
+//! - [`rehearse`]: the whole run on a fork, for `molt plan`.
+//!
+//! The fork runs with its own chain id ([`fork_chain_id`]), so the transactions the real signer
+//! signs there are not valid on the real chain (EIP-155): a rehearsal's signed bytes can never
+//! be replayed on the node.
+
+use std::time::{Duration, Instant};
+
+use alloy::providers::Provider;
+use molt_chain::{Devnet, Sender};
+
+use crate::{
+    Error, Result,
+    events::{Observer, Silent},
+    journal::{Entry, Journal},
+    manifest::Manifest,
+    run::{self, Report, RunOptions, Scope},
+    snapshot::Snapshot,
+};
+
+/// The chain id a fork of chain `real` runs with: never the real one.
+pub fn fork_chain_id(real: u64) -> u64 {
+    const MOLT: u64 = 0x6d6f_6c74; // "molt"
+    if real == MOLT { MOLT + 1 } else { MOLT }
+}
+
+/// A local anvil fork of the node with the real signer on it.
+#[derive(Debug)]
+pub struct Fork {
+    /// The anvil process (dropping the fork stops it).
+    _devnet: Devnet,
+    /// The real signer on the fork's chain id.
+    pub sender: Sender,
+    /// The manifest as the fork sees it: its chain id, and one confirmation (a fork mines only
+    /// what it is sent: waiting for more blocks would wait forever).
+    pub manifest: Manifest,
+    /// The block the fork was taken at.
+    pub block: u64,
+}
+
+/// Forks the node at `url` at its latest block.
+pub async fn fork(manifest: &Manifest, real: &Sender, url: &str) -> Result<Fork> {
+    let block = real.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
+    let chain_id = fork_chain_id(real.chain_id());
+    let devnet = Devnet::builder()
+        .arg("--fork-url")
+        .arg(url)
+        .arg("--fork-block-number")
+        .arg(block.to_string())
+        .arg("--chain-id")
+        .arg(chain_id.to_string())
+        .spawn()
+        .await
+        .map_err(|source| Error::NoFork { source })?;
+    let sender = real.on_chain(devnet.provider().clone(), chain_id);
+    let mut manifest = manifest.clone();
+    manifest.network.chain_id = chain_id;
+    manifest.network.confirmations = 1;
+    Ok(Fork { _devnet: devnet, sender, manifest, block })
+}
+
+/// What a preflight rehearsed: every transaction, with its gas, all of which succeeded.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    /// The block the fork was taken at.
+    pub block: u64,
+    /// Every transaction of the rehearsal (journal step, gas used).
+    pub txs: Vec<(String, u64)>,
+}
+
+impl Preflight {
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        format!(
+            "rehearsed on a fork of block {}: {} transactions (pauses, funds, the first batch of every component, finalize) would all succeed",
+            self.block,
+            self.txs.len()
+        )
+    }
+}
+
+/// Simulates on a fork what the run at `opts` would send: pauses, funds, the first batch of
+/// every component and (when the run finalizes) the finalize. The records are the ones the
+/// run's journal already snapshotted, or read from the real node at the fork's block.
+pub async fn preflight(
+    manifest: &Manifest,
+    real: &Sender,
+    url: &str,
+    opts: &RunOptions,
+) -> Result<Preflight> {
+    let fork = fork(manifest, real, url).await?;
+    let snapshot = match journaled_backup(&opts.checkpoint)? {
+        Some(path) => Snapshot::read_backup(manifest, &path)?,
+        None => Snapshot::take(real.provider(), manifest, real.chain_id(), fork.block).await?,
+    };
+    let dir = tempfile::tempdir()
+        .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+    let fork_opts = RunOptions {
+        checkpoint: dir.path().join("preflight.molt-journal"),
+        backup_dir: dir.path().to_path_buf(),
+        // What the real journal already imported is on the fork too: recognised, not refused.
+        adopt_existing: true,
+        preflight: None,
+        scope: Scope::FirstBatches,
+        rehearsal: true,
+        snapshot: Some(snapshot),
+        ..opts.clone()
+    };
+    let block = fork.block;
+    run::migrate(&fork.manifest, &fork.sender, &fork_opts, &Silent)
+        .await
+        .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
+    Ok(Preflight { block, txs: mined_txs(&fork_opts.checkpoint)? })
+}
+
+/// A whole run rehearsed on a fork.
+#[derive(Debug)]
+pub struct Rehearsal {
+    /// The block the fork was taken at.
+    pub block: u64,
+    /// The run's report on the fork (its `chain_id` is the fork's).
+    pub report: Report,
+    /// Every transaction of the run on the fork (journal step, gas used).
+    pub txs: Vec<(String, u64)>,
+    /// How long the rehearsal took.
+    pub elapsed: Duration,
+}
+
+impl Rehearsal {
+    /// Gas of every transaction together.
+    pub fn total_gas(&self) -> u64 {
+        self.txs.iter().map(|(_, g)| g).sum()
+    }
+}
+
+/// Runs the whole migration on a fork of the node at `url`, signing as `real` would (on the
+/// fork's chain id); `opts` supplies the checks and components allowed to fail or be empty.
+pub async fn rehearse(
+    manifest: &Manifest,
+    real: &Sender,
+    url: &str,
+    opts: &RunOptions,
+    obs: &dyn Observer,
+) -> Result<Rehearsal> {
+    let fork = fork(manifest, real, url).await?;
+    let dir = tempfile::tempdir()
+        .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+    let fork_opts = RunOptions {
+        checkpoint: dir.path().join("plan.molt-journal"),
+        backup_dir: dir.path().to_path_buf(),
+        finalize: true,
+        preflight: None,
+        scope: Scope::Full,
+        rehearsal: true,
+        snapshot: None,
+        ..opts.clone()
+    };
+    let started = Instant::now();
+    let block = fork.block;
+    let report = run::migrate(&fork.manifest, &fork.sender, &fork_opts, obs)
+        .await
+        .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
+    let elapsed = started.elapsed();
+    Ok(Rehearsal { block, report, txs: mined_txs(&fork_opts.checkpoint)?, elapsed })
+}
+
+/// The backup the journal at `path` snapshotted, if it exists and has one.
+fn journaled_backup(path: &std::path::Path) -> Result<Option<std::path::PathBuf>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Journal::read(path)?.into_iter().find_map(|e| match e {
+        Entry::Snapshot { backup, .. } => Some(backup),
+        _ => None,
+    }))
+}
+
+/// Every successful transaction of a journal, with its gas.
+fn mined_txs(path: &std::path::Path) -> Result<Vec<(String, u64)>> {
+    Ok(Journal::read(path)?
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::TxMined { step, gas_used, success: true, .. } => Some((step, gas_used)),
+            _ => None,
+        })
+        .collect())
+}
