@@ -68,15 +68,15 @@ impl SafetyOpts {
     }
 }
 
-/// Loads a manifest, mapping its errors to a hint.
+/// Loads a manifest. The error (`file:line:col: reason`) comes first; the hint is printed last.
 pub(crate) fn load_manifest(opts: &ManifestOpts) -> Result<Manifest> {
     Manifest::load(&opts.manifest).map_err(|e| {
         let hint = if matches!(e, molt_migrate::Error::ManifestRead { .. }) {
             "run molt in the folder of molt.toml, or pass --manifest PATH (`molt demo --seed-only --out DIR` writes one)"
         } else {
-            "see docs/manifest.md for the manifest format"
+            "see docs/manifest.md for the manifest format and the range of every setting"
         };
-        eyre!(e).wrap_err(Hint(hint.into()))
+        eyre!(Hint(hint.into())).wrap_err(e)
     })
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod adapter;
 mod diff_cli;
 mod fabstir_oracle;
+mod manifest_validation;
 mod migrate_errors;
 mod migrate_resume;
 mod plan;

@@ -4,6 +4,7 @@
 
 mod raw;
 mod resolve;
+mod validate;
 
 use std::{
     collections::BTreeMap,

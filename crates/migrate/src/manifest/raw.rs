@@ -36,22 +36,18 @@ pub(crate) struct RawManifest {
 pub(crate) struct RawNetwork {
     pub(crate) rpc_url: Option<String>,
     pub(crate) chain_id: u64,
-    #[serde(default = "one")]
-    pub(crate) confirmations: u64,
-}
-
-fn one() -> u64 {
-    1
+    /// Default 1; spanned, like every setting, so that a value out of range is shown at its line.
+    pub(crate) confirmations: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBatch {
-    pub(crate) gas_budget: Option<u64>,
-    pub(crate) block_gas_fraction: Option<f64>,
-    pub(crate) gas_margin: Option<f64>,
-    pub(crate) max_in_flight: Option<usize>,
-    pub(crate) max_records: Option<usize>,
+    pub(crate) gas_budget: Option<Spanned<u64>>,
+    pub(crate) block_gas_fraction: Option<Spanned<f64>>,
+    pub(crate) gas_margin: Option<Spanned<f64>>,
+    pub(crate) max_in_flight: Option<Spanned<usize>>,
+    pub(crate) max_records: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,7 +81,7 @@ pub(crate) struct RawPause {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCheck {
-    pub(crate) name: String,
+    pub(crate) name: Spanned<String>,
     pub(crate) contract: Spanned<String>,
     pub(crate) function: Spanned<String>,
     pub(crate) expect: Spanned<toml::Value>,
@@ -95,7 +91,7 @@ pub(crate) struct RawCheck {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFunds {
-    pub(crate) name: String,
+    pub(crate) name: Spanned<String>,
     pub(crate) from: Spanned<String>,
     pub(crate) to: Spanned<String>,
     /// `"ETH"`, a token address, a list of them, or `{ component, field }`: the distinct values

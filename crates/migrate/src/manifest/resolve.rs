@@ -15,24 +15,30 @@ use molt_abi::Artifact;
 use toml::Spanned;
 
 use super::{
-    Arg, BatchOptions, Call, Check, Component, Contract, Credit, Filter, Funds, Manifest, Network,
-    Pause, Readback, RecordShape, Rule, Source, Target, Tokens, Verify,
+    Arg, Call, Check, Component, Contract, Credit, Filter, Funds, Manifest, Pause, Readback,
+    RecordShape, Rule, Source, Target, Tokens, Verify,
     raw::{RawCall, RawComponent, RawContract, RawFunds, RawManifest},
+    validate,
 };
 use crate::{Error, Result};
 
 /// Turns byte spans into `file:line:col` errors.
-struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
+    pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
         let before = &self.text[..span.start.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let line = self.line(span.start);
         Error::Manifest { path: self.path.into(), line, col, message: message.into() }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub(super) fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
     }
 }
 
@@ -43,11 +49,17 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
         cx.err(span, e.message().to_owned())
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let network = validate::network(&cx, &raw.network)?;
+    let batch = validate::batch(&cx, &raw.batch)?;
 
     let mut contracts = BTreeMap::new();
     for (name, c) in &raw.contracts {
         contracts.insert(name.clone(), contract(&cx, &dir, name, c)?);
     }
+    validate::distinct_addresses(&cx, &raw.contracts, &contracts)?;
+    validate::unique_names(&cx, "`[[check]]` entries", raw.check.iter().map(|c| &c.name))?;
+    validate::unique_names(&cx, "`[[funds]]` entries", raw.funds.iter().map(|f| &f.name))?;
+    validate::unique_names(&cx, "components", raw.component.iter().map(|c| &c.name))?;
     let r = Resolver { cx: &cx, contracts: &contracts };
 
     let pause = raw
@@ -94,7 +106,7 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
             let ty = param_type(&function.outputs[0]).map_err(|m| cx.err(c.function.span(), m))?;
             let expect = value(&ty, c.expect.get_ref()).map_err(|m| cx.err(c.expect.span(), m))?;
             Ok(Check {
-                name: c.name.clone(),
+                name: c.name.get_ref().clone(),
                 contract,
                 function,
                 expect,
@@ -103,43 +115,16 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let mut components = Vec::new();
-    for c in &raw.component {
-        if components.iter().any(|x: &Component| x.name == *c.name.get_ref()) {
-            return Err(
-                cx.err(c.name.span(), format!("two components are called `{}`", c.name.get_ref()))
-            );
-        }
-        components.push(r.component(c)?);
-    }
+    let components = raw.component.iter().map(|c| r.component(c)).collect::<Result<Vec<_>>>()?;
     let components = order(&cx, &raw.component, components)?;
 
     let funds = raw.funds.iter().map(|f| r.funds(f, &components)).collect::<Result<Vec<_>>>()?;
     let finalize = raw.finalize.iter().map(|c| r.call(c, false)).collect::<Result<Vec<_>>>()?;
 
-    let d = BatchOptions::default();
-    let batch = BatchOptions {
-        gas_budget: raw.batch.gas_budget,
-        block_gas_fraction: raw.batch.block_gas_fraction.unwrap_or(d.block_gas_fraction),
-        gas_margin: raw.batch.gas_margin.unwrap_or(d.gas_margin),
-        max_in_flight: raw.batch.max_in_flight.unwrap_or(d.max_in_flight).max(1),
-        max_records: raw.batch.max_records.unwrap_or(d.max_records).max(1),
-    };
-    if !(0.0..=1.0).contains(&batch.block_gas_fraction) || batch.block_gas_fraction == 0.0 {
-        return Err(cx.err(0..0, "[batch] block_gas_fraction must be in (0, 1]"));
-    }
-    if batch.gas_margin < 1.0 {
-        return Err(cx.err(0..0, "[batch] gas_margin must be at least 1.0"));
-    }
-
     Ok(Manifest {
         path: path.into(),
         hash: keccak256(text.as_bytes()),
-        network: Network {
-            rpc_url: raw.network.rpc_url.clone(),
-            chain_id: raw.network.chain_id,
-            confirmations: raw.network.confirmations,
-        },
+        network,
         batch,
         contracts,
         pause,
@@ -152,9 +137,8 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
 
 fn contract(cx: &Ctx<'_>, dir: &Path, name: &str, c: &Spanned<RawContract>) -> Result<Contract> {
     let raw = c.get_ref();
-    let address: Address = raw.address.get_ref().parse().map_err(|e| {
-        cx.err(raw.address.span(), format!("`{}` is not an address: {e}", raw.address.get_ref()))
-    })?;
+    let address =
+        validate::address(raw.address.get_ref()).map_err(|m| cx.err(raw.address.span(), m))?;
     let abi_path: PathBuf = dir.join(raw.abi.get_ref());
     let artifact = Artifact::load(&abi_path)
         .map_err(|e| cx.err(raw.abi.span(), format!("cannot load the ABI of `{name}`: {e}")))?;
@@ -569,9 +553,7 @@ impl Resolver<'_> {
         let token_address = |v: &toml::Value| -> std::result::Result<Address, String> {
             match v {
                 toml::Value::String(s) if s.eq_ignore_ascii_case("eth") => Ok(Address::ZERO),
-                toml::Value::String(s) => {
-                    s.parse().map_err(|e| format!("`{s}` is not a token address: {e}"))
-                }
+                toml::Value::String(s) => validate::address(s),
                 other => Err(format!("expected \"ETH\" or a token address, found {other}")),
             }
         };
@@ -641,7 +623,7 @@ impl Resolver<'_> {
             .map(|t| field(t, |t| *t == DynSolType::Address, "an address"))
             .transpose()?;
         Ok(Funds {
-            name: f.name.clone(),
+            name: f.name.get_ref().clone(),
             from,
             to,
             tokens,
@@ -863,7 +845,15 @@ pub(crate) fn value(ty: &DynSolType, v: &toml::Value) -> std::result::Result<Dyn
         (DynSolType::Address, toml::Value::String(s)) if s == "0x0" || s == "0" => {
             Ok(DynSolValue::Address(Address::ZERO))
         }
-        (_, toml::Value::String(s)) => coerce(s),
+        (DynSolType::Address, toml::Value::String(s)) => {
+            validate::address(s).map(DynSolValue::Address)
+        }
+        (_, toml::Value::String(s)) => {
+            if validate::has_address(ty) {
+                validate::checksums_in(s)?;
+            }
+            coerce(s)
+        }
         (_, toml::Value::Integer(i)) => coerce(&i.to_string()),
         (_, toml::Value::Boolean(b)) => coerce(&b.to_string()),
         (_, other) => Err(format!("cannot use {other} as {ty}")),
@@ -908,15 +898,43 @@ fn order(cx: &Ctx<'_>, raw: &[RawComponent], components: Vec<Component>) -> Resu
             .iter()
             .position(|c| c.depends_on.iter().all(|d| done.iter().any(|x| &x.name == d)))
         else {
-            let names: Vec<_> = left.iter().map(|c| c.name.as_str()).collect();
-            return Err(cx.err(
-                0..0,
-                format!("components depend on each other in a cycle: {}", names.join(", ")),
-            ));
+            return Err(cycle(cx, raw, &left));
         };
         done.push(left.remove(i));
     }
     Ok(done)
+}
+
+/// The error for components that cannot be ordered: one dependency cycle among them, shown at
+/// the `depends_on` entry of its member that comes last in the file.
+fn cycle(cx: &Ctx<'_>, raw: &[RawComponent], left: &[Component]) -> Error {
+    let position = |name: &str| raw.iter().position(|r| r.name.get_ref() == name);
+    // Each component left over waits for another left over (unknown ones were refused).
+    let next = |name: &str| {
+        let r = &raw[position(name).expect("a component of the manifest")];
+        r.depends_on
+            .iter()
+            .find(|d| left.iter().any(|c| c.name == *d.get_ref()))
+            .expect("a component left over depends on another left over")
+    };
+    let mut path: Vec<&str> = vec![&left[0].name];
+    let members = loop {
+        let to = next(path[path.len() - 1]).get_ref().as_str();
+        if let Some(i) = path.iter().position(|p| *p == to) {
+            break &path[i..];
+        }
+        path.push(to);
+    };
+    let last = (0..members.len()).max_by_key(|&i| position(members[i])).unwrap_or(0);
+    let chain: Vec<String> =
+        (0..=members.len()).map(|k| format!("`{}`", members[(last + k) % members.len()])).collect();
+    cx.err(
+        next(members[last]).span(),
+        format!(
+            "components depend on each other in a cycle: {}; remove one of these `depends_on` entries",
+            chain.join(" depends on ")
+        ),
+    )
 }
 
 /// The known name closest to `wanted`, if any is close.

@@ -21,11 +21,46 @@ fn error_of(from: &str, to: &str) -> String {
     load_with(from, to).expect_err("the manifest must be refused").to_string()
 }
 
+/// Asserts that the fixture with `from` replaced by `to` is refused at the line of the last
+/// line containing `at` (in the edited text), with `want` in the message.
+fn refused_at(from: &str, to: &str, at: &str, want: &str) {
+    let (_, text) = fixture();
+    let edited = text.replacen(from, to, 1);
+    let lines: Vec<&str> = edited.lines().collect();
+    let line = lines.iter().rposition(|l| l.contains(at)).unwrap_or_else(|| panic!("no `{at}`"));
+    let err = match load_with(from, to) {
+        Ok(_) => panic!("`{to}` was accepted; expected an error containing `{want}`"),
+        Err(e) => e.to_string(),
+    };
+    let at_line = format!("fabstir.toml:{}:", line + 1);
+    assert!(err.contains(&at_line), "`{to}`: expected `{at_line}` in: {err}");
+    assert!(err.contains(want), "`{to}`: expected `{want}` in: {err}");
+}
+
+/// Asserts that the fixture with `from` replaced by `to` loads.
+fn accepted(from: &str, to: &str) -> Manifest {
+    load_with(from, to).unwrap_or_else(|e| panic!("`{to}` must load: {e}"))
+}
+
+/// Adds a `[batch]` setting to the fixture.
+const BATCH: &str = "max_in_flight = 4\n";
+
+/// anvil's first dev account, EIP-55 checksummed.
+const DEV0: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+/// The same with the case of its first letter flipped: a wrong checksum.
+const DEV0_BAD: &str = "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
 #[test]
 fn the_fabstir_manifest_loads_and_binds_every_name() {
     let (path, _) = fixture();
     let m = Manifest::load(&path).expect("fixture loads (the contracts are built: forge build)");
     assert_eq!(m.network.chain_id, 31337);
+    assert_eq!(m.network.confirmations, 1);
+    let d = BatchOptions::default();
+    assert_eq!(
+        m.batch,
+        BatchOptions { block_gas_fraction: 0.5, gas_margin: 1.2, max_in_flight: 4, ..d }
+    );
     assert_eq!(m.contracts.len(), 6);
     assert_eq!(m.pause.len(), 3);
     let names: Vec<_> = m.components.iter().map(|c| c.name.as_str()).collect();
@@ -138,15 +173,13 @@ fn bad_input_is_refused_with_the_reason() {
 }
 
 #[test]
-fn dependency_cycles_and_unknown_dependencies_are_refused() {
-    let err = error_of("name = \"jobs\"\n", "name = \"jobs\"\ndepends_on = [\"nodez\"]\n");
-    assert!(err.contains("depends on unknown component `nodez`"), "{err}");
-    let (path, text) = fixture();
-    let text = text
-        .replacen("name = \"nodes\"\n", "name = \"nodes\"\ndepends_on = [\"jobs\"]\n", 1)
-        .replacen("name = \"jobs\"\n", "name = \"jobs\"\ndepends_on = [\"nodes\"]\n", 1);
-    let err = Manifest::parse(&path, &text).unwrap_err().to_string();
-    assert!(err.contains("cycle"), "{err}");
+fn an_unknown_dependency_is_refused_at_its_line() {
+    refused_at(
+        "name = \"jobs\"\n",
+        "name = \"jobs\"\ndepends_on = [\"nodez\"]\n",
+        "depends_on = [\"nodez\"]",
+        "component `jobs` depends on unknown component `nodez`",
+    );
 }
 
 #[test]
@@ -156,4 +189,181 @@ fn the_batch_gas_limit_never_exceeds_the_eip7825_cap() {
     assert_eq!(o.gas_limit_cap(60_000_000), TX_GAS_CAP);
     let fixed = BatchOptions { gas_budget: Some(40_000_000), ..o };
     assert_eq!(fixed.gas_limit_cap(36_000_000), TX_GAS_CAP);
+}
+
+#[test]
+fn gas_budget_must_be_from_100k_to_the_eip7825_cap() {
+    let want = "it must be from 100,000 gas (what any import batch needs) to 16,777,216 gas (the EIP-7825 per-transaction cap)";
+    for bad in ["0", "1000", "99999", "16777217"] {
+        let to = format!("{BATCH}gas_budget = {bad}\n");
+        refused_at(
+            BATCH,
+            &to,
+            "gas_budget",
+            &format!("`gas_budget = {bad}` is out of range: {want}"),
+        );
+    }
+    for good in [100_000, TX_GAS_CAP] {
+        let m = accepted(BATCH, &format!("{BATCH}gas_budget = {good}\n"));
+        assert_eq!(m.batch.gas_budget, Some(good));
+    }
+}
+
+#[test]
+fn gas_margin_must_be_finite_and_from_1_to_3() {
+    let want = "is out of range: it must be a finite number from 1.0 to 3.0";
+    for (bad, shown) in
+        [("nan", "NaN"), ("inf", "inf"), ("-inf", "-inf"), ("0.9", "0.9"), ("3.5", "3.5")]
+    {
+        let to = format!("gas_margin = {bad} ");
+        refused_at(
+            "gas_margin = 1.2 ",
+            &to,
+            "gas_margin",
+            &format!("`gas_margin = {shown}` {want}"),
+        );
+    }
+    for good in [1.0, 3.0] {
+        let m = accepted("gas_margin = 1.2 ", &format!("gas_margin = {good:?} "));
+        assert_eq!(m.batch.gas_margin, good);
+    }
+}
+
+#[test]
+fn block_gas_fraction_must_be_in_zero_to_one() {
+    let want = "is out of range: it must be a number in (0, 1]";
+    for bad in ["0", "-0.5", "1.5", "nan"] {
+        let to = format!("block_gas_fraction = {bad} ");
+        refused_at("block_gas_fraction = 0.5 ", &to, "block_gas_fraction", want);
+    }
+    let m = accepted("block_gas_fraction = 0.5 ", "block_gas_fraction = 1 ");
+    assert_eq!(m.batch.block_gas_fraction, 1.0);
+}
+
+#[test]
+fn max_in_flight_and_max_records_must_be_at_least_one() {
+    refused_at(
+        "max_in_flight = 4",
+        "max_in_flight = 0",
+        "max_in_flight",
+        "`max_in_flight = 0` is out of range: it must be at least 1",
+    );
+    refused_at(
+        BATCH,
+        &format!("{BATCH}max_records = 0\n"),
+        "max_records",
+        "`max_records = 0` is out of range: it must be at least 1",
+    );
+    let m = accepted("max_in_flight = 4", "max_in_flight = 1\nmax_records = 1");
+    assert_eq!((m.batch.max_in_flight, m.batch.max_records), (1, 1));
+}
+
+#[test]
+fn confirmations_must_be_at_least_one() {
+    refused_at(
+        "confirmations = 1",
+        "confirmations = 0",
+        "confirmations",
+        "`confirmations = 0` is out of range: it must be at least 1",
+    );
+    assert_eq!(accepted("confirmations = 1", "confirmations = 3").network.confirmations, 3);
+}
+
+#[test]
+fn check_funds_and_component_names_are_unique() {
+    refused_at(
+        "name = \"registry-v2-migrating\"",
+        "name = \"active-jobs\"",
+        "name = \"active-jobs\"",
+        "two `[[check]]` entries are called `active-jobs` (the first at line",
+    );
+    refused_at(
+        "name = \"escrow\"",
+        "name = \"stakes\"",
+        "name = \"stakes\"",
+        "two `[[funds]]` entries are called `stakes` (the first at line",
+    );
+    refused_at(
+        "name = \"deposits\"",
+        "name = \"nodes\"",
+        "name = \"nodes\"",
+        "two components are called `nodes` (the first at line",
+    );
+}
+
+#[test]
+fn a_contract_address_with_a_wrong_checksum_is_refused() {
+    let four = "0x0000000000000000000000000000000000000004";
+    refused_at(
+        four,
+        DEV0_BAD,
+        DEV0_BAD,
+        &format!(
+            "`{DEV0_BAD}` has a wrong EIP-55 checksum (a mistyped character?); the checksummed form of this address is `{DEV0}`"
+        ),
+    );
+    // Checksummed, all-lowercase and all-uppercase hex are all accepted.
+    for good in [DEV0.to_owned(), DEV0.to_lowercase(), format!("0x{}", DEV0[2..].to_uppercase())] {
+        let m = accepted(four, &good);
+        assert_eq!(m.contract("registry_v2").address, DEV0.parse::<Address>().unwrap());
+    }
+}
+
+#[test]
+fn address_literals_with_a_wrong_checksum_are_refused() {
+    let want = format!(
+        "`{DEV0_BAD}` has a wrong EIP-55 checksum (a mistyped character?); the checksummed form of this address is `{DEV0}`"
+    );
+    // A constant of a mapping.
+    let zero = "token = { const = \"0x0000000000000000000000000000000000000000\" }";
+    refused_at(
+        zero,
+        &zero.replace("0x0000000000000000000000000000000000000000", DEV0_BAD),
+        DEV0_BAD,
+        &want,
+    );
+    // A token of a funds move.
+    refused_at("tokens = \"ETH\"", &format!("tokens = [\"ETH\", \"{DEV0_BAD}\"]"), DEV0_BAD, &want);
+    // A filter value.
+    let key = "key = [\"user\", \"token\"]";
+    let filter = format!("{key}\nfilter = {{ field = \"token\", in = [\"{DEV0_BAD}\"] }}");
+    refused_at(key, &filter, DEV0_BAD, &want);
+    let m = accepted("tokens = \"ETH\"", &format!("tokens = [\"ETH\", \"{DEV0}\"]"));
+    assert_eq!(m.funds[0].tokens, Tokens::List(vec![Address::ZERO, DEV0.parse().unwrap()]));
+    // Inside a composite literal (a tuple written as one string).
+    let err = validate::checksums_in(&format!("({DEV0_BAD}, 5)")).unwrap_err();
+    assert_eq!(err, want);
+    validate::checksums_in(&format!("([{DEV0}, {}], 0x1234)", DEV0.to_lowercase())).unwrap();
+}
+
+#[test]
+fn two_contracts_with_one_address_are_refused_at_the_second() {
+    // jobs_v1 given jobs_v2's address: molt would pause V2 and migrate nothing.
+    refused_at(
+        "0x0000000000000000000000000000000000000002",
+        "0x0000000000000000000000000000000000000005",
+        "jobs_v2     =",
+        "`jobs_v2` has the same address as `jobs_v1` (line 16), 0x0000000000000000000000000000000000000005: one contract cannot play two roles",
+    );
+}
+
+#[test]
+fn a_dependency_cycle_is_shown_at_its_depends_on_line() {
+    let (path, text) = fixture();
+    let text = text
+        .replacen("name = \"nodes\"\n", "name = \"nodes\"\ndepends_on = [\"jobs\"]\n", 1)
+        .replacen("name = \"jobs\"\n", "name = \"jobs\"\ndepends_on = [\"nodes\"]\n", 1);
+    let line = text.lines().position(|l| l == "depends_on = [\"nodes\"]").unwrap() + 1;
+    let err = Manifest::parse(&path, &text).unwrap_err().to_string();
+    assert!(err.contains(&format!("fabstir.toml:{line}:")), "expected line {line}: {err}");
+    assert!(
+        err.contains("components depend on each other in a cycle: `jobs` depends on `nodes` depends on `jobs`; remove one of these `depends_on` entries"),
+        "{err}"
+    );
+    refused_at(
+        "name = \"deposits\"\n",
+        "name = \"deposits\"\ndepends_on = [\"nodes\", \"deposits\"]\n",
+        "depends_on = [\"nodes\", \"deposits\"]",
+        "a cycle: `deposits` depends on `deposits`;",
+    );
 }

@@ -1,0 +1,176 @@
+//! Bad settings in the manifest (issue #14): each is refused at load with one error at its own
+//! line, reason first, exit code 2, and nothing is sent (the signer's nonce is unchanged, no
+//! block is mined, V1 is not paused).
+
+use std::path::Path;
+
+use alloy::{
+    primitives::Address, providers::Provider, rpc::types::TransactionRequest, sol,
+    sol_types::SolCall,
+};
+use molt_chain::Devnet;
+
+use crate::common::{molt, run, seed};
+
+sol! {
+    function paused() external view returns (bool);
+}
+
+/// One bad edit of the seeded manifest.
+struct Case {
+    name: &'static str,
+    from: String,
+    to: String,
+    /// The start of the line the error must point at, in the edited manifest.
+    at: String,
+    /// What the error must say.
+    want: Vec<String>,
+}
+
+impl Case {
+    fn new(name: &'static str, from: &str, to: &str, at: &str, want: &[&str]) -> Self {
+        Self {
+            name,
+            from: from.into(),
+            to: to.into(),
+            at: at.into(),
+            want: want.iter().map(|w| (*w).to_owned()).collect(),
+        }
+    }
+}
+
+/// The address of the `[contracts]` entry `name` in the manifest text.
+fn address_of(text: &str, name: &str) -> String {
+    let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+/// `address` with the case of its first letter flipped: a wrong EIP-55 checksum.
+fn miscased(address: &str) -> String {
+    let i = address[2..].find(|c: char| c.is_ascii_alphabetic()).expect("a letter in the address");
+    let mut s = address.to_owned();
+    let c = s.as_bytes()[i + 2] as char;
+    let flipped =
+        if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() };
+    s.replace_range(i + 2..i + 3, &flipped.to_string());
+    s
+}
+
+fn cases(text: &str) -> Vec<Case> {
+    let budget = "`gas_budget = {}` is out of range: it must be from 100,000 gas (what any import batch needs) to 16,777,216 gas (the EIP-7825 per-transaction cap)";
+    let margin = "is out of range: it must be a finite number from 1.0 to 3.0";
+    let registry_v1 = address_of(text, "registry_v1");
+    let bad = miscased(&registry_v1);
+    let checksum = format!(
+        "`{bad}` has a wrong EIP-55 checksum (a mistyped character?); the checksummed form of this address is `{registry_v1}`"
+    );
+    let jobs_v1 = address_of(text, "jobs_v1");
+    let jobs_v2 = address_of(text, "jobs_v2");
+    let shared = "`jobs_v2` has the same address as `jobs_v1`";
+    let inflight = "max_in_flight = 4";
+    vec![
+        Case::new(
+            "gas_budget = 0",
+            inflight,
+            "max_in_flight = 4\ngas_budget = 0",
+            "gas_budget = 0",
+            &[&budget.replace("{}", "0")],
+        ),
+        Case::new(
+            "gas_budget = 1000",
+            inflight,
+            "max_in_flight = 4\ngas_budget = 1000",
+            "gas_budget = 1000",
+            &[&budget.replace("{}", "1000")],
+        ),
+        Case::new(
+            "gas_margin = nan",
+            "gas_margin = 1.2",
+            "gas_margin = nan",
+            "gas_margin",
+            &["`gas_margin = NaN`", margin],
+        ),
+        Case::new(
+            "gas_margin = inf",
+            "gas_margin = 1.2",
+            "gas_margin = inf",
+            "gas_margin",
+            &["`gas_margin = inf`", margin],
+        ),
+        Case::new(
+            "max_in_flight = 0",
+            inflight,
+            "max_in_flight = 0",
+            "max_in_flight",
+            &["`max_in_flight = 0` is out of range: it must be at least 1"],
+        ),
+        Case::new("wrong checksum", &registry_v1, &bad, "registry_v1 ", &[&checksum]),
+        Case::new("two contracts, one address", &jobs_v1, &jobs_v2, "jobs_v2 ", &[shared]),
+    ]
+}
+
+/// Runs `molt migrate --yes` on the manifest edited as `case` says; what is wrong, if anything.
+fn check(dir: &Path, text: &str, case: &Case) -> Result<(), String> {
+    if !text.contains(&case.from) {
+        return Err(format!("the manifest has no `{}`", case.from));
+    }
+    let edited = text.replacen(&case.from, &case.to, 1);
+    let line = edited.lines().position(|l| l.starts_with(&case.at)).ok_or("no line to point at")?;
+    std::fs::write(dir.join("molt.toml"), &edited).unwrap();
+    let out = run(molt().current_dir(dir).args(["migrate", "--yes"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2) {
+        return Err(format!("exit {:?}, expected 2; stderr:\n{stderr}", out.status.code()));
+    }
+    let first = stderr.lines().next().unwrap_or_default();
+    let at = format!("error: molt.toml:{}:", line + 1);
+    if !first.starts_with(&at) {
+        return Err(format!("the first line does not start with `{at}`:\n{stderr}"));
+    }
+    if let Some(w) = case.want.iter().find(|w| !first.contains(w.as_str())) {
+        return Err(format!("the first line does not say `{w}`:\n{stderr}"));
+    }
+    if stderr.lines().filter(|l| l.starts_with("error: ")).count() != 1 {
+        return Err(format!("not exactly one error:\n{stderr}"));
+    }
+    if !stderr.contains("\nhint: see docs/manifest.md") {
+        return Err(format!("the docs pointer is not the hint:\n{stderr}"));
+    }
+    Ok(())
+}
+
+/// Whether the contract at `address` says it is paused.
+async fn is_paused(devnet: &Devnet, address: &str) -> bool {
+    let to: Address = address.parse().unwrap();
+    let call = TransactionRequest::default().to(to).input(pausedCall {}.abi_encode().into());
+    let out = devnet.provider().call(call).await.unwrap();
+    pausedCall::abi_decode_returns(&out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_settings_are_refused_at_their_line_and_nothing_is_sent() {
+    let devnet = Devnet::spawn().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    seed(&devnet, dir.path(), 3, 4, 2);
+    let manifest = dir.path().join("molt.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let sender = devnet.accounts()[0];
+    let nonce = devnet.provider().get_transaction_count(sender).await.unwrap();
+    let block = devnet.provider().get_block_number().await.unwrap();
+
+    let mut failed = Vec::new();
+    for case in cases(&text) {
+        if let Err(why) = check(dir.path(), &text, &case) {
+            failed.push(format!("case `{}`: {why}", case.name));
+        }
+        std::fs::write(&manifest, &text).unwrap();
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+
+    assert_eq!(devnet.provider().get_transaction_count(sender).await.unwrap(), nonce, "sent");
+    assert_eq!(devnet.provider().get_block_number().await.unwrap(), block, "a block was mined");
+    for v1 in ["registry_v1", "jobs_v1", "escrow_v1"] {
+        assert!(!is_paused(&devnet, &address_of(&text, v1)).await, "{v1} was paused");
+    }
+    assert!(!dir.path().join("molt.toml.molt-journal").exists(), "a checkpoint was written");
+}
