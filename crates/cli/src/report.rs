@@ -39,8 +39,14 @@ impl std::error::Error for Hint {}
 /// returns exit code 2 (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let _ = global;
-    // Hints are attached as context; they are printed last, not as the error.
-    let mut causes = err.chain().filter(|c| !c.is::<Hint>()).map(|c| c.to_string());
+    // Hints are attached as context (`wrap_err(Hint(..))`), wherever in the chain; they are
+    // printed last, not as the error. A context's chain entry is eyre's wrapper, not the `Hint`
+    // itself, so it is recognised by the hint's text.
+    let hint = hint_of(err);
+    let mut causes = err
+        .chain()
+        .filter(|c| !c.is::<Hint>() && Some(c.to_string()) != hint)
+        .map(|c| c.to_string());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
         eprintln!("error: {top}");
@@ -53,8 +59,15 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
         }
         shown.push_str(&cause);
     }
-    if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {
+    if let Some(hint) = hint {
         eprintln!("\nhint: {hint}");
     }
     ExitCode::from(2)
+}
+
+/// The hint attached to an error, if any.
+fn hint_of(err: &eyre::Report) -> Option<String> {
+    err.downcast_ref::<Hint>()
+        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Hint>()))
+        .map(|h| h.0.clone())
 }

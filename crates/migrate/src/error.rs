@@ -83,7 +83,7 @@ pub enum Error {
     /// address is wrong (another contract, or two contracts swapped), or the ABI is.
     #[error(
         "`{contract}` ({address}) has no function `{function}` ({selector}), which {role} calls{}: is the address right?",
-        looks_like.as_ref().map(|o| format!("; its code has every function the manifest calls on `{o}`")).unwrap_or_default()
+        looks_like.as_ref().map(|o| format!("; its code has every function of `{o}`'s ABI")).unwrap_or_default()
     )]
     NotDispatched {
         /// The contract's manifest name.

@@ -95,10 +95,22 @@ impl RunOptions {
 
     /// The pre-check options of this run, given what its journal holds so far.
     pub fn precheck_options(&self, entries: &[Entry], manifest: &Manifest) -> PrecheckOptions {
+        // Records of batches mined, and of batches that may have been (pending: reconciled by
+        // hash before anything else), per target contract.
         let mut journaled: BTreeMap<String, u64> = BTreeMap::new();
         for (component, positions) in crate::journal::import_order(entries) {
             if let Some(c) = manifest.component(&component) {
                 *journaled.entry(c.target.contract.clone()).or_default() += positions.len() as u64;
+            }
+        }
+        for (step, state) in crate::journal::steps(entries) {
+            let (Some(component), StepState::Pending { range: Some((start, end)), .. }) =
+                (crate::journal::batch_component(&step), state)
+            else {
+                continue;
+            };
+            if let Some(c) = manifest.component(component) {
+                *journaled.entry(c.target.contract.clone()).or_default() += end - start;
             }
         }
         PrecheckOptions {

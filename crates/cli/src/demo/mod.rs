@@ -145,6 +145,10 @@ impl DemoArgs {
             Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
                 progress.say(format!("• the pre-check caught it: {e}"))
             }
+            // A demo seeded without records of a kind: `molt migrate` will ask for --allow-empty.
+            Err(e @ molt_migrate::Error::EmptySource { .. }) => {
+                progress.say(format!("• note: {e}"))
+            }
             Err(e) => return Err(e.into()),
             Ok(_) => {}
         }

@@ -5,8 +5,16 @@ use std::{
     process::{Command, Output},
 };
 
+use alloy::{
+    primitives::Address, providers::Provider, rpc::types::TransactionRequest, sol,
+    sol_types::SolCall,
+};
 use molt_chain::Devnet;
 use serde_json::Value;
+
+sol! {
+    function paused() external view returns (bool);
+}
 
 /// A `molt` command with progress off and a clean environment for the variables molt reads.
 pub(crate) fn molt() -> Command {
@@ -93,4 +101,46 @@ pub(crate) fn outcome(report: &Value) -> Value {
         })
         .collect();
     serde_json::json!({ "components": components, "funds": report["funds"], "verified": report["verified"], "finalized": report["finalized"] })
+}
+
+/// The address of the `[contracts]` entry `name` in the manifest text.
+pub(crate) fn address_of(text: &str, name: &str) -> String {
+    let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+/// Whether the contract at `address` says it is paused.
+pub(crate) async fn is_paused(devnet: &Devnet, address: &str) -> bool {
+    let to: Address = address.parse().unwrap();
+    let call = TransactionRequest::default().to(to).input(pausedCall {}.abi_encode().into());
+    let out = devnet.provider().call(call).await.unwrap();
+    pausedCall::abi_decode_returns(&out).unwrap()
+}
+
+/// The chain as a test found it: to check later that a refused run sent nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Untouched {
+    nonce: u64,
+    block: u64,
+}
+
+impl Untouched {
+    /// Notes the dev account's nonce and the head.
+    pub(crate) async fn note(devnet: &Devnet) -> Self {
+        let p = devnet.provider();
+        let nonce = p.get_transaction_count(devnet.accounts()[0]).await.unwrap();
+        Self { nonce, block: p.get_block_number().await.unwrap() }
+    }
+
+    /// Asserts that nothing was sent since: same nonce, same head, and no V1 contract of the
+    /// manifest text paused.
+    pub(crate) async fn assert_still(&self, devnet: &Devnet, manifest: &str) {
+        let p = devnet.provider();
+        let nonce = p.get_transaction_count(devnet.accounts()[0]).await.unwrap();
+        assert_eq!(nonce, self.nonce, "a transaction was sent");
+        assert_eq!(p.get_block_number().await.unwrap(), self.block, "a block was mined");
+        for v1 in ["registry_v1", "jobs_v1", "escrow_v1"] {
+            assert!(!is_paused(devnet, &address_of(manifest, v1)).await, "{v1} was paused");
+        }
+    }
 }

@@ -10,5 +10,6 @@ mod fabstir_oracle;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_resume;
+mod migrate_safety;
 mod plan;
 mod verify;

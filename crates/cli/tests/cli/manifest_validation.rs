@@ -4,17 +4,10 @@
 
 use std::path::Path;
 
-use alloy::{
-    primitives::Address, providers::Provider, rpc::types::TransactionRequest, sol,
-    sol_types::SolCall,
-};
+use alloy::providers::Provider;
 use molt_chain::Devnet;
 
-use crate::common::{molt, run, seed};
-
-sol! {
-    function paused() external view returns (bool);
-}
+use crate::common::{address_of, is_paused, molt, run, seed};
 
 /// One bad edit of the seeded manifest.
 struct Case {
@@ -37,12 +30,6 @@ impl Case {
             want: want.iter().map(|w| (*w).to_owned()).collect(),
         }
     }
-}
-
-/// The address of the `[contracts]` entry `name` in the manifest text.
-fn address_of(text: &str, name: &str) -> String {
-    let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap();
-    line.split('"').nth(1).unwrap().to_owned()
 }
 
 /// `address` with the case of its first letter flipped: a wrong EIP-55 checksum.
@@ -137,14 +124,6 @@ fn check(dir: &Path, text: &str, case: &Case) -> Result<(), String> {
         return Err(format!("the docs pointer is not the hint:\n{stderr}"));
     }
     Ok(())
-}
-
-/// Whether the contract at `address` says it is paused.
-async fn is_paused(devnet: &Devnet, address: &str) -> bool {
-    let to: Address = address.parse().unwrap();
-    let call = TransactionRequest::default().to(to).input(pausedCall {}.abi_encode().into());
-    let out = devnet.provider().call(call).await.unwrap();
-    pausedCall::abi_decode_returns(&out).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -79,22 +79,30 @@ pub(super) async fn check(provider: &DynProvider, manifest: &Manifest) -> Result
         let Some(missing) = used.iter().find(|u| !found.contains(&u.function.selector())) else {
             continue;
         };
-        let looks_like = uses
-            .iter()
-            .filter(|(other, _)| **other != name)
-            .find(|(_, theirs)| theirs.iter().all(|u| found.contains(&u.function.selector())))
-            .map(|(other, _)| (*other).to_owned());
         return Err(Error::NotDispatched {
             contract: name.into(),
             address: manifest.contract(name).address,
             function: missing.function.signature(),
             selector: missing.function.selector().to_string(),
             role: missing.role.clone(),
-            looks_like,
+            looks_like: looks_like(manifest, name, found),
         });
     }
     Ok(())
 }
+
+/// The other manifest contract whose whole ABI the code dispatches (the largest such ABI):
+/// what the address most likely is.
+fn looks_like(manifest: &Manifest, name: &str, found: &BTreeSet<Selector>) -> Option<String> {
+    manifest
+        .contracts
+        .values()
+        .filter(|c| c.name != name)
+        .filter(|c| c.abi.functions().all(|f| found.contains(&f.selector())))
+        .max_by_key(|c| c.abi.functions().count())
+        .map(|c| c.name.clone())
+}
+
 
 /// The selectors the code at `address` dispatches, with those of the implementation behind it
 /// when it is a proxy.
