@@ -181,6 +181,69 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Whether `url` carries more than a scheme, host and port: user info, a path, a query or a
+/// fragment, any of which may hold a credential. An unparsable URL counts as carrying one.
+pub fn carries_secrets(url: &str) -> bool {
+    let Ok(u) = url.parse::<Url>() else { return true };
+    !u.username().is_empty()
+        || u.password().is_some()
+        || (u.path() != "/" && !u.path().is_empty())
+        || u.query().is_some()
+        || u.fragment().is_some()
+}
+
+/// `url` without what looks like a credential, for files people share (a manifest): the user
+/// info, the fragment, query parameters named like a secret (`apikey`, `key`, `token`,
+/// `secret`, `password`, `auth`, `signature`, …) and path segments that look like an API key (20
+/// or more letters, digits, `-` and `_`, as Infura's, Alchemy's and QuickNode's are). Whatever
+/// else the URL has is kept. An unparsable URL gives `<invalid URL>`.
+pub fn strip_credentials(url: &str) -> String {
+    let Ok(mut u) = url.parse::<Url>() else { return "<invalid URL>".into() };
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_fragment(None);
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| !is_secret_param(k))
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let path: Vec<String> = u
+        .path_segments()
+        .map(|s| s.filter(|seg| !looks_like_api_key(seg)).map(str::to_owned).collect())
+        .unwrap_or_default();
+    u.set_path(&path.join("/"));
+    u.to_string()
+}
+
+fn is_secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "key"
+        || [
+            "apikey",
+            "api_key",
+            "api-key",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "auth",
+            "signature",
+            "credential",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
+fn looks_like_api_key(segment: &str) -> bool {
+    segment.len() >= 20
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Why a call failed, the last attempt's failure.
 #[derive(Debug)]
 pub enum FailureCause {
@@ -468,6 +531,30 @@ mod tests {
         assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
         assert_eq!(redact_url("http://127.0.0.1:8545/"), "http://127.0.0.1:8545");
         assert_eq!(redact_url("not a url"), "<invalid URL>");
+    }
+
+    #[test]
+    fn stripped_urls_keep_what_is_not_a_credential() {
+        let strip = strip_credentials;
+        assert_eq!(
+            strip("http://user:secret@127.0.0.1:8545/?apikey=secret"),
+            "http://127.0.0.1:8545/"
+        );
+        assert_eq!(
+            strip("https://eth.example.com/rpc?network=main&key=K1&access_token=T#frag"),
+            "https://eth.example.com/rpc?network=main"
+        );
+        assert_eq!(
+            strip("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef"),
+            "https://mainnet.infura.io/v3"
+        );
+        assert_eq!(strip("http://127.0.0.1:8545"), "http://127.0.0.1:8545/");
+        assert!(!carries_secrets("http://127.0.0.1:8545"));
+        assert!(!carries_secrets("http://127.0.0.1:8545/"));
+        for url in ["http://u:p@h:1", "http://h:1/v2/K", "http://h:1/?a=b", "http://u@h:1", "nope"]
+        {
+            assert!(carries_secrets(url), "{url}");
+        }
     }
 
     #[test]
