@@ -75,19 +75,16 @@ pub(crate) async fn rehearse(
     let block = provider.get_block_number().await?;
     let block_time = average_block_time(provider, block).await;
     let fees = real.fees().await?;
-    let fork = Devnet::builder()
-        .toolchain(Toolchain::discover())
-        .arg("--fork-url")
-        .arg(url)
-        .arg("--fork-block-number")
-        .arg(block.to_string())
-        .spawn()
-        .await
-        .map_err(|e| {
-            eyre::eyre!(e).wrap_err(Hint(
-                "rehearsing needs anvil (scripts/setup installs it) to fork the node".into(),
-            ))
-        })?;
+    // Through a local forwarder when the URL carries credentials: anvil's command line is
+    // visible to every local user.
+    let fork =
+        Devnet::fork(url, Some(block)).toolchain(Toolchain::discover()).spawn().await.map_err(
+            |e| {
+                eyre::eyre!(e).wrap_err(Hint(
+                    "rehearsing needs anvil (scripts/setup installs it) to fork the node".into(),
+                ))
+            },
+        )?;
     let forked = Sender::new(fork.provider().clone(), signer, real.chain_id())
         .with_revert_decoder(decoder(manifest));
     let dir = tempfile::tempdir().wrap_err("cannot create a temporary folder")?;
