@@ -39,8 +39,12 @@ impl std::error::Error for Hint {}
 /// returns exit code 2 (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let _ = global;
-    // Hints are attached as context; they are printed last, not as the error.
-    let mut causes = err.chain().filter(|c| !c.is::<Hint>()).map(|c| c.to_string());
+    // Hints are attached as context (`wrap_err(Hint(..))`, whose link in the chain is eyre's
+    // wrapper, not a `Hint`) or as the root error; they are printed last, not as the error.
+    // `Report::downcast_ref` looks through the contexts.
+    let hint = err.downcast_ref::<Hint>().map(|h| h.0.clone());
+    let mut causes =
+        err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
         eprintln!("error: {top}");
@@ -53,7 +57,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
         }
         shown.push_str(&cause);
     }
-    if let Some(hint) = err.chain().find_map(|e| e.downcast_ref::<Hint>()) {
+    if let Some(hint) = hint {
         eprintln!("\nhint: {hint}");
     }
     ExitCode::from(2)
