@@ -42,7 +42,8 @@ pub(crate) struct RpcOpts {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Signer")]
 pub(crate) struct WalletOpts {
-    /// The signing key (hex). Defaults to anvil's first dev account, only on a local anvil.
+    /// The signing key (hex). Defaults to anvil's first dev account, only on a local anvil
+    /// (chain 31337 at a loopback address).
     #[arg(long, env = "MOLT_PRIVATE_KEY", value_name = "HEX", hide_env_values = true)]
     pub(crate) private_key: Option<String>,
     /// A web3 secret-storage keystore file (as `cast wallet` writes).

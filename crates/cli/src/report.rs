@@ -43,8 +43,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     // wrapper, not a `Hint`) or as the root error; they are printed last, not as the error.
     // `Report::downcast_ref` looks through the contexts.
     let hint = err.downcast_ref::<Hint>().map(|h| h.0.clone());
-    let mut causes =
-        err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
+    let mut causes = err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
         eprintln!("error: {top}");

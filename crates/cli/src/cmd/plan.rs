@@ -119,7 +119,7 @@ impl PlanArgs {
         let manifest = load_manifest(&self.manifest)?;
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider).await?;
+        let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let real = connect::sender(&provider, signer.clone()).await?;
         let progress = Progress::new(global);
 

@@ -85,7 +85,7 @@ impl DemoArgs {
                     .into(),
             )));
         }
-        let signer = connect::signer(&self.wallet, &provider).await?;
+        let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let owner = signer.address();
         let wallet_provider = molt_chain::rpc::connect_with_wallet(
             &url,

@@ -5,6 +5,7 @@
 mod common;
 
 mod adapter;
+mod dev_key;
 mod diff_cli;
 mod fabstir_oracle;
 mod migrate_errors;
