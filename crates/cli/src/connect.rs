@@ -6,7 +6,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use eyre::{Result, WrapErr, eyre};
-use molt_chain::{RpcOptions, Sender};
+use molt_chain::Sender;
 
 use crate::{
     opts::{RpcOpts, WalletOpts},
@@ -28,7 +28,7 @@ pub(crate) async fn provider(
             "pass --rpc-url URL, set ETH_RPC_URL, or set [network] rpc_url in the manifest".into(),
         ))
     })?;
-    let provider = molt_chain::connect(&url, RpcOptions::default())?;
+    let provider = molt_chain::connect(&url, rpc.options())?;
     provider.get_chain_id().await.map_err(|e| {
         eyre!(e).wrap_err(format!("cannot reach the node at {}", molt_chain::rpc::redact_url(&url)))
     })?;

@@ -36,6 +36,24 @@ pub(crate) struct RpcOpts {
     /// The node's JSON-RPC URL (default: the manifest's `[network] rpc_url`).
     #[arg(long, env = "ETH_RPC_URL", value_name = "URL")]
     pub(crate) rpc_url: Option<String>,
+    /// The most one read from the node may take, its retries included.
+    #[arg(long, env = "MOLT_RPC_TIMEOUT", value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) rpc_timeout: u64,
+}
+
+impl RpcOpts {
+    /// `url` with these options.
+    pub(crate) fn with_url(&self, url: &str) -> Self {
+        Self { rpc_url: Some(url.to_owned()), ..self.clone() }
+    }
+
+    /// The transport's options: the defaults, with `--rpc-timeout` as the deadline per call.
+    pub(crate) fn options(&self) -> molt_chain::RpcOptions {
+        molt_chain::RpcOptions {
+            deadline: std::time::Duration::from_secs(self.rpc_timeout),
+            ..Default::default()
+        }
+    }
 }
 
 /// Who signs.

@@ -74,8 +74,7 @@ impl DemoArgs {
                 (Some(devnet), url)
             }
         };
-        let rpc = RpcOpts { rpc_url: Some(url.clone()) };
-        let (_, provider) = connect::provider(&rpc, None).await?;
+        let (_, provider) = connect::provider(&self.rpc.with_url(&url), None).await?;
         if !connect::is_anvil(&provider).await {
             return Err(eyre!(
                 "the demo seeds state by impersonating accounts, which needs an anvil node"
@@ -89,7 +88,7 @@ impl DemoArgs {
         let owner = signer.address();
         let wallet_provider = molt_chain::rpc::connect_with_wallet(
             &url,
-            molt_chain::RpcOptions::default(),
+            self.rpc.options(),
             alloy::network::EthereumWallet::from(signer.clone()),
         )?;
 
@@ -123,7 +122,8 @@ impl DemoArgs {
                 .progress_chars("=> "),
             )
         };
-        let active = seed::seed(&url, &wallet_provider, owner, &dep, &abis, size, bar).await?;
+        let plain = molt_chain::connect(&url, self.rpc.options())?;
+        let active = seed::seed(&plain, &wallet_provider, owner, &dep, &abis, size, bar).await?;
 
         let out = match &self.out {
             Some(dir) => dir.clone(),
@@ -157,7 +157,7 @@ impl DemoArgs {
             active.claimed.len(),
             active.posted.len()
         ));
-        seed::settle_active(&url, &dep, &abis, &active).await?;
+        seed::settle_active(&plain, &dep, &abis, &active).await?;
 
         if self.seed_only {
             progress.say(format!("• wrote {}", manifest_path.display()));
