@@ -24,7 +24,7 @@ use crate::{
 /// Arguments of `molt diff`.
 ///
 /// Exit codes: 0 no breaking change (and no warning under `--deny warnings`), 1 breaking
-/// change found, 2 usage or input error.
+/// change found, 2 usage or input error, 3 (`--deployed`) the node unreachable after retries.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  molt diff old/NodeRegistry.json out/NodeRegistry.sol/NodeRegistry.json\n  molt diff old-out/ out/ --format sarif > molt.sarif\n  molt diff --base-ref origin/main --format github\n  molt diff --deployed 0x5FbD...0aa3 --rpc-url http://localhost:8545 out/Token.sol/Token.json"

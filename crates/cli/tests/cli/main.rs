@@ -7,6 +7,7 @@ mod common;
 mod adapter;
 mod dev_key;
 mod diff_cli;
+mod exit_codes;
 mod fabstir_oracle;
 mod migrate_errors;
 mod migrate_resume;
