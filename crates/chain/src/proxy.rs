@@ -89,6 +89,8 @@ async fn accept_loop(listener: TcpListener, client: reqwest::Client, target: req
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
+        // Without it, Nagle's algorithm and delayed ACKs hold small answers back ~40 ms each.
+        let _ = stream.set_nodelay(true);
         let (client, target) = (client.clone(), target.clone());
         tokio::spawn(async move {
             // A broken connection concerns only its client, which sees it closed.
@@ -251,8 +253,10 @@ async fn respond(
         reason_phrase(status),
         body.len()
     );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+    // One write: a response split over two small segments waits for the client's ACK.
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
+    stream.write_all(&response).await?;
     if !keep_alive {
         stream.shutdown().await?;
     }
