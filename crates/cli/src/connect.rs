@@ -30,7 +30,11 @@ pub(crate) async fn provider(
     })?;
     let provider = molt_chain::connect(&url, rpc.options())?;
     provider.get_chain_id().await.map_err(|e| {
-        eyre!(e).wrap_err(format!("cannot reach the node at {}", molt_chain::rpc::redact_url(&url)))
+        eyre!(e)
+            .wrap_err(format!("cannot reach the node at {}", molt_chain::rpc::redact_url(&url)))
+            .wrap_err(Hint(
+                "check --rpc-url / ETH_RPC_URL and that the node is up; --rpc-timeout SECONDS waits longer for a slow one".into(),
+            ))
     })?;
     Ok((url, provider))
 }

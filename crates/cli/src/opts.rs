@@ -33,7 +33,8 @@ impl GlobalOpts {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Network")]
 pub(crate) struct RpcOpts {
-    /// The node's JSON-RPC URL (default: the manifest's `[network] rpc_url`).
+    /// The node's JSON-RPC URL (`plan`, `migrate` and `verify` default to the manifest's
+    /// `[network] rpc_url`).
     #[arg(long, env = "ETH_RPC_URL", value_name = "URL")]
     pub(crate) rpc_url: Option<String>,
     /// The most one read from the node may take, its retries included.

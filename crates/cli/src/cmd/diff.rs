@@ -75,9 +75,9 @@ pub(crate) struct DiffArgs {
     #[arg(long, value_name = "ADDRESS", requires = "rpc_url")]
     deployed: Option<Address>,
 
-    /// The node to read deployed code from.
-    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
-    rpc_url: Option<String>,
+    /// The node to read deployed code from (`--rpc-url`, `--rpc-timeout`).
+    #[command(flatten)]
+    rpc: crate::opts::RpcOpts,
 
     /// Print the rule catalog (kind, default severity, description) and exit.
     #[arg(long, exclusive = true)]
@@ -103,8 +103,7 @@ impl DiffArgs {
                     "`--deployed` takes one PATH: the ABI or artifact to check the code against"
                 ));
             };
-            let rpc = self.rpc_url.as_deref().unwrap_or_default();
-            deployed::run(address, rpc, abi, &config).await?
+            deployed::run(address, &self.rpc, abi, &config).await?
         } else {
             let (old, new) = match (&self.base_ref, self.paths.as_slice()) {
                 (Some(r), paths) if paths.len() <= 1 => {

@@ -12,4 +12,5 @@ mod fabstir_oracle;
 mod migrate_errors;
 mod migrate_resume;
 mod plan;
+mod redaction;
 mod verify;
