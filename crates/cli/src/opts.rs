@@ -35,7 +35,7 @@ impl GlobalOpts {
 pub(crate) struct RpcOpts {
     /// The node's JSON-RPC URL (`plan`, `migrate` and `verify` default to the manifest's
     /// `[network] rpc_url`).
-    #[arg(long, env = "ETH_RPC_URL", value_name = "URL")]
+    #[arg(long, env = "ETH_RPC_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) rpc_url: Option<String>,
     /// The most one read from the node may take, its retries included.
     #[arg(long, env = "MOLT_RPC_TIMEOUT", value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]

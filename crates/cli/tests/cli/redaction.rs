@@ -67,6 +67,9 @@ async fn no_command_shows_or_writes_the_credentials_of_the_rpc_url() {
     succeeded(&clean(&fabstir, &["-v", "migrate", "--yes", "--rpc-url", &url]));
     succeeded(&clean(&fabstir, &["--json", "verify", "--rpc-url", &url]));
     succeeded(&clean(&fabstir, &["status"]));
+    // Help shows the variables molt reads, not their values.
+    let help = run(molt().env("ETH_RPC_URL", &url).args(["verify", "--help"]));
+    assert!(help.status.success() && !String::from_utf8_lossy(&help.stdout).contains(SECRET));
     // And when the node is gone, the errors.
     drop(devnet);
     let out = clean(&fabstir, &["verify", "--rpc-url", &url, "--rpc-timeout", "1"]);
