@@ -30,12 +30,36 @@ use crate::{Error, Result, Sender, Toolchain};
 pub struct DevnetBuilder {
     toolchain: Toolchain,
     accounts: u32,
+    chain_id: Option<u64>,
+    fork: Option<ForkSource>,
     args: Vec<String>,
 }
 
 impl Default for DevnetBuilder {
     fn default() -> Self {
-        Self { toolchain: Toolchain::discover(), accounts: 10, args: Vec::new() }
+        Self {
+            toolchain: Toolchain::discover(),
+            accounts: 10,
+            chain_id: None,
+            fork: None,
+            args: Vec::new(),
+        }
+    }
+}
+
+/// The node a devnet forks. Its `Debug` shows the URL redacted.
+#[derive(Clone)]
+struct ForkSource {
+    url: String,
+    block: Option<u64>,
+}
+
+impl std::fmt::Debug for ForkSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForkSource")
+            .field("url", &crate::rpc::redact_url(&self.url))
+            .field("block", &self.block)
+            .finish()
     }
 }
 
@@ -52,6 +76,21 @@ impl DevnetBuilder {
         self
     }
 
+    /// The chain id (anvil's `--chain-id`; default 31337, or the forked node's).
+    pub fn chain_id(mut self, id: u64) -> Self {
+        self.chain_id = Some(id);
+        self
+    }
+
+    /// Forks the node at `url`, at `block` (default: its latest). When the URL carries more
+    /// than a scheme, host and port (user info, an API key in the path or query; see
+    /// [`crate::rpc::carries_secrets`]), anvil gets the address of a local
+    /// [`crate::proxy::Forwarder`] instead, so that the URL never shows in its command line.
+    pub fn fork(mut self, url: impl Into<String>, block: Option<u64>) -> Self {
+        self.fork = Some(ForkSource { url: url.into(), block });
+        self
+    }
+
     /// An extra anvil argument (e.g. `--enable-tx-gas-limit`).
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
@@ -63,6 +102,21 @@ impl DevnetBuilder {
         let path = self.toolchain.anvil()?;
         let mut anvil =
             Anvil::at(&path).port(0u16).arg("--accounts").arg(self.accounts.to_string());
+        if let Some(id) = self.chain_id {
+            anvil = anvil.chain_id(id);
+        }
+        let forwarder = match &self.fork {
+            Some(fork) if crate::rpc::carries_secrets(&fork.url) => {
+                Some(crate::proxy::Forwarder::start(&fork.url)?)
+            }
+            _ => None,
+        };
+        if let Some(fork) = &self.fork {
+            anvil = anvil.fork(forwarder.as_ref().map_or(fork.url.clone(), |f| f.url()));
+            if let Some(block) = fork.block {
+                anvil = anvil.fork_block_number(block);
+            }
+        }
         for a in &self.args {
             anvil = anvil.arg(a);
         }
@@ -81,14 +135,16 @@ impl DevnetBuilder {
             crate::RpcOptions::default(),
             wallet,
         )?;
-        Ok(Devnet { anvil, provider, signers, toolchain: self.toolchain })
+        Ok(Devnet { anvil, _forwarder: forwarder, provider, signers, toolchain: self.toolchain })
     }
 }
 
-/// A running anvil with a signing provider. Dropping it kills anvil.
+/// A running anvil with a signing provider. Dropping it kills anvil (and then stops the
+/// forwarder of a fork, if it has one).
 #[derive(Debug)]
 pub struct Devnet {
     anvil: AnvilInstance,
+    _forwarder: Option<crate::proxy::Forwarder>,
     provider: DynProvider,
     signers: Vec<PrivateKeySigner>,
     toolchain: Toolchain,
@@ -105,12 +161,23 @@ impl Devnet {
         DevnetBuilder::default().spawn().await
     }
 
+    /// Options for a fork of the node at `url`, at `block` (default: its latest); see
+    /// [`DevnetBuilder::fork`]. `Devnet::fork(url, Some(block)).spawn().await`.
+    pub fn fork(url: impl Into<String>, block: Option<u64>) -> DevnetBuilder {
+        DevnetBuilder::default().fork(url, block)
+    }
+
+    /// The anvil process's id.
+    pub fn pid(&self) -> u32 {
+        self.anvil.child().id()
+    }
+
     /// The HTTP endpoint, e.g. `http://localhost:41235`.
     pub fn endpoint(&self) -> String {
         self.anvil.endpoint()
     }
 
-    /// The chain id (31337 unless anvil was told otherwise).
+    /// The chain id (31337 unless [`DevnetBuilder::chain_id`] said otherwise).
     pub fn chain_id(&self) -> u64 {
         self.anvil.chain_id()
     }

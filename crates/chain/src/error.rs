@@ -31,6 +31,9 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// The local RPC forwarder (see [`crate::proxy`]) did not start.
+    #[error("cannot start the local RPC forwarder: {0}")]
+    Forwarder(String),
     /// A contract deployment failed.
     #[error("deploying `{contract}` failed: {reason}")]
     Deploy {

@@ -6,9 +6,11 @@
 //! - [`read`]: many read-only calls at one block, through Multicall3 or JSON-RPC batches.
 //! - [`tx`]: sign, broadcast and track transactions, reconciling by hash and nonce.
 //! - [`revert`]: decode revert data (custom errors, `Error(string)`, `Panic(uint256)`).
+//! - [`proxy`]: a loopback JSON-RPC forwarder that keeps credentials off anvil's command line.
 
 pub mod devnet;
 mod error;
+pub mod proxy;
 pub mod read;
 pub mod revert;
 pub mod rpc;

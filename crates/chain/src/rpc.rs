@@ -3,7 +3,8 @@
 //! Real endpoints time out, answer 429/5xx, reset connections and lag behind their load
 //! balancer ("header not found"). [`connect`] builds a provider whose transport, a tower
 //! [`RetryLayer`] around alloy's HTTP transport, retries such transient failures with
-//! exponential backoff and jitter, a bounded number of attempts and a per-attempt timeout.
+//! exponential backoff and jitter, a bounded number of attempts, a per-attempt timeout and a
+//! deadline for the whole call ([`RpcOptions`]).
 //!
 //! Only idempotent calls are retried (see [`is_idempotent`]): a send whose response was lost may
 //! have reached the node, so sending it again blindly is the caller's decision, made by hash and
@@ -54,17 +55,22 @@ pub struct RpcOptions {
     pub max_backoff: Duration,
     /// How long one attempt may take before it counts as failed (a timeout is transient).
     pub request_timeout: Duration,
+    /// How long one call may take in all, its retries and the waits between them included: the
+    /// last attempt is cut short at this deadline, and no retry starts that could not begin
+    /// before it.
+    pub deadline: Duration,
 }
 
 impl Default for RpcOptions {
     /// 6 attempts, backoff from 250 ms doubling up to 8 s (4 to 8 s of waiting in all, with
-    /// jitter), 30 s per attempt.
+    /// jitter), 30 s per attempt, 30 s per call in all.
     fn default() -> Self {
         Self {
             max_attempts: 6,
             initial_backoff: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
             request_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(30),
         }
     }
 }
@@ -181,10 +187,74 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Whether `url` carries more than a scheme, host and port: user info, a path, a query or a
+/// fragment, any of which may hold a credential. An unparsable URL counts as carrying one.
+pub fn carries_secrets(url: &str) -> bool {
+    let Ok(u) = url.parse::<Url>() else { return true };
+    !u.username().is_empty()
+        || u.password().is_some()
+        || (u.path() != "/" && !u.path().is_empty())
+        || u.query().is_some()
+        || u.fragment().is_some()
+}
+
+/// `url` without what looks like a credential, for files people share (a manifest): the user
+/// info, the fragment, query parameters named like a secret (`apikey`, `key`, `token`,
+/// `secret`, `password`, `auth`, `signature`, …) and path segments that look like an API key (20
+/// or more letters, digits, `-` and `_`, as Infura's, Alchemy's and QuickNode's are). Whatever
+/// else the URL has is kept. An unparsable URL gives `<invalid URL>`.
+pub fn strip_credentials(url: &str) -> String {
+    let Ok(mut u) = url.parse::<Url>() else { return "<invalid URL>".into() };
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_fragment(None);
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| !is_secret_param(k))
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    let path: Vec<String> = u
+        .path_segments()
+        .map(|s| s.filter(|seg| !looks_like_api_key(seg)).map(str::to_owned).collect())
+        .unwrap_or_default();
+    u.set_path(&path.join("/"));
+    u.to_string()
+}
+
+fn is_secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "key"
+        || [
+            "apikey",
+            "api_key",
+            "api-key",
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "auth",
+            "signature",
+            "credential",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
+}
+
+fn looks_like_api_key(segment: &str) -> bool {
+    segment.len() >= 20
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Why a call failed, the last attempt's failure.
 #[derive(Debug)]
 pub enum FailureCause {
-    /// The attempt took longer than [`RpcOptions::request_timeout`].
+    /// The attempt took longer than [`RpcOptions::request_timeout`] (or than what was left
+    /// of [`RpcOptions::deadline`]): the time it was given.
     Timeout(Duration),
     /// The transport failed (HTTP status, connection, unreadable body).
     Transport(TransportError),
@@ -206,7 +276,7 @@ impl FailureCause {
 impl fmt::Display for FailureCause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Timeout(t) => write!(f, "no response within {t:?}"),
+            Self::Timeout(t) => write!(f, "no response within {}", seconds(*t)),
             Self::Transport(e) => {
                 // reqwest's own message ("error sending request") hides the reason
                 // ("Connection refused") in its sources.
@@ -240,6 +310,11 @@ pub struct RpcFailure {
     pub attempts: u32,
     /// Whether the method was eligible for retries ([`is_idempotent`]).
     pub idempotent: bool,
+    /// How long the call took, its attempts and the waits between them.
+    pub elapsed: Duration,
+    /// [`RpcOptions::deadline`], when the call gave up because it was reached (rather than
+    /// because the attempts ran out or the failure was not transient).
+    pub deadline: Option<Duration>,
     /// The last attempt's failure.
     pub cause: FailureCause,
 }
@@ -256,9 +331,17 @@ impl fmt::Display for RpcFailure {
         let s = if self.attempts == 1 { "" } else { "s" };
         write!(
             f,
-            "`{}` to {} failed after {} attempt{s}: {}",
-            self.method, self.endpoint, self.attempts, self.cause
+            "`{}` to {} failed after {} attempt{s} in {}: {}",
+            self.method,
+            self.endpoint,
+            self.attempts,
+            seconds(self.elapsed),
+            self.cause
         )?;
+        if let Some(deadline) = self.deadline {
+            let deadline = seconds(deadline);
+            write!(f, " (gave up at the deadline of {deadline} per call, retries included)")?;
+        }
         if !self.idempotent && self.cause.is_transient() {
             f.write_str(
                 " (not retried: the method is not idempotent, and the node may have acted on it)",
@@ -266,6 +349,11 @@ impl fmt::Display for RpcFailure {
         }
         Ok(())
     }
+}
+
+/// A duration in seconds, to a tenth: `2 s`, `0.3 s`.
+fn seconds(d: Duration) -> String {
+    format!("{} s", (d.as_secs_f64() * 10.0).round() / 10.0)
 }
 
 /// The display already shows the cause and its sources; [`RpcFailure::cause`] holds them.
@@ -330,12 +418,20 @@ where
         Box::pin(async move {
             let idempotent = request.method_names().all(is_idempotent);
             let max_attempts = if idempotent { opts.max_attempts.max(1) } else { 1 };
+            let started = tokio::time::Instant::now();
+            let deadline = started + opts.deadline;
+            let fail = |attempts, cause, deadline_hit: bool| {
+                let call = Call { request: &request, endpoint: &endpoint, idempotent };
+                let deadline = deadline_hit.then_some(opts.deadline);
+                failure(call, attempts, started.elapsed(), deadline, cause)
+            };
             let mut attempts = 0;
             loop {
                 attempts += 1;
                 let call = inner.call(request.clone());
-                let (cause, hint) = match tokio::time::timeout(opts.request_timeout, call).await {
-                    Err(_) => (FailureCause::Timeout(opts.request_timeout), None),
+                let limit = opts.request_timeout.min(deadline - tokio::time::Instant::now());
+                let (cause, hint) = match tokio::time::timeout(limit, call).await {
+                    Err(_) => (FailureCause::Timeout(limit), None),
                     Ok(Ok(response)) => {
                         let transient = response.iter_errors().find(|p| is_transient_payload(p));
                         match transient {
@@ -350,33 +446,39 @@ where
                         let hint = err.as_transport_err().and_then(|k| k.retry_after());
                         let err = strip_url(err);
                         if !is_transient(&err) {
-                            return Err(failure(
-                                &request,
-                                &endpoint,
-                                attempts,
-                                idempotent,
-                                FailureCause::Transport(err),
-                            ));
+                            return Err(fail(attempts, FailureCause::Transport(err), false));
                         }
                         (FailureCause::Transport(err), hint)
                     }
                 };
                 if attempts >= max_attempts {
-                    return Err(failure(&request, &endpoint, attempts, idempotent, cause));
+                    return Err(fail(attempts, cause, false));
                 }
-                tokio::time::sleep(backoff(&opts, attempts, hint)).await;
+                let delay = backoff(&opts, attempts, hint);
+                if tokio::time::Instant::now() + delay >= deadline {
+                    return Err(fail(attempts, cause, true));
+                }
+                tokio::time::sleep(delay).await;
             }
         })
     }
 }
 
-fn failure(
-    request: &RequestPacket,
-    endpoint: &str,
-    attempts: u32,
+/// What was called, for [`failure`].
+struct Call<'a> {
+    request: &'a RequestPacket,
+    endpoint: &'a str,
     idempotent: bool,
+}
+
+fn failure(
+    call: Call<'_>,
+    attempts: u32,
+    elapsed: Duration,
+    deadline: Option<Duration>,
     cause: FailureCause,
 ) -> TransportError {
+    let Call { request, endpoint, idempotent } = call;
     let method = match request {
         RequestPacket::Single(r) => r.method().to_owned(),
         RequestPacket::Batch(_) => {
@@ -389,6 +491,8 @@ fn failure(
         endpoint: endpoint.to_owned(),
         attempts,
         idempotent,
+        elapsed,
+        deadline,
         cause,
     })
 }
@@ -468,6 +572,30 @@ mod tests {
         assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
         assert_eq!(redact_url("http://127.0.0.1:8545/"), "http://127.0.0.1:8545");
         assert_eq!(redact_url("not a url"), "<invalid URL>");
+    }
+
+    #[test]
+    fn stripped_urls_keep_what_is_not_a_credential() {
+        let strip = strip_credentials;
+        assert_eq!(
+            strip("http://user:secret@127.0.0.1:8545/?apikey=secret"),
+            "http://127.0.0.1:8545/"
+        );
+        assert_eq!(
+            strip("https://eth.example.com/rpc?network=main&key=K1&access_token=T#frag"),
+            "https://eth.example.com/rpc?network=main"
+        );
+        assert_eq!(
+            strip("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef"),
+            "https://mainnet.infura.io/v3"
+        );
+        assert_eq!(strip("http://127.0.0.1:8545"), "http://127.0.0.1:8545/");
+        assert!(!carries_secrets("http://127.0.0.1:8545"));
+        assert!(!carries_secrets("http://127.0.0.1:8545/"));
+        for url in ["http://u:p@h:1", "http://h:1/v2/K", "http://h:1/?a=b", "http://u@h:1", "nope"]
+        {
+            assert!(carries_secrets(url), "{url}");
+        }
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //!    **Journal it now**; after a crash, [`SignedTx::from_raw`] rebuilds it from the raw bytes.
 //! 3. [`Sender::broadcast`]: sends the bytes once. When the send fails it reconciles by hash and
 //!    nonce instead of sending blindly again; see its docs.
-//! 4. [`Sender::wait`] or [`Sender::status`]: mined (with the receipt's gist), pending, dropped
-//!    (safe to send again with the same nonce) or replaced (another transaction took the nonce).
+//! 4. [`Sender::wait_or_rebroadcast`] (which sends the same bytes again if the node loses
+//!    them), [`Sender::wait`] or [`Sender::status`]: mined (with the receipt's gist), pending,
+//!    dropped (safe to send again with the same nonce) or replaced (another transaction took
+//!    the nonce).
 //!
 //! Sending many transactions without waiting in between is safe: give each its own nonce, and
 //! track each by hash.
@@ -240,6 +242,8 @@ impl fmt::Debug for Sender {
 /// How the receipt poll of [`Sender::wait`] backs off.
 const POLL_START: Duration = Duration::from_millis(50);
 const POLL_MAX: Duration = Duration::from_secs(2);
+/// How often [`Sender::wait_or_rebroadcast`] asks whether the node still knows the transaction.
+const KNOWN_CHECK: Duration = Duration::from_secs(3);
 
 impl Sender {
     /// A sender for `signer`'s account on chain `chain_id` (see [`Sender::check_chain_id`]).
@@ -472,11 +476,42 @@ impl Sender {
     /// or `timeout` has passed ([`Error::WaitTimeout`]). A reverted transaction is a receipt with
     /// `success: false`, not an error.
     pub async fn wait(&self, hash: TxHash, timeout: Duration) -> Result<ReceiptSummary> {
+        self.poll_receipt(hash, timeout, None).await
+    }
+
+    /// Like [`Sender::wait`] for a transaction this sender signed, and every 3 s it asks the
+    /// node whether it still knows it: one that the node lost (a restart, a pool eviction) while
+    /// its nonce is still free is broadcast again, the very same signed bytes (never a new
+    /// transaction), instead of stalling until `timeout`. A nonce taken by another transaction
+    /// fails at once with [`BroadcastError::NonceConsumed`], a refused re-broadcast with
+    /// [`BroadcastError::Rejected`]; a re-broadcast whose outcome is unknown is tried again at
+    /// the next check.
+    pub async fn wait_or_rebroadcast(
+        &self,
+        tx: &SignedTx,
+        timeout: Duration,
+    ) -> Result<ReceiptSummary> {
+        self.poll_receipt(tx.hash, timeout, Some(tx)).await
+    }
+
+    async fn poll_receipt(
+        &self,
+        hash: TxHash,
+        timeout: Duration,
+        rebroadcast: Option<&SignedTx>,
+    ) -> Result<ReceiptSummary> {
         let start = tokio::time::Instant::now();
         let mut delay = POLL_START;
+        let mut next_check = start + KNOWN_CHECK;
         loop {
             if let Some(receipt) = self.provider.get_transaction_receipt(hash).await? {
                 return Ok((&receipt).into());
+            }
+            if let Some(tx) = rebroadcast.filter(|_| tokio::time::Instant::now() >= next_check) {
+                if let Some(mined) = self.rebroadcast_if_dropped(tx).await? {
+                    return Ok(mined);
+                }
+                next_check = tokio::time::Instant::now() + KNOWN_CHECK;
             }
             let waited = start.elapsed();
             if waited >= timeout {
@@ -484,6 +519,25 @@ impl Sender {
             }
             tokio::time::sleep(delay.min(timeout - waited)).await;
             delay = (delay * 3 / 2).min(POLL_MAX);
+        }
+    }
+
+    /// Sends `tx` again if the node does not know it and its nonce is free; its receipt if it
+    /// turns out mined.
+    async fn rebroadcast_if_dropped(&self, tx: &SignedTx) -> Result<Option<ReceiptSummary>> {
+        match self.status(tx.hash, tx.nonce).await? {
+            TxStatus::Mined(receipt) => Ok(Some(receipt)),
+            TxStatus::Pending => Ok(None),
+            TxStatus::Dropped => match self.broadcast(tx).await {
+                Ok(()) | Err(BroadcastError::Unknown { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+            TxStatus::Replaced => Err(BroadcastError::NonceConsumed {
+                hash: tx.hash,
+                nonce: tx.nonce,
+                mined_nonce: self.mined_nonce().await?,
+            }
+            .into()),
         }
     }
 }

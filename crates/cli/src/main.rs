@@ -16,7 +16,8 @@ use opts::GlobalOpts;
 /// Smart-contract upgrades and state migrations on EVM chains.
 ///
 /// Exit codes: 0 ok, 1 the check found problems (breaking changes, failed verification),
-/// 2 usage or input error.
+/// 2 usage or input error, 3 runtime failure outside your input (the node unreachable or not
+/// answering after retries, timeouts; try again later).
 #[derive(Debug, Parser)]
 #[command(name = "molt", version, propagate_version = true, max_term_width = 100)]
 struct Cli {

@@ -33,16 +33,36 @@ impl GlobalOpts {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Network")]
 pub(crate) struct RpcOpts {
-    /// The node's JSON-RPC URL (default: the manifest's `[network] rpc_url`).
-    #[arg(long, env = "ETH_RPC_URL", value_name = "URL")]
+    /// The node's JSON-RPC URL (`plan`, `migrate` and `verify` default to the manifest's
+    /// `[network] rpc_url`).
+    #[arg(long, env = "ETH_RPC_URL", value_name = "URL", hide_env_values = true)]
     pub(crate) rpc_url: Option<String>,
+    /// The most one read from the node may take, its retries included.
+    #[arg(long, env = "MOLT_RPC_TIMEOUT", value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) rpc_timeout: u64,
+}
+
+impl RpcOpts {
+    /// `url` with these options.
+    pub(crate) fn with_url(&self, url: &str) -> Self {
+        Self { rpc_url: Some(url.to_owned()), ..self.clone() }
+    }
+
+    /// The transport's options: the defaults, with `--rpc-timeout` as the deadline per call.
+    pub(crate) fn options(&self) -> molt_chain::RpcOptions {
+        molt_chain::RpcOptions {
+            deadline: std::time::Duration::from_secs(self.rpc_timeout),
+            ..Default::default()
+        }
+    }
 }
 
 /// Who signs.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Signer")]
 pub(crate) struct WalletOpts {
-    /// The signing key (hex). Defaults to anvil's first dev account, only on a local anvil.
+    /// The signing key (hex). Defaults to anvil's first dev account, only on a local anvil
+    /// (chain 31337 at a loopback address).
     #[arg(long, env = "MOLT_PRIVATE_KEY", value_name = "HEX", hide_env_values = true)]
     pub(crate) private_key: Option<String>,
     /// A web3 secret-storage keystore file (as `cast wallet` writes).

@@ -1,6 +1,9 @@
-//! How a command's result becomes an exit code and what is printed on failure.
+//! How a command's result becomes an exit code and what is printed on failure: 0 ok, 1 the
+//! check found problems, 2 usage or input error, 3 runtime failure outside the user's input.
 
 use std::process::ExitCode;
+
+use alloy::transports::TransportError;
 
 use crate::opts::GlobalOpts;
 
@@ -36,17 +39,15 @@ impl std::fmt::Display for Hint {
 impl std::error::Error for Hint {}
 
 /// Prints an error with its cause chain (and a hint when one was attached) to stderr and
-/// returns exit code 2 (usage or input error).
+/// returns its exit code: 3 for a runtime failure outside the user's input (see
+/// [`is_runtime_failure`]), 2 for everything else (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let _ = global;
-    // Hints are attached as context (`wrap_err(Hint(..))`), wherever in the chain; they are
-    // printed last, not as the error. A context's chain entry is eyre's wrapper, not the `Hint`
-    // itself, so it is recognised by the hint's text.
-    let hint = hint_of(err);
-    let mut causes = err
-        .chain()
-        .filter(|c| !c.is::<Hint>() && Some(c.to_string()) != hint)
-        .map(|c| c.to_string());
+    // Hints are attached as context (`wrap_err(Hint(..))`, whose link in the chain is eyre's
+    // wrapper, not a `Hint`) or as the root error; they are printed last, not as the error.
+    // `Report::downcast_ref` looks through the contexts.
+    let hint = err.downcast_ref::<Hint>().map(|h| h.0.clone());
+    let mut causes = err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
         eprintln!("error: {top}");
@@ -62,12 +63,52 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     if let Some(hint) = hint {
         eprintln!("\nhint: {hint}");
     }
-    ExitCode::from(2)
+    ExitCode::from(if is_runtime_failure(err) { 3 } else { 2 })
 }
 
-/// The hint attached to an error, if any.
-fn hint_of(err: &eyre::Report) -> Option<String> {
-    err.downcast_ref::<Hint>()
-        .or_else(|| err.chain().find_map(|e| e.downcast_ref::<Hint>()))
-        .map(|h| h.0.clone())
+/// Whether `err` is a runtime failure outside the user's input: the node unreachable, timing
+/// out or failing with transient errors until the retries ran out, a transaction without a
+/// receipt in time, a broadcast whose outcome is unknown, confirmations that did not come.
+/// Decided by the first link of the cause chain that is a chain or engine error.
+pub(crate) fn is_runtime_failure(err: &eyre::Report) -> bool {
+    err.chain().find_map(runtime_link).unwrap_or(false)
+}
+
+/// Whether one link of a cause chain is a runtime failure; `None` when it is not a chain or
+/// engine error.
+fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    if let Some(e) = link.downcast_ref::<molt_migrate::Error>() {
+        return Some(match e {
+            molt_migrate::Error::Chain(e) => chain_runtime(e),
+            molt_migrate::Error::Broadcast(e) => broadcast_runtime(e),
+            molt_migrate::Error::ConfirmationTimeout { .. } => true,
+            _ => false,
+        });
+    }
+    if let Some(e) = link.downcast_ref::<molt_chain::Error>() {
+        return Some(chain_runtime(e));
+    }
+    if let Some(e) = link.downcast_ref::<molt_chain::BroadcastError>() {
+        return Some(broadcast_runtime(e));
+    }
+    link.downcast_ref::<TransportError>().map(molt_chain::rpc::is_transient)
+}
+
+fn chain_runtime(e: &molt_chain::Error) -> bool {
+    use molt_chain::Error as E;
+    match e {
+        // Transient failures that outlasted the retries (or the deadline); a revert, invalid
+        // params or an HTTP 401/404 (a wrong URL or key) are the user's to fix.
+        E::Rpc(t) | E::Estimate(molt_chain::EstimateError::Rpc(t)) => {
+            molt_chain::rpc::is_transient(t)
+        }
+        E::WaitTimeout { .. } | E::Pending(_) => true,
+        E::Broadcast(b) => broadcast_runtime(b),
+        _ => false,
+    }
+}
+
+/// Only an unknown outcome: a refused transaction or a nonce another one took needs a person.
+fn broadcast_runtime(e: &molt_chain::BroadcastError) -> bool {
+    matches!(e, molt_chain::BroadcastError::Unknown { .. })
 }

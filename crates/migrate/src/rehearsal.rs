@@ -47,13 +47,10 @@ pub struct Fork {
 pub async fn fork(manifest: &Manifest, real: &Sender, url: &str) -> Result<Fork> {
     let block = real.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
     let chain_id = fork_chain_id(real.chain_id());
-    let devnet = Devnet::builder()
-        .arg("--fork-url")
-        .arg(url)
-        .arg("--fork-block-number")
-        .arg(block.to_string())
-        .arg("--chain-id")
-        .arg(chain_id.to_string())
+    // Through a loopback forwarder when the URL carries credentials: anvil's command line is
+    // visible to every local user.
+    let devnet = Devnet::fork(url, Some(block))
+        .chain_id(chain_id)
         .spawn()
         .await
         .map_err(|source| Error::NoFork { source })?;

@@ -562,7 +562,7 @@ impl Run<'_> {
         to: Address,
         data: &Bytes,
     ) -> Result<ReceiptSummary> {
-        let r = self.sender.wait(tx.hash, self.opts.receipt_timeout).await?;
+        let r = self.sender.wait_or_rebroadcast(tx, self.opts.receipt_timeout).await?;
         self.record_mined(step, &r)?;
         self.gas_used += r.gas_used;
         if !r.success {

@@ -5,6 +5,7 @@
 mod support;
 
 mod devnet;
+mod fork;
 mod read;
 mod rpc;
 mod tx;

@@ -22,7 +22,21 @@ fn fast() -> RpcOptions {
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
         request_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(20),
     }
+}
+
+/// A local port that accepts connections and never answers; dropping the handle closes it.
+async fn silent_node() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            open.push(stream);
+        }
+    });
+    (url, task)
 }
 
 fn failure(err: &TransportError) -> &RpcFailure {
@@ -192,4 +206,45 @@ async fn reverts_are_not_retried_and_stay_decodable() {
 
 fn proxy_port(proxy: &Proxy) -> u16 {
     proxy.url().rsplit(':').next().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_node_that_never_answers_fails_a_read_at_the_deadline_naming_the_wait() {
+    let (url, _node) = silent_node().await;
+    // One attempt could take 30 s; the deadline cuts it at 2 s.
+    let opts = RpcOptions { deadline: Duration::from_secs(2), ..Default::default() };
+    let provider = connect(&url, opts).unwrap();
+    let started = std::time::Instant::now();
+    let err = provider.get_block_number().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(4), "{took:?}");
+    let f = failure(&err);
+    assert_eq!((f.attempts, f.deadline), (1, Some(Duration::from_secs(2))));
+    assert!(matches!(f.cause, FailureCause::Timeout(t) if t <= Duration::from_secs(2)));
+    let shown = err.to_string();
+    assert!(
+        shown.contains("in 2 s: no response within 2 s")
+            && shown.contains("deadline of 2 s per call"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn retries_of_a_read_that_times_out_stop_at_the_deadline() {
+    let (url, _node) = silent_node().await;
+    let opts = RpcOptions {
+        max_attempts: 100,
+        request_timeout: Duration::from_millis(400),
+        deadline: Duration::from_secs(2),
+        ..fast()
+    };
+    let provider = connect(&url, opts).unwrap();
+    let started = std::time::Instant::now();
+    let err = provider.get_chain_id().await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+    let f = failure(&err);
+    assert!(f.attempts >= 3 && f.attempts < 100, "{} attempts", f.attempts);
+    assert_eq!(f.deadline, Some(Duration::from_secs(2)));
+    assert!(f.elapsed <= took, "{:?}", f.elapsed);
 }

@@ -89,6 +89,50 @@ async fn a_dropped_transaction_is_reported_dropped_and_can_be_sent_again() {
 }
 
 #[tokio::test]
+async fn a_transaction_the_node_lost_is_sent_again_while_waiting_and_mined_long_before_the_timeout()
+{
+    let devnet = Devnet::builder().arg("--no-mining").spawn().await.unwrap();
+    let sender = devnet.sender(1);
+    let fees = sender.fees().await.unwrap();
+    let tx = sender.sign(transfer(devnet.accounts()[2], 1, 0, fees)).unwrap();
+    sender.broadcast(&tx).await.unwrap();
+    // As after a node restart: the node no longer knows it, and blocks come again.
+    devnet.anvil_call("anvil_dropTransaction", (tx.hash,)).await.unwrap();
+    devnet.anvil_call("evm_setAutomine", (true,)).await.unwrap();
+    assert_eq!(sender.status(tx.hash, tx.nonce).await.unwrap(), TxStatus::Dropped);
+
+    let started = std::time::Instant::now();
+    let receipt = sender.wait_or_rebroadcast(&tx, Duration::from_secs(120)).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(receipt.success && receipt.hash == tx.hash, "{receipt:?}");
+    assert_eq!(sender.mined_nonce().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn waiting_for_a_transaction_whose_nonce_another_one_took_fails_at_once() {
+    let devnet = Devnet::builder().arg("--no-mining").spawn().await.unwrap();
+    let sender = devnet.sender(1);
+    let fees = sender.fees().await.unwrap();
+    let to = devnet.accounts()[2];
+    let original = sender.sign(transfer(to, 1, 0, fees)).unwrap();
+    let replacement = sender.sign(transfer(to, 2, 0, fees.bumped(20))).unwrap();
+    sender.broadcast(&original).await.unwrap();
+    sender.broadcast(&replacement).await.unwrap();
+    devnet.anvil_call("evm_mine", ()).await.unwrap();
+
+    let started = std::time::Instant::now();
+    let err = sender.wait_or_rebroadcast(&original, Duration::from_secs(120)).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        matches!(
+            err,
+            Error::Broadcast(BroadcastError::NonceConsumed { nonce: 0, mined_nonce: 1, .. })
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn a_transaction_replaced_by_a_higher_fee_one_is_reported_replaced() {
     let devnet = Devnet::builder().arg("--no-mining").spawn().await.unwrap();
     let sender = devnet.sender(1);

@@ -24,7 +24,7 @@ use crate::{
 /// Arguments of `molt diff`.
 ///
 /// Exit codes: 0 no breaking change (and no warning under `--deny warnings`), 1 breaking
-/// change found, 2 usage or input error.
+/// change found, 2 usage or input error, 3 (`--deployed`) the node unreachable after retries.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  molt diff old/NodeRegistry.json out/NodeRegistry.sol/NodeRegistry.json\n  molt diff old-out/ out/ --format sarif > molt.sarif\n  molt diff --base-ref origin/main --format github\n  molt diff --deployed 0x5FbD...0aa3 --rpc-url http://localhost:8545 out/Token.sol/Token.json"
@@ -75,9 +75,9 @@ pub(crate) struct DiffArgs {
     #[arg(long, value_name = "ADDRESS", requires = "rpc_url")]
     deployed: Option<Address>,
 
-    /// The node to read deployed code from.
-    #[arg(long, value_name = "URL", env = "ETH_RPC_URL")]
-    rpc_url: Option<String>,
+    /// The node to read deployed code from (`--rpc-url`, `--rpc-timeout`).
+    #[command(flatten)]
+    rpc: crate::opts::RpcOpts,
 
     /// Print the rule catalog (kind, default severity, description) and exit.
     #[arg(long, exclusive = true)]
@@ -103,8 +103,7 @@ impl DiffArgs {
                     "`--deployed` takes one PATH: the ABI or artifact to check the code against"
                 ));
             };
-            let rpc = self.rpc_url.as_deref().unwrap_or_default();
-            deployed::run(address, rpc, abi, &config).await?
+            deployed::run(address, &self.rpc, abi, &config).await?
         } else {
             let (old, new) = match (&self.base_ref, self.paths.as_slice()) {
                 (Some(r), paths) if paths.len() <= 1 => {

@@ -26,7 +26,8 @@ pub(crate) struct MigrateArgs {
     pub(crate) rpc: RpcOpts,
     #[command(flatten)]
     pub(crate) wallet: WalletOpts,
-    /// Do not ask for confirmation (it is never asked on a local anvil).
+    /// Do not ask for confirmation (it is not asked on a local anvil: chain 31337 at a loopback
+    /// address).
     #[arg(long, short = 'y')]
     pub(crate) yes: bool,
     /// Let the named `[[check]]` fail (repeatable), e.g. `--allow-check active-jobs`.
@@ -94,12 +95,12 @@ impl MigrateArgs {
         let manifest = load_manifest(&self.manifest)?;
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider).await?;
+        let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let sender =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
 
-        if !self.yes && !connect::is_anvil(&provider).await {
+        if !self.yes && connect::not_local_anvil(&url, &provider).await.is_some() {
             confirm(&manifest, sender.address())?;
         }
         // Absolute, so that the checkpoint's backup path works from any folder later.

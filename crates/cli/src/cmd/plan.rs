@@ -74,7 +74,7 @@ impl PlanArgs {
         let manifest = load_manifest(&self.manifest)?;
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider).await?;
+        let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let real = connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
         let mut opts = RunOptions::new(self.manifest.checkpoint_path(), std::env::temp_dir());

@@ -74,8 +74,7 @@ impl DemoArgs {
                 (Some(devnet), url)
             }
         };
-        let rpc = RpcOpts { rpc_url: Some(url.clone()) };
-        let (_, provider) = connect::provider(&rpc, None).await?;
+        let (_, provider) = connect::provider(&self.rpc.with_url(&url), None).await?;
         if !connect::is_anvil(&provider).await {
             return Err(eyre!(
                 "the demo seeds state by impersonating accounts, which needs an anvil node"
@@ -85,15 +84,18 @@ impl DemoArgs {
                     .into(),
             )));
         }
-        let signer = connect::signer(&self.wallet, &provider).await?;
+        let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let owner = signer.address();
         let wallet_provider = molt_chain::rpc::connect_with_wallet(
             &url,
-            molt_chain::RpcOptions::default(),
+            self.rpc.options(),
             alloy::network::EthereumWallet::from(signer.clone()),
         )?;
 
-        progress.say(format!("• deploying the Fabstir V1 and V2 contracts on {url}"));
+        progress.say(format!(
+            "• deploying the Fabstir V1 and V2 contracts on {}",
+            molt_chain::rpc::redact_url(&url)
+        ));
         let dep = seed::deploy(&wallet_provider, owner, &abis).await?;
         let size = SeedSize {
             nodes: self.nodes,
@@ -120,7 +122,8 @@ impl DemoArgs {
                 .progress_chars("=> "),
             )
         };
-        let active = seed::seed(&url, &wallet_provider, owner, &dep, &abis, size, bar).await?;
+        let plain = molt_chain::connect(&url, self.rpc.options())?;
+        let active = seed::seed(&plain, &wallet_provider, owner, &dep, &abis, size, bar).await?;
 
         let out = match &self.out {
             Some(dir) => dir.clone(),
@@ -132,6 +135,9 @@ impl DemoArgs {
         let manifest_path = out.join("molt.toml");
         std::fs::write(&manifest_path, manifest_text(&url, chain_id, &dep, &toolchain.out_dir()))
             .wrap_err_with(|| format!("cannot write {}", manifest_path.display()))?;
+        if let Some(note) = credentials_note(&url) {
+            progress.say(note);
+        }
         let manifest = Manifest::load(&manifest_path)?;
 
         let sender =
@@ -158,7 +164,7 @@ impl DemoArgs {
             active.claimed.len(),
             active.posted.len()
         ));
-        seed::settle_active(&url, &dep, &abis, &active).await?;
+        seed::settle_active(&plain, &dep, &abis, &active).await?;
 
         if self.seed_only {
             progress.say(format!("• wrote {}", manifest_path.display()));
@@ -197,8 +203,24 @@ impl DemoArgs {
     }
 }
 
-/// The Fabstir manifest for this deployment: addresses, node URL, chain id and absolute ABI paths.
+/// When the node's URL carries credentials, what to tell the user about the manifest's URL,
+/// which does not.
+fn credentials_note(url: &str) -> Option<String> {
+    let stripped = molt_chain::rpc::strip_credentials(url);
+    let same =
+        url.parse::<alloy::transports::http::reqwest::Url>().is_ok_and(|u| u.as_str() == stripped);
+    (!same).then(|| {
+        format!(
+            "  the RPC URL carries credentials, so molt.toml has it without them ({stripped}); \
+             set ETH_RPC_URL to the full URL when you run molt there"
+        )
+    })
+}
+
+/// The Fabstir manifest for this deployment: addresses, node URL (without credentials), chain id
+/// and absolute ABI paths.
 fn manifest_text(url: &str, chain_id: u64, dep: &Deployment, out: &std::path::Path) -> String {
+    let url = molt_chain::rpc::strip_credentials(url);
     let mut text = TEMPLATE
         .replace("rpc_url = \"http://127.0.0.1:8545\"", &format!("rpc_url = \"{url}\""))
         .replace("chain_id = 31337", &format!("chain_id = {chain_id}"))

@@ -283,7 +283,7 @@ impl Impersonator {
 /// Seeds V1 with nodes, jobs in every status and escrow balances in ETH and two ERC20s.
 /// `owner` signs owner-only calls through `provider`; everyone else is impersonated.
 pub(crate) async fn seed(
-    url: &str,
+    plain: &DynProvider,
     provider: &DynProvider,
     owner: Address,
     dep: &Deployment,
@@ -291,8 +291,7 @@ pub(crate) async fn seed(
     size: SeedSize,
     bar: ProgressBar,
 ) -> Result<Active> {
-    // Reads are retried on transient failures; sends never are.
-    let plain = molt_chain::connect(url, molt_chain::RpcOptions::default())?;
+    // `plain` (without a wallet) retries reads on transient failures; sends never are.
     plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await
@@ -449,12 +448,11 @@ pub(crate) async fn seed(
 
 /// Settles the jobs left active: claimed ones complete, posted ones are cancelled.
 pub(crate) async fn settle_active(
-    url: &str,
+    plain: &DynProvider,
     dep: &Deployment,
     abis: &Abis,
     active: &Active,
 ) -> Result<()> {
-    let plain = molt_chain::connect(url, molt_chain::RpcOptions::default())?;
     plain
         .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
         .await?;

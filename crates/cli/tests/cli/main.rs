@@ -5,11 +5,14 @@
 mod common;
 
 mod adapter;
+mod dev_key;
 mod diff_cli;
+mod exit_codes;
 mod fabstir_oracle;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_resume;
 mod migrate_safety;
 mod plan;
+mod redaction;
 mod verify;

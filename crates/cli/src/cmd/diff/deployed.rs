@@ -10,28 +10,28 @@ use molt_abi::{
     diff::{Config, ContractDiff, Report, deployed::check_deployed},
 };
 
-use crate::report::Hint;
+use crate::{connect, opts::RpcOpts, report::Hint};
 
 /// Builds the one-contract report of a deployed-code check.
 pub(super) async fn run(
     address: Address,
-    rpc: &str,
+    rpc: &RpcOpts,
     abi: &Path,
     config: &Config,
 ) -> eyre::Result<Report> {
     let artifact = Artifact::load(abi).map_err(super::input_error)?;
-    let provider = molt_chain::connect(rpc, molt_chain::RpcOptions::default())
-        .map_err(|e| eyre!("`--rpc-url {rpc}` is not usable: {e}"))?;
+    // The URL may carry an API key: messages show it redacted.
+    let (url, provider) = connect::provider(rpc, None).await?;
+    let node = molt_chain::rpc::redact_url(&url);
     let code = provider
         .get_code_at(address)
         .await
-        .map_err(|e| eyre!(Hint(format!("is a node listening at {rpc}?"))).wrap_err(e.to_string()))
-        .wrap_err_with(|| format!("cannot read the code of {address} from {rpc}"))?;
+        .wrap_err_with(|| format!("cannot read the code of {address} from {node}"))?;
     if code.is_empty() {
         return Err(eyre!(Hint(
             "check the address and that --rpc-url points at the right chain".into()
         ))
-        .wrap_err(format!("there is no code at {address} on {rpc}")));
+        .wrap_err(format!("there is no code at {address} on {node}")));
     }
     let mut diff = ContractDiff {
         name: artifact.name.clone(),
