@@ -124,6 +124,7 @@ impl DevnetBuilder {
             .await
             .map_err(|e| Error::AnvilSpawn { path: path.clone(), reason: e.to_string() })?
             .map_err(|e| Error::AnvilSpawn { path: path.clone(), reason: e.to_string() })?;
+        reap_with_this_process(anvil.child().id());
         let signers: Vec<PrivateKeySigner> =
             anvil.keys().iter().map(|k| PrivateKeySigner::from(k.clone())).collect();
         let mut wallet = EthereumWallet::from(signers[0].clone());
@@ -271,4 +272,25 @@ pub async fn deploy(
         )));
     }
     receipt.contract_address.ok_or_else(|| deploy_err("the receipt has no contract address".into()))
+}
+
+/// Makes sure anvil does not outlive this process. Dropping a [`Devnet`] kills it, but a process
+/// killed with SIGKILL (or aborting) runs no destructors, and its anvil — a rehearsal fork of
+/// the user's node, say — would run on forever. A detached watchdog (`sh`, one `kill -0` a
+/// second) kills anvil once this process is gone, and exits by itself once anvil is.
+fn reap_with_this_process(anvil: u32) {
+    let me = std::process::id();
+    // In the background of a shell that exits at once (and is waited for): the watchdog is
+    // nobody's child, so it leaves no zombie behind.
+    let script = format!(
+        "(while kill -0 {me} && kill -0 {anvil}; do sleep 1; done; kill -9 {anvil}) >/dev/null 2>&1 &"
+    );
+    // Best effort: without `sh` the destructor is still the normal way anvil stops.
+    let _ = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
 }

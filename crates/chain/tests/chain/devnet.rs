@@ -90,3 +90,42 @@ async fn a_missing_artifact_says_how_to_build() {
     let err = devnet.artifact("NoSuchContract").unwrap_err().to_string();
     assert!(err.contains("NoSuchContract") && err.contains("forge build"), "{err}");
 }
+
+/// Set in the child process of [`an_anvil_does_not_outlive_a_process_killed_with_sigkill`].
+const CHILD: &str = "MOLT_TEST_DEVNET_CHILD";
+
+#[tokio::test]
+async fn an_anvil_does_not_outlive_a_process_killed_with_sigkill() {
+    use std::io::{BufRead, BufReader};
+    if std::env::var_os(CHILD).is_some() {
+        // The child: start anvil, say its pid, and wait to be killed.
+        let devnet = Devnet::spawn().await.unwrap();
+        println!("anvil pid {}", devnet.pid());
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        return;
+    }
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["an_anvil_does_not_outlive_a_process_killed_with_sigkill", "--nocapture"])
+        .env(CHILD, "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let pid = lines
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("anvil pid ").map(|p| p.trim().parse::<u32>().unwrap()))
+        .expect("the child started anvil");
+    // Long enough for anvil to be idle (no more output that could die of a broken pipe).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap(); // SIGKILL: no destructor runs in the child
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ")
+    {
+        assert!(killed.elapsed().as_secs() < 10, "anvil {pid} outlived the killed process");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

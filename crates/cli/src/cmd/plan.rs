@@ -64,8 +64,9 @@ pub(crate) async fn rehearse(
     let block = provider.get_block_number().await?;
     let block_time = average_block_time(provider, block).await;
     let fees = real.fees().await?;
-    let rehearsal =
-        rehearsal::rehearse(manifest, real, url, opts, obs).await.map_err(|e| with_hint(e, opts))?;
+    let rehearsal = rehearsal::rehearse(manifest, real, url, opts, obs)
+        .await
+        .map_err(|e| with_hint(e, opts))?;
     Ok(Plan { block_time, fees, chain_id: real.chain_id(), rehearsal })
 }
 
@@ -75,14 +76,16 @@ impl PlanArgs {
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
         let signer = connect::signer(&self.wallet, &provider, &url).await?;
-        let real = connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let real =
+            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
         let mut opts = RunOptions::new(self.manifest.checkpoint_path(), std::env::temp_dir());
         opts.allow_checks = self.allow_check.clone();
         self.safety.apply(&mut opts);
 
         // Pre-checks against the node itself, so that errors name its state.
-        let checks = precheck::run(&manifest, &real, &opts.precheck_options(&[], &manifest)).await?;
+        let checks =
+            precheck::run(&manifest, &real, &opts.precheck_options(&[], &manifest)).await?;
         progress.say("• rehearsing the migration on a local fork (nothing is sent to the node)");
         let plan = rehearse(&manifest, &url, &real, &opts, &progress).await?;
         progress.finish();

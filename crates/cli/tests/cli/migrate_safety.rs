@@ -68,11 +68,7 @@ async fn two_v2_contracts_swapped_are_refused_by_what_their_code_dispatches() {
 async fn an_empty_source_is_refused_unless_allowed() {
     let (devnet, dir, text) = seeded(3, 0, 2).await;
     let before = Untouched::note(&devnet).await;
-    refused(
-        dir.path(),
-        &[],
-        &["the source `jobs_v1` has no records", "pass --allow-empty jobs"],
-    );
+    refused(dir.path(), &[], &["the source `jobs_v1` has no records", "pass --allow-empty jobs"]);
     before.assert_still(&devnet, &text).await;
 
     let r = migrated(dir.path(), &["--allow-empty", "jobs"]);
@@ -90,7 +86,11 @@ async fn finalizing_a_component_without_records_needs_allow_empty() {
     refused(
         dir.path(),
         &[],
-        &["rehearsed on a fork", "component `jobs` has no records to migrate", "--allow-empty jobs"],
+        &[
+            "rehearsed on a fork",
+            "component `jobs` has no records to migrate",
+            "--allow-empty jobs",
+        ],
     );
     before.assert_still(&devnet, &text).await;
 
@@ -129,10 +129,16 @@ async fn a_run_whose_journal_was_lost_is_finished_from_the_chain() {
     assert!(!out.status.success());
     std::fs::remove_file(dir.path().join("molt.toml.molt-journal")).unwrap();
 
-    let stderr = refused(dir.path(), &[], &["already holds 2 imported records", "--adopt-existing"]);
+    let stderr =
+        refused(dir.path(), &[], &["already holds 2 imported records", "--adopt-existing"]);
     assert!(stderr.contains("registry_v2"), "{stderr}");
 
-    let out = run(molt().current_dir(dir.path()).args(["--json", "migrate", "--yes", "--adopt-existing"]));
+    let out = run(molt().current_dir(dir.path()).args([
+        "--json",
+        "migrate",
+        "--yes",
+        "--adopt-existing",
+    ]));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let r = report(&out);
     assert_eq!(r["verified"], true, "{r:#}");

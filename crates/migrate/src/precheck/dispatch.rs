@@ -103,7 +103,6 @@ fn looks_like(manifest: &Manifest, name: &str, found: &BTreeSet<Selector>) -> Op
         .map(|c| c.name.clone())
 }
 
-
 /// The selectors the code at `address` dispatches, with those of the implementation behind it
 /// when it is a proxy.
 async fn selectors_behind_proxies(
@@ -170,7 +169,8 @@ mod tests {
         let mut code = vec![0x36, 0x3d, 0x3d, 0x37, 0x3d, 0x3d, 0x3d, 0x36, 0x3d, 0x73];
         code.extend_from_slice(target.as_slice());
         code.extend_from_slice(&[
-            0x5a, 0xf4, 0x3d, 0x82, 0x80, 0x3e, 0x90, 0x3d, 0x91, 0x60, 0x2b, 0x57, 0xfd, 0x5b, 0xf3,
+            0x5a, 0xf4, 0x3d, 0x82, 0x80, 0x3e, 0x90, 0x3d, 0x91, 0x60, 0x2b, 0x57, 0xfd, 0x5b,
+            0xf3,
         ]);
         assert_eq!(minimal_proxy_target(&code), Some(target));
         code[0] = 0;
