@@ -234,6 +234,9 @@ pub enum Error {
     /// The checkpoint.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    /// The checkpoint is in use by another run.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// Chain access.
     #[error(transparent)]
     Chain(#[from] molt_chain::Error),

@@ -23,6 +23,7 @@ use crate::{
     Error, Result,
     events::{Event, Observer},
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
+    lock::RunLock,
     manifest::{Arg, Component, Funds, Manifest, Tokens},
     precheck::PrecheckOptions,
     record,
@@ -189,6 +190,8 @@ pub async fn migrate(
     obs: &dyn Observer,
 ) -> Result<Report> {
     let started = Instant::now();
+    // One run per checkpoint, held to the end: a second one is refused before it reads anything.
+    let _lock = RunLock::acquire(&opts.checkpoint)?;
     sender.check_chain_id().await?;
     if sender.chain_id() != manifest.network.chain_id {
         return Err(Error::ChainMismatch {
@@ -1092,24 +1095,54 @@ fn resolve_args(
 /// process aborts (no destructors, no flushing: like `kill -9`) the `n`-th time it passes
 /// `point`: `prepared` (journaled, not yet broadcast), `sent` (broadcast, receipt not yet
 /// journaled), `mined` (receipt journaled), `backup` (backup written, snapshot not journaled).
+///
+/// With `MOLT_TEST_PAUSE_AT=<point>:<n>` and `MOLT_TEST_PAUSE_FILE=<path>` the run instead
+/// creates that file the `n`-th time and waits until the test removes it (two minutes at most):
+/// the test acts on the chain or the checkpoint at a known point of the run.
 fn crash_point(point: &str) {
-    use std::sync::{
-        OnceLock,
-        atomic::{AtomicU64, Ordering},
-    };
-    static SPEC: OnceLock<Option<(String, u64)>> = OnceLock::new();
-    static PASSED: AtomicU64 = AtomicU64::new(0);
-    let spec = SPEC.get_or_init(|| {
-        let v = std::env::var("MOLT_TEST_CRASH_AT").ok()?;
-        let (p, n) = v.split_once(':')?;
-        Some((p.to_owned(), n.parse().ok()?))
-    });
-    if let Some((p, n)) = spec
-        && p == point
-        && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == *n
-    {
+    static CRASH: TestPoint = TestPoint::new("MOLT_TEST_CRASH_AT");
+    static PAUSE: TestPoint = TestPoint::new("MOLT_TEST_PAUSE_AT");
+    if let Some(n) = CRASH.hit(point) {
         eprintln!("molt: MOLT_TEST_CRASH_AT={point}:{n}: aborting here");
         std::process::abort();
+    }
+    if let Some(n) = PAUSE.hit(point)
+        && let Some(file) = std::env::var_os("MOLT_TEST_PAUSE_FILE")
+    {
+        eprintln!("molt: MOLT_TEST_PAUSE_AT={point}:{n}: pausing until {file:?} is removed");
+        let file = PathBuf::from(file);
+        if std::fs::write(&file, b"paused\n").is_ok() {
+            let start = Instant::now();
+            while file.exists() && start.elapsed() < Duration::from_secs(120) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A test point named by an environment variable `<point>:<n>`: hit the `n`-th time `point`
+/// is passed.
+struct TestPoint {
+    var: &'static str,
+    spec: std::sync::OnceLock<Option<(String, u64)>>,
+    passed: std::sync::atomic::AtomicU64,
+}
+
+impl TestPoint {
+    const fn new(var: &'static str) -> Self {
+        Self { var, spec: std::sync::OnceLock::new(), passed: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    fn hit(&self, point: &str) -> Option<u64> {
+        let spec = self.spec.get_or_init(|| {
+            let v = std::env::var(self.var).ok()?;
+            let (p, n) = v.split_once(':')?;
+            Some((p.to_owned(), n.parse().ok()?))
+        });
+        let (p, n) = spec.as_ref()?;
+        let passed =
+            self.passed.fetch_add(u64::from(p == point), std::sync::atomic::Ordering::SeqCst);
+        (p == point && passed + 1 == *n).then_some(*n)
     }
 }
 

@@ -11,6 +11,7 @@ mod exit_codes;
 mod fabstir_oracle;
 mod manifest_validation;
 mod migrate_errors;
+mod migrate_lock;
 mod migrate_resume;
 mod migrate_safety;
 mod plan;
