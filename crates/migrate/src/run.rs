@@ -532,6 +532,7 @@ impl Run<'_> {
         gas_limit: u64,
         range: Option<(u64, u64)>,
     ) -> Result<SignedTx> {
+        self.check_nonce(step).await?;
         let fees = self.sender.fees().await?;
         let tx = self.sender.sign(TxRequest {
             to: to.into(),
@@ -550,11 +551,61 @@ impl Run<'_> {
             end: range.map(|r| r.1),
         })?;
         self.crash_point("prepared");
-        self.sender.broadcast(&tx).await?;
+        if let Err(e) = self.sender.broadcast(&tx).await {
+            return Err(self.nonce_race(step, e).await);
+        }
         self.crash_point("sent");
         self.nonce += 1;
         self.txs += 1;
         Ok(tx)
+    }
+
+    /// Stops the run when the account's nonce moved under it: a node that counts more
+    /// transactions than the run sent means another sender uses the key, and every transaction
+    /// signed now would race it.
+    async fn check_nonce(&self, step: &str) -> Result<()> {
+        let node = self.sender.next_nonce().await?;
+        if node > self.nonce {
+            return Err(Error::NonceRace {
+                account: self.sender.address(),
+                step: step.into(),
+                expected: self.nonce,
+                node,
+                detail: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A broadcast that failed because another transaction took (or holds) its nonce is a
+    /// nonce race; any other failure is returned as it is. The transaction stays journaled as
+    /// prepared: the next run reconciles it by hash (abandons it when its nonce was taken).
+    async fn nonce_race(&self, step: &str, e: molt_chain::tx::BroadcastError) -> Error {
+        use molt_chain::tx::BroadcastError as B;
+        let (expected, detail) = match &e {
+            B::NonceConsumed { nonce, .. } => {
+                (*nonce, format!("another transaction was mined with nonce {nonce}"))
+            }
+            B::Rejected { nonce, message, .. }
+                if ["nonce too low", "already known", "replacement transaction underpriced"]
+                    .iter()
+                    .any(|m| message.to_ascii_lowercase().contains(m)) =>
+            {
+                (*nonce, format!("the node refused the transaction: {message}"))
+            }
+            _ => return e.into(),
+        };
+        let node = match self.sender.next_nonce().await {
+            Ok(n) => n,
+            Err(_) => return e.into(),
+        };
+        Error::NonceRace {
+            account: self.sender.address(),
+            step: step.into(),
+            expected,
+            node,
+            detail: format!(" ({detail})"),
+        }
     }
 
     /// Waits for a transaction, journals its receipt and fails if it reverted.

@@ -12,6 +12,7 @@ mod fabstir_oracle;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;
+mod migrate_nonce;
 mod migrate_resume;
 mod migrate_safety;
 mod plan;
