@@ -99,6 +99,17 @@ pub enum Entry {
         /// Per component: records to migrate and their state hash.
         components: BTreeMap<String, SnapshotComponent>,
     },
+    /// Records found in the target that the journal does not account for (a journal lost, a
+    /// torn last line that was a batch's `tx_prepared`): found by reading them back, they are
+    /// not sent again. They were imported before anything prepared after this line, and after
+    /// everything prepared before it (a torn last line is the newest transaction).
+    Adopted {
+        /// The component.
+        component: String,
+        /// Positions in the component's filtered snapshot, as `[start, end)` ranges in
+        /// ascending order.
+        ranges: Vec<(u64, u64)>,
+    },
     /// Verification finished.
     Verified {
         /// Whether every hash and total matched.
@@ -328,31 +339,52 @@ pub fn batch_component(step: &str) -> Option<&str> {
 }
 
 /// Per component, the positions (in its snapshot) of the records imported by successful
-/// batches, in the order they were imported: by nonce, which is the order they were mined.
+/// batches and adopted from the target, in the order they were imported: batches by nonce,
+/// which is the order they were mined; adopted records after every transaction prepared before
+/// their `adopted` line and before every one prepared after it.
 pub fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
-    let nonces: BTreeMap<B256, u64> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
-            _ => None,
-        })
-        .collect();
-    let mut mined: Vec<(u64, String, (u64, u64))> = steps(entries)
-        .into_iter()
-        .filter_map(|(step, state)| match state {
-            StepState::Mined { success: true, range: Some(range), hash, .. } => {
-                let component = batch_component(&step)?.to_owned();
-                Some((nonces.get(&hash).copied().unwrap_or_default(), component, range))
+    // Sorted by (nonce, 0 for adopted before 1 for a batch, line).
+    type Imported = ((u64, u8, usize), String, (u64, u64));
+    let mut imported: Vec<Imported> = Vec::new();
+    let mut nonces: BTreeMap<B256, u64> = BTreeMap::new();
+    let mut next_nonce = 0;
+    for (line, e) in entries.iter().enumerate() {
+        match e {
+            Entry::TxPrepared { hash, nonce, .. } => {
+                nonces.insert(*hash, *nonce);
+                next_nonce = next_nonce.max(nonce.saturating_add(1));
             }
-            _ => None,
-        })
-        .collect();
-    mined.sort();
+            Entry::Adopted { component, ranges } => imported
+                .extend(ranges.iter().map(|r| ((next_nonce, 0, line), component.clone(), *r))),
+            _ => {}
+        }
+    }
+    for (step, state) in steps(entries) {
+        if let StepState::Mined { success: true, range: Some(range), hash, .. } = state
+            && let Some(component) = batch_component(&step)
+        {
+            let nonce = nonces.get(&hash).copied().unwrap_or_default();
+            imported.push(((nonce, 1, 0), component.to_owned(), range));
+        }
+    }
+    imported.sort();
     let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (_, c, (start, end)) in mined {
+    for (_, c, (start, end)) in imported {
         order.entry(c).or_default().extend(start..end);
     }
     order
+}
+
+/// `[start, end)` ranges of ascending positions.
+pub fn ranges_of(positions: &[u64]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &p in positions {
+        match out.last_mut() {
+            Some((_, end)) if *end == p => *end += 1,
+            _ => out.push((p, p + 1)),
+        }
+    }
+    out
 }
 
 fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
@@ -508,6 +540,47 @@ mod tests {
             block: 9,
         });
         assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 9, .. }));
+    }
+
+    #[test]
+    fn adopted_records_are_imported_after_what_was_prepared_before_them() {
+        let mined = |step: &str, n: u8| Entry::TxMined {
+            step: step.into(),
+            hash: B256::repeat_byte(n),
+            block: u64::from(n),
+            gas_used: 100,
+            success: true,
+        };
+        let batch = |start: u64, end: u64, n: u8| Entry::TxPrepared {
+            step: format!("batch:jobs:{start}-{end}"),
+            hash: B256::repeat_byte(n),
+            nonce: u64::from(n),
+            raw: Bytes::from(vec![n; 4]),
+            start: Some(start),
+            end: Some(end),
+        };
+        // Batches 0-10 (nonce 4) and 10-20 (nonce 5) journaled; 20-30 (nonce 6) was the torn
+        // line. The resumed run reconciles nonce 5 after adopting 20-30: it still comes first.
+        let entries = vec![
+            header(1),
+            batch(0, 10, 4),
+            mined("batch:jobs:0-10", 4),
+            batch(10, 20, 5),
+            Entry::Adopted { component: "jobs".into(), ranges: vec![(20, 30)] },
+            mined("batch:jobs:10-20", 5),
+            batch(30, 40, 7),
+            mined("batch:jobs:30-40", 7),
+        ];
+        assert_eq!(import_order(&entries)["jobs"], (0..40).collect::<Vec<u64>>());
+        assert_eq!(ranges_of(&[1, 2, 3, 7, 9, 10]), vec![(1, 4), (7, 8), (9, 11)]);
+        // Adopted before anything was prepared (a lost journal): first.
+        let lost = vec![
+            header(1),
+            Entry::Adopted { component: "jobs".into(), ranges: vec![(5, 9)] },
+            batch(0, 5, 0),
+            mined("batch:jobs:0-5", 0),
+        ];
+        assert_eq!(import_order(&lost)["jobs"], vec![5, 6, 7, 8, 0, 1, 2, 3, 4]);
     }
 
     #[test]

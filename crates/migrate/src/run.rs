@@ -976,10 +976,11 @@ impl Run<'_> {
         }
     }
 
-    /// When the target holds more records than the checkpoint accounts for (a journal lost, or
-    /// records imported by hand), finds them by reading back and marks them done.
+    /// When the target holds more records than the checkpoint accounts for (a journal lost, a
+    /// torn last line, or records imported by hand), finds them by reading back, marks them done
+    /// and journals them as adopted: they take their place in the import order here.
     async fn skip_existing(
-        &self,
+        &mut self,
         c: &Component,
         cs: &crate::snapshot::ComponentSnapshot,
         done: &mut [bool],
@@ -1000,7 +1001,7 @@ impl Run<'_> {
         }
         let pending: Vec<usize> = (0..cs.records.len()).filter(|&i| !done[i]).collect();
         let reader = reader(self.sender.provider(), None).await?;
-        let mut skipped = 0;
+        let mut adopted = Vec::new();
         for slice in pending.chunks(READ_SLICE) {
             let args: Vec<Vec<DynSolValue>> =
                 slice.iter().map(|&i| record::verify_args(c, &cs.records[i].target)).collect();
@@ -1012,11 +1013,15 @@ impl Run<'_> {
                         == Some(&cs.records[i].target)
                 {
                     done[i] = true;
-                    skipped += 1;
+                    adopted.push(i as u64);
                 }
             }
         }
-        Ok(skipped)
+        if !adopted.is_empty() {
+            let ranges = crate::journal::ranges_of(&adopted);
+            self.journal.append(Entry::Adopted { component: c.name.clone(), ranges })?;
+        }
+        Ok(adopted.len() as u64)
     }
 }
 
