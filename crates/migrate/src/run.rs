@@ -225,9 +225,8 @@ pub async fn migrate(
         }
         Err(e) => return Err(e.into()),
     };
-    let finished = entries
-        .iter()
-        .any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
+    let finished =
+        entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
     if !finished {
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
