@@ -153,6 +153,17 @@ pub enum JournalError {
         /// The parse error.
         reason: String,
     },
+    /// A line parses but does not fit the lines before it (a second header, a batch outside
+    /// the snapshot's records...).
+    #[error("checkpoint {path}, line {line}: {reason}")]
+    Inconsistent {
+        /// The journal file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What does not fit.
+        reason: String,
+    },
     /// The journal belongs to another run.
     #[error("checkpoint {path} belongs to another run: {what}")]
     Mismatch {
@@ -392,18 +403,76 @@ fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
         Some(i) => &text[..=i],
         None => "",
     };
-    complete
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| JournalError::Corrupt {
-                path: path.into(),
-                line: i + 1,
-                reason: e.to_string(),
-            })
-        })
-        .collect()
+    let mut check = Consistency::default();
+    let mut entries = Vec::new();
+    for (i, l) in complete.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let corrupt =
+            |reason: String| JournalError::Corrupt { path: path.into(), line: i + 1, reason };
+        let entry: Entry = serde_json::from_str(l).map_err(|e| corrupt(e.to_string()))?;
+        check.entry(entries.is_empty(), &entry).map_err(|reason| JournalError::Inconsistent {
+            path: path.into(),
+            line: i + 1,
+            reason,
+        })?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// What a journal must hold together: one header, first; one snapshot; batches and adopted
+/// records within the snapshot's components and counts.
+#[derive(Default)]
+struct Consistency {
+    /// Records per component, once the snapshot line was read.
+    counts: Option<BTreeMap<String, u64>>,
+}
+
+impl Consistency {
+    fn entry(&mut self, first: bool, entry: &Entry) -> Result<(), String> {
+        match entry {
+            Entry::Header { .. } if !first => {
+                Err("a second header: two runs wrote this journal at once".into())
+            }
+            _ if first && !matches!(entry, Entry::Header { .. }) => {
+                Err("the first line is not a molt journal header".into())
+            }
+            Entry::Snapshot { components, .. } => {
+                if self.counts.is_some() {
+                    return Err("a second snapshot: two runs wrote this journal at once".into());
+                }
+                self.counts = Some(components.iter().map(|(n, c)| (n.clone(), c.count)).collect());
+                Ok(())
+            }
+            Entry::TxPrepared { step, start, end, .. } => match (batch_component(step), start, end)
+            {
+                (None, None, None) => Ok(()),
+                (Some(c), Some(a), Some(b)) => self.range(step, c, (*a, *b)),
+                _ => Err(format!(
+                    "step `{step}`: a batch needs `start` and `end`, and only a batch has them"
+                )),
+            },
+            Entry::Adopted { component, ranges } => {
+                ranges.iter().try_for_each(|r| self.range("adopted", component, *r))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A range of positions of `component` that `what` names.
+    fn range(&self, what: &str, component: &str, (start, end): (u64, u64)) -> Result<(), String> {
+        let Some(counts) = &self.counts else {
+            return Err(format!("`{what}` comes before the snapshot"));
+        };
+        let Some(&count) = counts.get(component) else {
+            return Err(format!("`{what}`: the snapshot has no component `{component}`"));
+        };
+        if start >= end || end > count {
+            return Err(format!(
+                "`{what}`: records {start}..{end} of `{component}` are not a range within its {count} records"
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), JournalError> {
@@ -456,6 +525,15 @@ mod tests {
         }
     }
 
+    fn snapshot(component: &str, count: u64) -> Entry {
+        Entry::Snapshot {
+            block: 1,
+            backup: "backup.json".into(),
+            components: [(component.into(), SnapshotComponent { count, source_hash: B256::ZERO })]
+                .into(),
+        }
+    }
+
     fn prepared(step: &str, n: u8) -> Entry {
         Entry::TxPrepared {
             step: step.into(),
@@ -473,6 +551,7 @@ mod tests {
         let path = dir.path().join("run.molt-journal");
         {
             let mut j = Journal::open(&path, header(31337)).unwrap();
+            j.append(snapshot("nodes", 10)).unwrap();
             j.append(prepared("batch:nodes:0", 7)).unwrap();
             j.append(Entry::TxMined {
                 step: "batch:nodes:0".into(),
@@ -485,7 +564,7 @@ mod tests {
             j.append(prepared("batch:nodes:1", 8)).unwrap();
         }
         let mut j = Journal::open(&path, header(31337)).unwrap();
-        assert_eq!(j.entries().len(), 4);
+        assert_eq!(j.entries().len(), 5);
         let steps = j.steps();
         assert!(matches!(
             steps["batch:nodes:0"],
@@ -587,14 +666,14 @@ mod tests {
     fn a_torn_last_line_is_ignored_and_cut_off() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.molt-journal");
-        drop(Journal::open(&path, header(1)).unwrap());
+        Journal::open(&path, header(1)).unwrap().append(snapshot("x", 10)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"type":"tx_prepared","step":"batch:x:0","ha"#).unwrap();
         drop(f);
         let mut j = Journal::open(&path, header(1)).unwrap();
-        assert_eq!(j.entries().len(), 1);
+        assert_eq!(j.entries().len(), 2);
         j.append(prepared("batch:x:0", 9)).unwrap();
-        assert_eq!(Journal::read(&path).unwrap().len(), 2);
+        assert_eq!(Journal::read(&path).unwrap().len(), 3);
     }
 
     #[test]
@@ -616,6 +695,39 @@ mod tests {
         };
         let err = Journal::open(&path, other).unwrap_err().to_string();
         assert!(err.contains("another manifest"), "{err}");
+    }
+
+    #[test]
+    fn lines_that_do_not_fit_the_journal_are_errors_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        let cases: &[(&[Entry], &str)] = &[
+            (&[header(1), header(1)], "line 2: a second header"),
+            (&[snapshot("x", 10)], "line 1: the first line is not a molt journal header"),
+            (&[header(1), snapshot("x", 10), snapshot("x", 10)], "line 3: a second snapshot"),
+            (&[header(1), prepared("batch:x:0-10", 1)], "comes before the snapshot"),
+            (
+                &[header(1), snapshot("x", 5), prepared("batch:x:0-10", 1)],
+                "not a range within its 5",
+            ),
+            (&[header(1), snapshot("y", 10), prepared("batch:x:0-10", 1)], "no component `x`"),
+            (
+                &[
+                    header(1),
+                    snapshot("x", 5),
+                    Entry::Adopted { component: "x".into(), ranges: vec![(3, 2)] },
+                ],
+                "records 3..2 of `x`",
+            ),
+            (&[header(1), snapshot("x", 5), prepared("pause:x", 1)], "only a batch has them"),
+        ];
+        for (entries, want) in cases {
+            let text: String =
+                entries.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+            std::fs::write(&path, text).unwrap();
+            let err = Journal::read(&path).unwrap_err().to_string();
+            assert!(err.contains(want), "expected `{want}` in: {err}");
+        }
     }
 
     #[test]

@@ -844,8 +844,11 @@ impl Run<'_> {
         let total = cs.records.len() as u64;
         let order = self.import_order();
         let mut done = vec![false; cs.records.len()];
-        for &i in order.get(&c.name).into_iter().flatten() {
-            done[i as usize] = true;
+        let known = order.get(&c.name).map_or(&[][..], Vec::as_slice);
+        // Positions outside the snapshot, or twice, are refused rather than indexed.
+        let full = verify::full_order(&c.name, known, cs.records.len())?;
+        for &i in &full[..known.len()] {
+            done[i] = true;
         }
         let skipped = self.skip_existing(c, cs, &mut done).await?;
         let already = done.iter().filter(|d| **d).count() as u64;

@@ -18,3 +18,4 @@ mod migrate_safety;
 mod plan;
 mod redaction;
 mod verify;
+mod verify_inputs;
