@@ -1100,8 +1100,11 @@ pub(crate) fn credited<'a>(
     records
         .filter_map(|r| {
             let fields = r.as_tuple()?;
-            let t = f.credited_by.token.map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
-            (t == token).then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n)).flatten()
+            // A record missing from the target (read back as an empty tuple) credits nothing.
+            let t =
+                f.credited_by.token.map_or(Some(Address::ZERO), |i| fields.get(i)?.as_address())?;
+            let amount = fields.get(f.credited_by.amount)?.as_uint().map(|(n, _)| n);
+            (t == token).then_some(amount).flatten()
         })
         .fold(U256::ZERO, |a, b| a + b)
 }

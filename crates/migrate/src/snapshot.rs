@@ -78,12 +78,38 @@ pub async fn view(
 }
 
 /// Decodes what a call of `function` on `address` returned.
-fn decode_output(function: &Function, address: Address, out: &[u8]) -> Result<Vec<DynSolValue>> {
+pub(crate) fn decode_output(
+    function: &Function,
+    address: Address,
+    out: &[u8],
+) -> Result<Vec<DynSolValue>> {
     let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
     if out.is_empty() && !function.outputs.is_empty() {
         return Err(call_err(format!("returned no data; is there a contract at {address}?")));
     }
     function.abi_decode_output(out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
+}
+
+/// Calls `function` once per argument list at `block` (the latest if `None`), batched by
+/// `reader`, without decoding: per call, what it returned or its revert data. The error is a
+/// call that could not be made.
+pub async fn view_outcomes(
+    reader: &BatchReader,
+    address: Address,
+    function: &Function,
+    args: &[Vec<DynSolValue>],
+    block: Option<u64>,
+) -> Result<Vec<molt_chain::read::CallOutcome>> {
+    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
+    let calls = args
+        .iter()
+        .map(|a| {
+            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
+            Ok(ViewCall { to: address, data: data.into() })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let block = block.map_or(BlockId::latest(), BlockId::number);
+    reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))
 }
 
 /// Calls `function` once per argument list at `block` (the latest if `None`), batched by
@@ -97,15 +123,7 @@ pub async fn views(
     block: Option<u64>,
 ) -> Result<Vec<Result<Vec<DynSolValue>>>> {
     let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    let calls = args
-        .iter()
-        .map(|a| {
-            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
-            Ok(ViewCall { to: address, data: data.into() })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let block = block.map_or(BlockId::latest(), BlockId::number);
-    let outcomes = reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))?;
+    let outcomes = view_outcomes(reader, address, function, args, block).await?;
     Ok(outcomes
         .into_iter()
         .map(|o| match o {

@@ -9,7 +9,7 @@ use alloy::{
     primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
 };
-use molt_chain::BatchReader;
+use molt_chain::{BatchReader, RevertDecoder};
 use serde::Serialize;
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     manifest::{Component, Manifest},
     record,
     run::{credited, owed},
-    snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
+    snapshot::{READ_SLICE, Snapshot, decode_output, reader, view, view_outcomes, view_u64},
 };
 
 /// The outcome of a verification.
@@ -81,11 +81,12 @@ pub async fn verify(
     let mut readbacks: BTreeMap<String, Vec<DynSolValue>> = BTreeMap::new();
     for c in &manifest.components {
         let cs = &snap.components[&c.name];
-        let back =
+        let ReadBack { records: back, missing } =
             read_back(&reader, manifest, c, cs.records.iter().map(|r| &r.target), obs).await?;
         let target_hash = record::digest(&back);
         if target_hash != cs.source_hash && mismatch.is_none() {
-            mismatch = first_difference(c, cs.records.iter().map(|r| (r.index, &r.target)), &back);
+            let source = cs.records.iter().map(|r| (r.index, &r.target));
+            mismatch = first_difference(c, source, &back, &missing);
         }
         components.push(ComponentCheck {
             name: c.name.clone(),
@@ -249,59 +250,100 @@ impl DigestCheck {
     }
 }
 
-/// Reads every record back through the component's verify getter.
+/// The records read back from a target, in the order asked.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// Each record in import-struct form; an empty tuple for one that is missing or cannot be
+    /// rebuilt (it differs from any source record).
+    pub records: Vec<DynSolValue>,
+    /// The records the getter reverted for (not in the target), by position, with the decoded
+    /// revert, e.g. `getNode(address) reverted with NotRegistered(operator: 0x…)`.
+    pub missing: BTreeMap<usize, String>,
+}
+
+/// Reads every record back through the component's verify getter. A getter that reverts for a
+/// record means the record is missing: that is a finding, not an error.
 pub async fn read_back<'a>(
     reader: &BatchReader,
     manifest: &Manifest,
     c: &Component,
     targets: impl Iterator<Item = &'a DynSolValue>,
     obs: &dyn Observer,
-) -> Result<Vec<DynSolValue>> {
+) -> Result<ReadBack> {
     let address = manifest.contract(&c.target.contract).address;
+    let decoder = decoder(manifest);
     let targets: Vec<&DynSolValue> = targets.collect();
     let total = targets.len() as u64;
-    let mut back = Vec::with_capacity(targets.len());
+    let mut back =
+        ReadBack { records: Vec::with_capacity(targets.len()), missing: BTreeMap::new() };
     for slice in targets.chunks(READ_SLICE) {
         let args: Vec<Vec<DynSolValue>> = slice.iter().map(|t| record::verify_args(c, t)).collect();
-        let outs = views(reader, address, &c.verify.get, &args, None).await?;
+        let outs = view_outcomes(reader, address, &c.verify.get, &args, None).await?;
         for (args, out) in args.iter().zip(outs) {
-            // A record that cannot be rebuilt (wrong shape) is an empty tuple: it will differ.
-            back.push(record::readback_record(c, args, out?).unwrap_or(DynSolValue::Tuple(vec![])));
+            let record = match out {
+                Ok(out) => {
+                    let fields = decode_output(&c.verify.get, address, &out)?;
+                    // A record that cannot be rebuilt (wrong shape) differs.
+                    record::readback_record(c, args, fields).ok()
+                }
+                Err(revert) => {
+                    let why = format!(
+                        "{} reverted with {}",
+                        c.verify.get.signature(),
+                        decoder.decode(&revert)
+                    );
+                    back.missing.insert(back.records.len(), why);
+                    None
+                }
+            };
+            back.records.push(record.unwrap_or(DynSolValue::Tuple(vec![])));
         }
-        obs.on(&Event::Verified { component: c.name.clone(), records: back.len() as u64, total });
+        let records = back.records.len() as u64;
+        obs.on(&Event::Verified { component: c.name.clone(), records, total });
     }
     Ok(back)
 }
 
-/// Names the first record and field that differ.
+/// A revert decoder knowing every error of the manifest's contracts.
+fn decoder(manifest: &Manifest) -> RevertDecoder {
+    let mut d = RevertDecoder::new();
+    for c in manifest.contracts.values() {
+        d.add_abi(&c.abi);
+    }
+    d
+}
+
+/// Names the first record and field that differ (or the first record missing, and why).
 fn first_difference<'a>(
     c: &Component,
     source: impl Iterator<Item = (u64, &'a DynSolValue)>,
     back: &[DynSolValue],
+    missing: &BTreeMap<usize, String>,
 ) -> Option<String> {
-    for ((index, want), got) in source.zip(back) {
+    for (n, ((index, want), got)) in source.zip(back).enumerate() {
         if want == got {
             continue;
         }
+        let (w, g) = (want.as_tuple().unwrap_or_default(), got.as_tuple().unwrap_or_default());
         let key: Vec<String> = c
             .key
             .iter()
-            .map(|&k| record::to_json(&want.as_tuple().unwrap_or_default()[k]).to_string())
+            .filter_map(|&k| w.get(k))
+            .map(|v| record::to_json(v).to_string())
             .collect();
-        let (w, g) = (want.as_tuple().unwrap_or_default(), got.as_tuple().unwrap_or_default());
+        let at = format!("component `{}`, record {index} (key {})", c.name, key.join(", "));
+        if let Some(why) = missing.get(&n) {
+            return Some(format!("{at} is missing from the target: {why}"));
+        }
         let field = (0..w.len()).find(|&i| g.get(i) != Some(&w[i]));
         return Some(match field {
             Some(i) => format!(
-                "component `{}`, record {index} (key {}): field `{}` is {} in the source but {} in the target",
-                c.name,
-                key.join(", "),
-                c.target.record.names[i],
+                "{at}: field `{}` is {} in the source but {} in the target",
+                c.target.record.names.get(i).map_or("?", String::as_str),
                 record::to_json(&w[i]),
                 g.get(i).map_or("missing".into(), |v| record::to_json(v).to_string()),
             ),
-            None => {
-                format!("component `{}`, record {index} (key {}) differs", c.name, key.join(", "))
-            }
+            None => format!("{at} differs"),
         });
     }
     None

@@ -54,3 +54,41 @@ async fn a_damaged_backup_is_one_clean_error_not_a_panic() {
     let ok = run(molt().current_dir(dir.path()).arg("verify"));
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_missing_from_a_partly_migrated_target_are_a_finding_with_the_revert_decoded() {
+    let devnet = Devnet::spawn().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    seed(&devnet, dir.path(), 6, 12, 4);
+    crate::common::set_batch(dir.path(), 2, 1);
+    // Crash after each receipt until the first batch is mined: 2 of 6 nodes imported.
+    let journal = dir.path().join("molt.toml.molt-journal");
+    for attempt in 0.. {
+        assert!(attempt < 20, "the first batch was never mined");
+        let out = migrate(dir.path(), Some("mined:1"));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
+        let text = std::fs::read_to_string(&journal).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        if last["type"] == "tx_mined" && last["step"].as_str().unwrap().starts_with("batch:") {
+            assert_eq!(last["step"], "batch:nodes:0-2");
+            break;
+        }
+    }
+
+    let out = run(molt().current_dir(dir.path()).args(["--json", "verify"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a finding, not an error: {stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
+    assert_eq!(v["schema"], "molt.verify/1");
+    assert_eq!(v["verified"], false);
+    let mismatch = v["mismatch"].as_str().unwrap();
+    assert!(
+        mismatch.starts_with("component `nodes`, record 2 (key ")
+            && mismatch.contains("is missing from the target")
+            && mismatch.contains("getNode(address) reverted with NotRegistered("),
+        "{mismatch}"
+    );
+    let nodes = v["components"].as_array().unwrap().iter().find(|c| c["name"] == "nodes");
+    assert_eq!(nodes.unwrap()["ok"], false);
+}
