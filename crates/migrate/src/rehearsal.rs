@@ -95,8 +95,8 @@ pub async fn preflight(
         Some(path) => Snapshot::read_backup(manifest, &path)?,
         None => Snapshot::take(real.provider(), manifest, real.chain_id(), fork.block).await?,
     };
-    let dir =
-        tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+    let dir = tempfile::tempdir()
+        .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
     let fork_opts = RunOptions {
         checkpoint: dir.path().join("preflight.molt-journal"),
         backup_dir: dir.path().to_path_buf(),
@@ -145,8 +145,8 @@ pub async fn rehearse(
     obs: &dyn Observer,
 ) -> Result<Rehearsal> {
     let fork = fork(manifest, real, url).await?;
-    let dir =
-        tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+    let dir = tempfile::tempdir()
+        .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
     let fork_opts = RunOptions {
         checkpoint: dir.path().join("plan.molt-journal"),
         backup_dir: dir.path().to_path_buf(),

@@ -208,8 +208,7 @@ async fn gas_per_record(
 ) -> Result<u64> {
     let source = manifest.contract(&c.source.contract).address;
     let args = [DynSolValue::Uint(U256::from(c.source.first), 256)];
-    let first =
-        record::fields_of(view(sender.provider(), source, &c.source.get, &args, None).await?);
+    let first = record::fields_of(view(sender.provider(), source, &c.source.get, &args, None).await?);
     let target = record::map_record(c, c.source.first, &first)?;
     let data = c
         .target
