@@ -228,12 +228,32 @@ pub enum Error {
         /// How long it waited.
         waited: std::time::Duration,
     },
+    /// Another sender uses the signing account (another run with the same key on another
+    /// checkpoint, a wallet): its nonce moved under the run, which stopped before sending again.
+    #[error(
+        "the nonce of {account} moved under this run: before `{step}` it expected to sign with nonce {expected}, but the node reports {node}{detail}. Another process is sending with the same key (another `molt migrate` on another checkpoint?); this run stopped without sending anything more, and the checkpoint is consistent"
+    )]
+    NonceRace {
+        /// The signing account.
+        account: alloy::primitives::Address,
+        /// The journal step the run was about to send.
+        step: String,
+        /// The nonce the run expected to use.
+        expected: u64,
+        /// The account's next nonce as the node reports it.
+        node: u64,
+        /// What the node said, when a broadcast told.
+        detail: String,
+    },
     /// The chain does not look the way the checkpoint says it should.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
     /// The checkpoint.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
+    /// The checkpoint is in use by another run.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// Chain access.
     #[error(transparent)]
     Chain(#[from] molt_chain::Error),

@@ -99,6 +99,17 @@ pub enum Entry {
         /// Per component: records to migrate and their state hash.
         components: BTreeMap<String, SnapshotComponent>,
     },
+    /// Records found in the target that the journal does not account for (a journal lost, a
+    /// torn last line that was a batch's `tx_prepared`): found by reading them back, they are
+    /// not sent again. They were imported before anything prepared after this line, and after
+    /// everything prepared before it (a torn last line is the newest transaction).
+    Adopted {
+        /// The component.
+        component: String,
+        /// Positions in the component's filtered snapshot, as `[start, end)` ranges in
+        /// ascending order.
+        ranges: Vec<(u64, u64)>,
+    },
     /// Verification finished.
     Verified {
         /// Whether every hash and total matched.
@@ -140,6 +151,17 @@ pub enum JournalError {
         /// 1-based line.
         line: usize,
         /// The parse error.
+        reason: String,
+    },
+    /// A line parses but does not fit the lines before it (a second header, a batch outside
+    /// the snapshot's records...).
+    #[error("checkpoint {path}, line {line}: {reason}")]
+    Inconsistent {
+        /// The journal file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What does not fit.
         reason: String,
     },
     /// The journal belongs to another run.
@@ -328,31 +350,52 @@ pub fn batch_component(step: &str) -> Option<&str> {
 }
 
 /// Per component, the positions (in its snapshot) of the records imported by successful
-/// batches, in the order they were imported: by nonce, which is the order they were mined.
+/// batches and adopted from the target, in the order they were imported: batches by nonce,
+/// which is the order they were mined; adopted records after every transaction prepared before
+/// their `adopted` line and before every one prepared after it.
 pub fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
-    let nonces: BTreeMap<B256, u64> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::TxPrepared { hash, nonce, .. } => Some((*hash, *nonce)),
-            _ => None,
-        })
-        .collect();
-    let mut mined: Vec<(u64, String, (u64, u64))> = steps(entries)
-        .into_iter()
-        .filter_map(|(step, state)| match state {
-            StepState::Mined { success: true, range: Some(range), hash, .. } => {
-                let component = batch_component(&step)?.to_owned();
-                Some((nonces.get(&hash).copied().unwrap_or_default(), component, range))
+    // Sorted by (nonce, 0 for adopted before 1 for a batch, line).
+    type Imported = ((u64, u8, usize), String, (u64, u64));
+    let mut imported: Vec<Imported> = Vec::new();
+    let mut nonces: BTreeMap<B256, u64> = BTreeMap::new();
+    let mut next_nonce = 0;
+    for (line, e) in entries.iter().enumerate() {
+        match e {
+            Entry::TxPrepared { hash, nonce, .. } => {
+                nonces.insert(*hash, *nonce);
+                next_nonce = next_nonce.max(nonce.saturating_add(1));
             }
-            _ => None,
-        })
-        .collect();
-    mined.sort();
+            Entry::Adopted { component, ranges } => imported
+                .extend(ranges.iter().map(|r| ((next_nonce, 0, line), component.clone(), *r))),
+            _ => {}
+        }
+    }
+    for (step, state) in steps(entries) {
+        if let StepState::Mined { success: true, range: Some(range), hash, .. } = state
+            && let Some(component) = batch_component(&step)
+        {
+            let nonce = nonces.get(&hash).copied().unwrap_or_default();
+            imported.push(((nonce, 1, 0), component.to_owned(), range));
+        }
+    }
+    imported.sort();
     let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (_, c, (start, end)) in mined {
+    for (_, c, (start, end)) in imported {
         order.entry(c).or_default().extend(start..end);
     }
     order
+}
+
+/// `[start, end)` ranges of ascending positions.
+pub fn ranges_of(positions: &[u64]) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for &p in positions {
+        match out.last_mut() {
+            Some((_, end)) if *end == p => *end += 1,
+            _ => out.push((p, p + 1)),
+        }
+    }
+    out
 }
 
 fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
@@ -360,18 +403,76 @@ fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
         Some(i) => &text[..=i],
         None => "",
     };
-    complete
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| JournalError::Corrupt {
-                path: path.into(),
-                line: i + 1,
-                reason: e.to_string(),
-            })
-        })
-        .collect()
+    let mut check = Consistency::default();
+    let mut entries = Vec::new();
+    for (i, l) in complete.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let corrupt =
+            |reason: String| JournalError::Corrupt { path: path.into(), line: i + 1, reason };
+        let entry: Entry = serde_json::from_str(l).map_err(|e| corrupt(e.to_string()))?;
+        check.entry(entries.is_empty(), &entry).map_err(|reason| JournalError::Inconsistent {
+            path: path.into(),
+            line: i + 1,
+            reason,
+        })?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// What a journal must hold together: one header, first; one snapshot; batches and adopted
+/// records within the snapshot's components and counts.
+#[derive(Default)]
+struct Consistency {
+    /// Records per component, once the snapshot line was read.
+    counts: Option<BTreeMap<String, u64>>,
+}
+
+impl Consistency {
+    fn entry(&mut self, first: bool, entry: &Entry) -> Result<(), String> {
+        match entry {
+            Entry::Header { .. } if !first => {
+                Err("a second header: two runs wrote this journal at once".into())
+            }
+            _ if first && !matches!(entry, Entry::Header { .. }) => {
+                Err("the first line is not a molt journal header".into())
+            }
+            Entry::Snapshot { components, .. } => {
+                if self.counts.is_some() {
+                    return Err("a second snapshot: two runs wrote this journal at once".into());
+                }
+                self.counts = Some(components.iter().map(|(n, c)| (n.clone(), c.count)).collect());
+                Ok(())
+            }
+            Entry::TxPrepared { step, start, end, .. } => match (batch_component(step), start, end)
+            {
+                (None, None, None) => Ok(()),
+                (Some(c), Some(a), Some(b)) => self.range(step, c, (*a, *b)),
+                _ => Err(format!(
+                    "step `{step}`: a batch needs `start` and `end`, and only a batch has them"
+                )),
+            },
+            Entry::Adopted { component, ranges } => {
+                ranges.iter().try_for_each(|r| self.range("adopted", component, *r))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A range of positions of `component` that `what` names.
+    fn range(&self, what: &str, component: &str, (start, end): (u64, u64)) -> Result<(), String> {
+        let Some(counts) = &self.counts else {
+            return Err(format!("`{what}` comes before the snapshot"));
+        };
+        let Some(&count) = counts.get(component) else {
+            return Err(format!("`{what}`: the snapshot has no component `{component}`"));
+        };
+        if start >= end || end > count {
+            return Err(format!(
+                "`{what}`: records {start}..{end} of `{component}` are not a range within its {count} records"
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), JournalError> {
@@ -424,6 +525,15 @@ mod tests {
         }
     }
 
+    fn snapshot(component: &str, count: u64) -> Entry {
+        Entry::Snapshot {
+            block: 1,
+            backup: "backup.json".into(),
+            components: [(component.into(), SnapshotComponent { count, source_hash: B256::ZERO })]
+                .into(),
+        }
+    }
+
     fn prepared(step: &str, n: u8) -> Entry {
         Entry::TxPrepared {
             step: step.into(),
@@ -441,6 +551,7 @@ mod tests {
         let path = dir.path().join("run.molt-journal");
         {
             let mut j = Journal::open(&path, header(31337)).unwrap();
+            j.append(snapshot("nodes", 10)).unwrap();
             j.append(prepared("batch:nodes:0", 7)).unwrap();
             j.append(Entry::TxMined {
                 step: "batch:nodes:0".into(),
@@ -453,7 +564,7 @@ mod tests {
             j.append(prepared("batch:nodes:1", 8)).unwrap();
         }
         let mut j = Journal::open(&path, header(31337)).unwrap();
-        assert_eq!(j.entries().len(), 4);
+        assert_eq!(j.entries().len(), 5);
         let steps = j.steps();
         assert!(matches!(
             steps["batch:nodes:0"],
@@ -511,17 +622,58 @@ mod tests {
     }
 
     #[test]
+    fn adopted_records_are_imported_after_what_was_prepared_before_them() {
+        let mined = |step: &str, n: u8| Entry::TxMined {
+            step: step.into(),
+            hash: B256::repeat_byte(n),
+            block: u64::from(n),
+            gas_used: 100,
+            success: true,
+        };
+        let batch = |start: u64, end: u64, n: u8| Entry::TxPrepared {
+            step: format!("batch:jobs:{start}-{end}"),
+            hash: B256::repeat_byte(n),
+            nonce: u64::from(n),
+            raw: Bytes::from(vec![n; 4]),
+            start: Some(start),
+            end: Some(end),
+        };
+        // Batches 0-10 (nonce 4) and 10-20 (nonce 5) journaled; 20-30 (nonce 6) was the torn
+        // line. The resumed run reconciles nonce 5 after adopting 20-30: it still comes first.
+        let entries = vec![
+            header(1),
+            batch(0, 10, 4),
+            mined("batch:jobs:0-10", 4),
+            batch(10, 20, 5),
+            Entry::Adopted { component: "jobs".into(), ranges: vec![(20, 30)] },
+            mined("batch:jobs:10-20", 5),
+            batch(30, 40, 7),
+            mined("batch:jobs:30-40", 7),
+        ];
+        assert_eq!(import_order(&entries)["jobs"], (0..40).collect::<Vec<u64>>());
+        assert_eq!(ranges_of(&[1, 2, 3, 7, 9, 10]), vec![(1, 4), (7, 8), (9, 11)]);
+        // Adopted before anything was prepared (a lost journal): first.
+        let lost = vec![
+            header(1),
+            Entry::Adopted { component: "jobs".into(), ranges: vec![(5, 9)] },
+            batch(0, 5, 0),
+            mined("batch:jobs:0-5", 0),
+        ];
+        assert_eq!(import_order(&lost)["jobs"], vec![5, 6, 7, 8, 0, 1, 2, 3, 4]);
+    }
+
+    #[test]
     fn a_torn_last_line_is_ignored_and_cut_off() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("run.molt-journal");
-        drop(Journal::open(&path, header(1)).unwrap());
+        Journal::open(&path, header(1)).unwrap().append(snapshot("x", 10)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(br#"{"type":"tx_prepared","step":"batch:x:0","ha"#).unwrap();
         drop(f);
         let mut j = Journal::open(&path, header(1)).unwrap();
-        assert_eq!(j.entries().len(), 1);
+        assert_eq!(j.entries().len(), 2);
         j.append(prepared("batch:x:0", 9)).unwrap();
-        assert_eq!(Journal::read(&path).unwrap().len(), 2);
+        assert_eq!(Journal::read(&path).unwrap().len(), 3);
     }
 
     #[test]
@@ -543,6 +695,39 @@ mod tests {
         };
         let err = Journal::open(&path, other).unwrap_err().to_string();
         assert!(err.contains("another manifest"), "{err}");
+    }
+
+    #[test]
+    fn lines_that_do_not_fit_the_journal_are_errors_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        let cases: &[(&[Entry], &str)] = &[
+            (&[header(1), header(1)], "line 2: a second header"),
+            (&[snapshot("x", 10)], "line 1: the first line is not a molt journal header"),
+            (&[header(1), snapshot("x", 10), snapshot("x", 10)], "line 3: a second snapshot"),
+            (&[header(1), prepared("batch:x:0-10", 1)], "comes before the snapshot"),
+            (
+                &[header(1), snapshot("x", 5), prepared("batch:x:0-10", 1)],
+                "not a range within its 5",
+            ),
+            (&[header(1), snapshot("y", 10), prepared("batch:x:0-10", 1)], "no component `x`"),
+            (
+                &[
+                    header(1),
+                    snapshot("x", 5),
+                    Entry::Adopted { component: "x".into(), ranges: vec![(3, 2)] },
+                ],
+                "records 3..2 of `x`",
+            ),
+            (&[header(1), snapshot("x", 5), prepared("pause:x", 1)], "only a batch has them"),
+        ];
+        for (entries, want) in cases {
+            let text: String =
+                entries.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+            std::fs::write(&path, text).unwrap();
+            let err = Journal::read(&path).unwrap_err().to_string();
+            assert!(err.contains(want), "expected `{want}` in: {err}");
+        }
     }
 
     #[test]

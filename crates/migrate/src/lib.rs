@@ -5,6 +5,7 @@ mod error;
 pub mod events;
 mod fsutil;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod precheck;
 pub mod record;

@@ -23,6 +23,7 @@ use crate::{
     Error, Result,
     events::{Event, Observer},
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
+    lock::RunLock,
     manifest::{Arg, Component, Funds, Manifest, Tokens},
     precheck::PrecheckOptions,
     record,
@@ -189,6 +190,8 @@ pub async fn migrate(
     obs: &dyn Observer,
 ) -> Result<Report> {
     let started = Instant::now();
+    // One run per checkpoint, held to the end: a second one is refused before it reads anything.
+    let _lock = RunLock::acquire(&opts.checkpoint)?;
     sender.check_chain_id().await?;
     if sender.chain_id() != manifest.network.chain_id {
         return Err(Error::ChainMismatch {
@@ -528,6 +531,7 @@ impl Run<'_> {
         gas_limit: u64,
         range: Option<(u64, u64)>,
     ) -> Result<SignedTx> {
+        self.check_nonce(step).await?;
         let fees = self.sender.fees().await?;
         let tx = self.sender.sign(TxRequest {
             to: to.into(),
@@ -546,11 +550,61 @@ impl Run<'_> {
             end: range.map(|r| r.1),
         })?;
         self.crash_point("prepared");
-        self.sender.broadcast(&tx).await?;
+        if let Err(e) = self.sender.broadcast(&tx).await {
+            return Err(self.nonce_race(step, e).await);
+        }
         self.crash_point("sent");
         self.nonce += 1;
         self.txs += 1;
         Ok(tx)
+    }
+
+    /// Stops the run when the account's nonce moved under it: a node that counts more
+    /// transactions than the run sent means another sender uses the key, and every transaction
+    /// signed now would race it.
+    async fn check_nonce(&self, step: &str) -> Result<()> {
+        let node = self.sender.next_nonce().await?;
+        if node > self.nonce {
+            return Err(Error::NonceRace {
+                account: self.sender.address(),
+                step: step.into(),
+                expected: self.nonce,
+                node,
+                detail: String::new(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A broadcast that failed because another transaction took (or holds) its nonce is a
+    /// nonce race; any other failure is returned as it is. The transaction stays journaled as
+    /// prepared: the next run reconciles it by hash (abandons it when its nonce was taken).
+    async fn nonce_race(&self, step: &str, e: molt_chain::tx::BroadcastError) -> Error {
+        use molt_chain::tx::BroadcastError as B;
+        let (expected, detail) = match &e {
+            B::NonceConsumed { nonce, .. } => {
+                (*nonce, format!("another transaction was mined with nonce {nonce}"))
+            }
+            B::Rejected { nonce, message, .. }
+                if ["nonce too low", "already known", "replacement transaction underpriced"]
+                    .iter()
+                    .any(|m| message.to_ascii_lowercase().contains(m)) =>
+            {
+                (*nonce, format!("the node refused the transaction: {message}"))
+            }
+            _ => return e.into(),
+        };
+        let node = match self.sender.next_nonce().await {
+            Ok(n) => n,
+            Err(_) => return e.into(),
+        };
+        Error::NonceRace {
+            account: self.sender.address(),
+            step: step.into(),
+            expected,
+            node,
+            detail: format!(" ({detail})"),
+        }
     }
 
     /// Waits for a transaction, journals its receipt and fails if it reverted.
@@ -790,8 +844,11 @@ impl Run<'_> {
         let total = cs.records.len() as u64;
         let order = self.import_order();
         let mut done = vec![false; cs.records.len()];
-        for &i in order.get(&c.name).into_iter().flatten() {
-            done[i as usize] = true;
+        let known = order.get(&c.name).map_or(&[][..], Vec::as_slice);
+        // Positions outside the snapshot, or twice, are refused rather than indexed.
+        let full = verify::full_order(&c.name, known, cs.records.len())?;
+        for &i in &full[..known.len()] {
+            done[i] = true;
         }
         let skipped = self.skip_existing(c, cs, &mut done).await?;
         let already = done.iter().filter(|d| **d).count() as u64;
@@ -921,10 +978,11 @@ impl Run<'_> {
         }
     }
 
-    /// When the target holds more records than the checkpoint accounts for (a journal lost, or
-    /// records imported by hand), finds them by reading back and marks them done.
+    /// When the target holds more records than the checkpoint accounts for (a journal lost, a
+    /// torn last line, or records imported by hand), finds them by reading back, marks them done
+    /// and journals them as adopted: they take their place in the import order here.
     async fn skip_existing(
-        &self,
+        &mut self,
         c: &Component,
         cs: &crate::snapshot::ComponentSnapshot,
         done: &mut [bool],
@@ -945,7 +1003,7 @@ impl Run<'_> {
         }
         let pending: Vec<usize> = (0..cs.records.len()).filter(|&i| !done[i]).collect();
         let reader = reader(self.sender.provider(), None).await?;
-        let mut skipped = 0;
+        let mut adopted = Vec::new();
         for slice in pending.chunks(READ_SLICE) {
             let args: Vec<Vec<DynSolValue>> =
                 slice.iter().map(|&i| record::verify_args(c, &cs.records[i].target)).collect();
@@ -957,11 +1015,15 @@ impl Run<'_> {
                         == Some(&cs.records[i].target)
                 {
                     done[i] = true;
-                    skipped += 1;
+                    adopted.push(i as u64);
                 }
             }
         }
-        Ok(skipped)
+        if !adopted.is_empty() {
+            let ranges = crate::journal::ranges_of(&adopted);
+            self.journal.append(Entry::Adopted { component: c.name.clone(), ranges })?;
+        }
+        Ok(adopted.len() as u64)
     }
 }
 
@@ -1038,8 +1100,11 @@ pub(crate) fn credited<'a>(
     records
         .filter_map(|r| {
             let fields = r.as_tuple()?;
-            let t = f.credited_by.token.map_or(Some(Address::ZERO), |i| fields[i].as_address())?;
-            (t == token).then(|| fields[f.credited_by.amount].as_uint().map(|(n, _)| n)).flatten()
+            // A record missing from the target (read back as an empty tuple) credits nothing.
+            let t =
+                f.credited_by.token.map_or(Some(Address::ZERO), |i| fields.get(i)?.as_address())?;
+            let amount = fields.get(f.credited_by.amount)?.as_uint().map(|(n, _)| n);
+            (t == token).then_some(amount).flatten()
         })
         .fold(U256::ZERO, |a, b| a + b)
 }
@@ -1091,24 +1156,54 @@ fn resolve_args(
 /// process aborts (no destructors, no flushing: like `kill -9`) the `n`-th time it passes
 /// `point`: `prepared` (journaled, not yet broadcast), `sent` (broadcast, receipt not yet
 /// journaled), `mined` (receipt journaled), `backup` (backup written, snapshot not journaled).
+///
+/// With `MOLT_TEST_PAUSE_AT=<point>:<n>` and `MOLT_TEST_PAUSE_FILE=<path>` the run instead
+/// creates that file the `n`-th time and waits until the test removes it (two minutes at most):
+/// the test acts on the chain or the checkpoint at a known point of the run.
 fn crash_point(point: &str) {
-    use std::sync::{
-        OnceLock,
-        atomic::{AtomicU64, Ordering},
-    };
-    static SPEC: OnceLock<Option<(String, u64)>> = OnceLock::new();
-    static PASSED: AtomicU64 = AtomicU64::new(0);
-    let spec = SPEC.get_or_init(|| {
-        let v = std::env::var("MOLT_TEST_CRASH_AT").ok()?;
-        let (p, n) = v.split_once(':')?;
-        Some((p.to_owned(), n.parse().ok()?))
-    });
-    if let Some((p, n)) = spec
-        && p == point
-        && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == *n
-    {
+    static CRASH: TestPoint = TestPoint::new("MOLT_TEST_CRASH_AT");
+    static PAUSE: TestPoint = TestPoint::new("MOLT_TEST_PAUSE_AT");
+    if let Some(n) = CRASH.hit(point) {
         eprintln!("molt: MOLT_TEST_CRASH_AT={point}:{n}: aborting here");
         std::process::abort();
+    }
+    if let Some(n) = PAUSE.hit(point)
+        && let Some(file) = std::env::var_os("MOLT_TEST_PAUSE_FILE")
+    {
+        eprintln!("molt: MOLT_TEST_PAUSE_AT={point}:{n}: pausing until {file:?} is removed");
+        let file = PathBuf::from(file);
+        if std::fs::write(&file, b"paused\n").is_ok() {
+            let start = Instant::now();
+            while file.exists() && start.elapsed() < Duration::from_secs(120) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// A test point named by an environment variable `<point>:<n>`: hit the `n`-th time `point`
+/// is passed.
+struct TestPoint {
+    var: &'static str,
+    spec: std::sync::OnceLock<Option<(String, u64)>>,
+    passed: std::sync::atomic::AtomicU64,
+}
+
+impl TestPoint {
+    const fn new(var: &'static str) -> Self {
+        Self { var, spec: std::sync::OnceLock::new(), passed: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    fn hit(&self, point: &str) -> Option<u64> {
+        let spec = self.spec.get_or_init(|| {
+            let v = std::env::var(self.var).ok()?;
+            let (p, n) = v.split_once(':')?;
+            Some((p.to_owned(), n.parse().ok()?))
+        });
+        let (p, n) = spec.as_ref()?;
+        let passed =
+            self.passed.fetch_add(u64::from(p == point), std::sync::atomic::Ordering::SeqCst);
+        (p == point && passed + 1 == *n).then_some(*n)
     }
 }
 

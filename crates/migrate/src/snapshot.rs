@@ -78,12 +78,38 @@ pub async fn view(
 }
 
 /// Decodes what a call of `function` on `address` returned.
-fn decode_output(function: &Function, address: Address, out: &[u8]) -> Result<Vec<DynSolValue>> {
+pub(crate) fn decode_output(
+    function: &Function,
+    address: Address,
+    out: &[u8],
+) -> Result<Vec<DynSolValue>> {
     let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
     if out.is_empty() && !function.outputs.is_empty() {
         return Err(call_err(format!("returned no data; is there a contract at {address}?")));
     }
     function.abi_decode_output(out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
+}
+
+/// Calls `function` once per argument list at `block` (the latest if `None`), batched by
+/// `reader`, without decoding: per call, what it returned or its revert data. The error is a
+/// call that could not be made.
+pub async fn view_outcomes(
+    reader: &BatchReader,
+    address: Address,
+    function: &Function,
+    args: &[Vec<DynSolValue>],
+    block: Option<u64>,
+) -> Result<Vec<molt_chain::read::CallOutcome>> {
+    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
+    let calls = args
+        .iter()
+        .map(|a| {
+            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
+            Ok(ViewCall { to: address, data: data.into() })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let block = block.map_or(BlockId::latest(), BlockId::number);
+    reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))
 }
 
 /// Calls `function` once per argument list at `block` (the latest if `None`), batched by
@@ -97,15 +123,7 @@ pub async fn views(
     block: Option<u64>,
 ) -> Result<Vec<Result<Vec<DynSolValue>>>> {
     let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    let calls = args
-        .iter()
-        .map(|a| {
-            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
-            Ok(ViewCall { to: address, data: data.into() })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let block = block.map_or(BlockId::latest(), BlockId::number);
-    let outcomes = reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))?;
+    let outcomes = view_outcomes(reader, address, function, args, block).await?;
     Ok(outcomes
         .into_iter()
         .map(|o| match o {
@@ -225,56 +243,191 @@ impl Snapshot {
     }
 
     /// Reads a backup written by [`Snapshot::write_backup`] and re-maps its records with the
-    /// manifest (which must be the one it was taken with).
+    /// manifest (which must be the one it was taken with). Everything is checked, and anything
+    /// malformed or inconsistent is an [`Error::Backup`] naming it: the schema, the manifest
+    /// hash, each manifest component present (and no other), its `fields` against the source
+    /// getter's, every record's fields and types, records in source order within `total`,
+    /// passing the filter, as many as `migrating` says, and hashing to `source_hash`.
     pub fn read_backup(manifest: &Manifest, path: &Path) -> Result<Self> {
         let bad = |reason: String| Error::Backup { path: path.into(), reason };
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.into(), source })?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let bytes =
+            std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
         if v["schema"] != "molt.backup/1" {
             return Err(bad("not a molt.backup/1 file".into()));
         }
         if v["manifest_hash"] != json!(manifest.hash) {
             return Err(bad("it was taken with another manifest".into()));
         }
-        let num =
-            |x: &Value, what: &str| x.as_u64().ok_or_else(|| bad(format!("`{what}` is missing")));
+        let num = |x: &Value, what: &str| {
+            x.as_u64().ok_or_else(|| bad(format!("`{what}` is missing or not a number")))
+        };
+        let (chain_id, block) = (num(&v["chain_id"], "chain_id")?, num(&v["block"], "block")?);
+        let listed = v["components"]
+            .as_object()
+            .ok_or_else(|| bad("`components` is missing or not an object".into()))?;
+        if let Some(name) = listed.keys().find(|n| manifest.component(n).is_none()) {
+            return Err(bad(format!(
+                "it has a component `{name}` that the manifest does not have (renamed?)"
+            )));
+        }
         let mut components = BTreeMap::new();
         for c in &manifest.components {
-            let cv = &v["components"][&c.name];
-            let mut records = Vec::new();
-            for r in cv["records"]
-                .as_array()
-                .ok_or_else(|| bad(format!("component `{}` has no records", c.name)))?
-            {
-                let index = num(&r["index"], "index")?;
-                let source = c
-                    .source
-                    .record
-                    .names
-                    .iter()
-                    .zip(&c.source.record.types)
-                    .map(|(n, t)| {
-                        from_json(t, &r["fields"][n]).map_err(|e| {
-                            bad(format!("`{}` record {index} field `{n}`: {e}", c.name))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                let target = record::map_record(c, index, &source)?;
-                records.push(SnapshotRecord { index, source, target });
-            }
-            let source_hash = record::digest(records.iter().map(|r| &r.target));
-            components.insert(
-                c.name.clone(),
-                ComponentSnapshot { total: num(&cv["total"], "total")?, records, source_hash },
-            );
+            let cv = listed.get(&c.name).ok_or_else(|| {
+                bad(format!("it has no component `{}`, which the manifest migrates", c.name))
+            })?;
+            let snap = component_from_backup(c, cv).map_err(|e| match e {
+                BackupProblem::Reason(reason) => bad(format!("component `{}`: {reason}", c.name)),
+                BackupProblem::Error(e) => e,
+            })?;
+            components.insert(c.name.clone(), snap);
         }
-        Ok(Self {
-            chain_id: num(&v["chain_id"], "chain_id")?,
-            block: num(&v["block"], "block")?,
-            components,
-        })
+        Ok(Self { chain_id, block, components })
     }
+}
+
+impl Snapshot {
+    /// Checks the snapshot against what a journal's `snapshot` line recorded: the same
+    /// components, each with the same record count and state hash.
+    pub fn check_recorded(
+        &self,
+        recorded: &BTreeMap<String, crate::journal::SnapshotComponent>,
+    ) -> std::result::Result<(), String> {
+        for (name, r) in recorded {
+            let Some(c) = self.components.get(name) else {
+                return Err(format!("it has no component `{name}`"));
+            };
+            if c.records.len() as u64 != r.count {
+                return Err(format!(
+                    "component `{name}` has {} records, the checkpoint recorded {}",
+                    c.records.len(),
+                    r.count
+                ));
+            }
+            if c.source_hash != r.source_hash {
+                return Err(format!(
+                    "component `{name}` hashes to {}, the checkpoint recorded {}",
+                    c.source_hash, r.source_hash
+                ));
+            }
+        }
+        match self.components.keys().find(|n| !recorded.contains_key(*n)) {
+            Some(name) => Err(format!("the checkpoint recorded no component `{name}`")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why a backup's component cannot be used: a reason (the caller names the file and component)
+/// or an error of its own (a record that does not map).
+enum BackupProblem {
+    Reason(String),
+    Error(Error),
+}
+
+impl From<String> for BackupProblem {
+    fn from(reason: String) -> Self {
+        Self::Reason(reason)
+    }
+}
+
+/// One component of a backup, checked against the manifest and against itself.
+fn component_from_backup(
+    c: &Component,
+    cv: &Value,
+) -> std::result::Result<ComponentSnapshot, BackupProblem> {
+    check_fields_header(c, &cv["fields"])?;
+    let total = cv["total"].as_u64().ok_or("`total` is missing or not a number".to_owned())?;
+    let items =
+        cv["records"].as_array().ok_or("`records` is missing or not an array".to_owned())?;
+    let (first, end) = (c.source.first, c.source.first.saturating_add(total));
+    let mut records: Vec<SnapshotRecord> = Vec::with_capacity(items.len());
+    for (n, r) in items.iter().enumerate() {
+        let (index, source) = record_from_backup(c, n, r)?;
+        if !(first..end).contains(&index) {
+            let why = format!("record {n} has index {index}, outside the source's {first}..{end}");
+            return Err(why.into());
+        }
+        if let Some(prev) = records.last().map(|p| p.index)
+            && index <= prev
+        {
+            let why = format!(
+                "record {n} has index {index} after index {prev}: records are out of source order or duplicated"
+            );
+            return Err(why.into());
+        }
+        if !record::passes(c.filter.as_ref(), &source) {
+            return Err(format!("record {n} (index {index}) does not pass the filter").into());
+        }
+        let target = record::map_record(c, index, &source).map_err(BackupProblem::Error)?;
+        records.push(SnapshotRecord { index, source, target });
+    }
+    let migrating = cv["migrating"].as_u64();
+    if migrating != Some(records.len() as u64) {
+        let said = migrating.map_or("no number".to_owned(), |m| m.to_string());
+        let why = format!("it has {} records, but `migrating` says {said}", records.len());
+        return Err(why.into());
+    }
+    let source_hash = record::digest(records.iter().map(|r| &r.target));
+    if cv["source_hash"] != json!(source_hash) {
+        return Err(format!(
+            "its records hash to {source_hash}, but `source_hash` says {}: the records were changed after the backup was written",
+            cv["source_hash"]
+        )
+        .into());
+    }
+    Ok(ComponentSnapshot { total, records, source_hash })
+}
+
+/// The backup's `fields` must be the source getter's names and types.
+fn check_fields_header(c: &Component, fields: &Value) -> std::result::Result<(), String> {
+    let want: Vec<Value> = c
+        .source
+        .record
+        .names
+        .iter()
+        .zip(&c.source.record.types)
+        .map(|(n, t)| json!({"name": n, "type": t.sol_type_name()}))
+        .collect();
+    if fields.as_array() != Some(&want) {
+        return Err(format!(
+            "its `fields` are {fields}, but the manifest's source getter `{}` returns {}",
+            c.source.get.signature(),
+            Value::Array(want)
+        ));
+    }
+    Ok(())
+}
+
+/// The `n`-th record of a backup's component: its index and source fields.
+fn record_from_backup(
+    c: &Component,
+    n: usize,
+    r: &Value,
+) -> std::result::Result<(u64, Vec<DynSolValue>), String> {
+    let index = r["index"]
+        .as_u64()
+        .ok_or_else(|| format!("record {n}: `index` is missing or not a number"))?;
+    let fields = r["fields"].as_object().ok_or_else(|| {
+        format!("record {n} (index {index}): `fields` is missing or not an object")
+    })?;
+    let names = &c.source.record.names;
+    if let Some(extra) = fields.keys().find(|k| !names.contains(k)) {
+        return Err(format!(
+            "record {n} (index {index}) has a field `{extra}` that the source getter does not return"
+        ));
+    }
+    let source = names
+        .iter()
+        .zip(&c.source.record.types)
+        .map(|(name, ty)| {
+            let v = fields
+                .get(name)
+                .ok_or_else(|| format!("record {n} (index {index}) has no field `{name}`"))?;
+            from_json(ty, v).map_err(|e| format!("record {n} (index {index}) field `{name}`: {e}"))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((index, source))
 }
 
 async fn read_component(
@@ -316,7 +469,7 @@ fn from_json(ty: &DynSolType, v: &Value) -> std::result::Result<DynSolValue, Str
             .map(|i| from_json(inner, i))
             .collect::<std::result::Result<_, _>>()
             .map(DynSolValue::Array),
-        (DynSolType::FixedArray(inner, _), Value::Array(items)) => items
+        (DynSolType::FixedArray(inner, n), Value::Array(items)) if items.len() == *n => items
             .iter()
             .map(|i| from_json(inner, i))
             .collect::<std::result::Result<_, _>>()

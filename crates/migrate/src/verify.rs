@@ -9,16 +9,16 @@ use alloy::{
     primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
 };
-use molt_chain::BatchReader;
+use molt_chain::{BatchReader, RevertDecoder};
 use serde::Serialize;
 
 use crate::{
-    Result,
+    Error, Result,
     events::{Event, Observer},
     manifest::{Component, Manifest},
     record,
     run::{credited, owed},
-    snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
+    snapshot::{READ_SLICE, Snapshot, decode_output, reader, view, view_outcomes, view_u64},
 };
 
 /// The outcome of a verification.
@@ -81,11 +81,12 @@ pub async fn verify(
     let mut readbacks: BTreeMap<String, Vec<DynSolValue>> = BTreeMap::new();
     for c in &manifest.components {
         let cs = &snap.components[&c.name];
-        let back =
+        let ReadBack { records: back, missing } =
             read_back(&reader, manifest, c, cs.records.iter().map(|r| &r.target), obs).await?;
         let target_hash = record::digest(&back);
         if target_hash != cs.source_hash && mismatch.is_none() {
-            mismatch = first_difference(c, cs.records.iter().map(|r| (r.index, &r.target)), &back);
+            let source = cs.records.iter().map(|r| (r.index, &r.target));
+            mismatch = first_difference(c, source, &back, &missing);
         }
         components.push(ComponentCheck {
             name: c.name.clone(),
@@ -97,55 +98,7 @@ pub async fn verify(
         readbacks.insert(c.name.clone(), back);
     }
 
-    // On-chain digest and count, per target contract: its components' records in import order.
-    let mut contracts: Vec<&str> =
-        manifest.components.iter().map(|c| c.target.contract.as_str()).collect();
-    contracts.dedup();
-    for contract in contracts {
-        let of_contract: Vec<&Component> =
-            manifest.components.iter().filter(|c| c.target.contract == contract).collect();
-        let Some(digest_fn) = of_contract.iter().find_map(|c| c.verify.digest.as_ref()) else {
-            continue;
-        };
-        let address = manifest.contract(contract).address;
-        let onchain = B256::from_slice(
-            &view(provider, address, digest_fn, &[], None)
-                .await?
-                .first()
-                .and_then(DynSolValue::as_fixed_bytes)
-                .map(|(b, _)| b.to_vec())
-                .unwrap_or_else(|| vec![0; 32])[..32],
-        );
-        let mut expected = B256::ZERO;
-        let mut count = 0u64;
-        for c in &of_contract {
-            let records = &snap.components[&c.name].records;
-            let positions: Vec<u64> = match order.get(&c.name) {
-                Some(o) if !o.is_empty() => o.clone(),
-                _ => (0..records.len() as u64).collect(),
-            };
-            for p in positions {
-                expected = record::fold(expected, record::record_hash(&records[p as usize].target));
-                count += 1;
-            }
-        }
-        let count_ok = match of_contract.iter().find_map(|c| c.verify.count.as_ref()) {
-            Some(f) => view_u64(provider, address, f, None).await? == count,
-            None => true,
-        };
-        let ok = onchain == expected && count_ok;
-        if !ok && mismatch.is_none() {
-            mismatch = Some(format!(
-                "{contract}: the on-chain digest is {onchain} but the imported records fold to {expected}{}",
-                if count_ok { String::new() } else { " (and the on-chain count differs)".into() }
-            ));
-        }
-        for check in components.iter_mut().filter(|x| of_contract.iter().any(|c| c.name == x.name))
-        {
-            check.onchain_digest = Some(onchain);
-            check.ok &= ok;
-        }
-    }
+    check_digests(provider, manifest, snap, order, &mut components, &mut mismatch).await?;
 
     let mut funds = Vec::new();
     for f in &manifest.funds {
@@ -177,59 +130,220 @@ pub async fn verify(
     Ok(Verification { ok, components, funds, mismatch })
 }
 
-/// Reads every record back through the component's verify getter.
+/// Compares each target contract's on-chain digest and count with the whole source: every
+/// record of its components, folded in import order ([`expected_digest`]).
+async fn check_digests(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    snap: &Snapshot,
+    order: &BTreeMap<String, Vec<u64>>,
+    components: &mut [ComponentCheck],
+    mismatch: &mut Option<String>,
+) -> Result<()> {
+    let mut contracts: Vec<&str> =
+        manifest.components.iter().map(|c| c.target.contract.as_str()).collect();
+    contracts.dedup();
+    for contract in contracts {
+        let of_contract: Vec<&Component> =
+            manifest.components.iter().filter(|c| c.target.contract == contract).collect();
+        let Some(digest_fn) = of_contract.iter().find_map(|c| c.verify.digest.as_ref()) else {
+            continue;
+        };
+        let address = manifest.contract(contract).address;
+        let onchain = B256::from_slice(
+            &view(provider, address, digest_fn, &[], None)
+                .await?
+                .first()
+                .and_then(DynSolValue::as_fixed_bytes)
+                .map(|(b, _)| b.to_vec())
+                .unwrap_or_else(|| vec![0; 32])[..32],
+        );
+        let (expected, count) = expected_digest(snap, &of_contract, order)?;
+        let onchain_count = match of_contract.iter().find_map(|c| c.verify.count.as_ref()) {
+            Some(f) => Some(view_u64(provider, address, f, None).await?),
+            None => None,
+        };
+        let count_ok = onchain_count.is_none_or(|n| n == count);
+        let ok = onchain == expected && count_ok;
+        let of = |x: &&mut ComponentCheck| of_contract.iter().any(|c| c.name == x.name);
+        let records_equal = components.iter_mut().filter(of).all(|c| c.ok);
+        if !ok && mismatch.is_none() {
+            let digest = DigestCheck { onchain, expected, onchain_count, count };
+            *mismatch = Some(digest.mismatch(contract, records_equal));
+        }
+        for check in components.iter_mut().filter(of) {
+            check.onchain_digest = Some(onchain);
+            check.ok &= ok;
+        }
+    }
+    Ok(())
+}
+
+/// The digest a target contract's records fold to, and their count: per component (in manifest
+/// order) every record of the snapshot, first those `order` names (the import order the
+/// checkpoint knows: its batches and adopted records), then the others in snapshot order.
+/// Fails when `order` names a position the snapshot does not have, or one twice.
+pub fn expected_digest(
+    snap: &Snapshot,
+    components: &[&Component],
+    order: &BTreeMap<String, Vec<u64>>,
+) -> Result<(B256, u64)> {
+    let mut digest = B256::ZERO;
+    let mut count = 0u64;
+    for c in components {
+        let records = &snap.components[&c.name].records;
+        for p in full_order(&c.name, order.get(&c.name).map_or(&[], Vec::as_slice), records.len())?
+        {
+            digest = record::fold(digest, record::record_hash(&records[p].target));
+            count += 1;
+        }
+    }
+    Ok((digest, count))
+}
+
+/// `known` (checked against `len` records), then every other position below `len` in order.
+pub fn full_order(component: &str, known: &[u64], len: usize) -> Result<Vec<usize>> {
+    let mut seen = vec![false; len];
+    let mut out = Vec::with_capacity(len);
+    for &p in known {
+        let i = usize::try_from(p).ok().filter(|&i| i < len).ok_or_else(|| {
+            Error::Inconsistent(format!(
+                "the checkpoint imports record {p} of `{component}`, but the snapshot has {len} records (positions 0..{len}); the checkpoint and the backup do not belong together"
+            ))
+        })?;
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(Error::Inconsistent(format!(
+                "the checkpoint imports record {p} of `{component}` twice"
+            )));
+        }
+        out.push(i);
+    }
+    out.extend((0..len).filter(|&i| !seen[i]));
+    Ok(out)
+}
+
+/// A target contract's digest and count, on chain and as the source folds them.
+struct DigestCheck {
+    onchain: B256,
+    expected: B256,
+    onchain_count: Option<u64>,
+    count: u64,
+}
+
+impl DigestCheck {
+    /// The mismatch, for a person. `records_equal`: every record read back equal.
+    fn mismatch(&self, contract: &str, records_equal: bool) -> String {
+        let Self { onchain, expected, onchain_count, count } = self;
+        let count_ok = onchain_count.is_none_or(|n| n == *count);
+        if records_equal && count_ok && onchain != expected {
+            return format!(
+                "{contract}: every record reads back equal and the on-chain count matches ({count}), but the on-chain digest {onchain} is not the fold {expected} of the records in the import order known here (the checkpoint's, then snapshot order): the order they were imported in is unknown (records imported by hand, or under another checkpoint)"
+            );
+        }
+        let counts = match onchain_count {
+            Some(n) if *n != *count => format!("; it counts {n} records, the source has {count}"),
+            _ => String::new(),
+        };
+        format!(
+            "{contract}: the on-chain digest is {onchain} but the source records fold to {expected} in import order{counts}"
+        )
+    }
+}
+
+/// The records read back from a target, in the order asked.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// Each record in import-struct form; an empty tuple for one that is missing or cannot be
+    /// rebuilt (it differs from any source record).
+    pub records: Vec<DynSolValue>,
+    /// The records the getter reverted for (not in the target), by position, with the decoded
+    /// revert, e.g. `getNode(address) reverted with NotRegistered(operator: 0x…)`.
+    pub missing: BTreeMap<usize, String>,
+}
+
+/// Reads every record back through the component's verify getter. A getter that reverts for a
+/// record means the record is missing: that is a finding, not an error.
 pub async fn read_back<'a>(
     reader: &BatchReader,
     manifest: &Manifest,
     c: &Component,
     targets: impl Iterator<Item = &'a DynSolValue>,
     obs: &dyn Observer,
-) -> Result<Vec<DynSolValue>> {
+) -> Result<ReadBack> {
     let address = manifest.contract(&c.target.contract).address;
+    let decoder = decoder(manifest);
     let targets: Vec<&DynSolValue> = targets.collect();
     let total = targets.len() as u64;
-    let mut back = Vec::with_capacity(targets.len());
+    let mut back =
+        ReadBack { records: Vec::with_capacity(targets.len()), missing: BTreeMap::new() };
     for slice in targets.chunks(READ_SLICE) {
         let args: Vec<Vec<DynSolValue>> = slice.iter().map(|t| record::verify_args(c, t)).collect();
-        let outs = views(reader, address, &c.verify.get, &args, None).await?;
+        let outs = view_outcomes(reader, address, &c.verify.get, &args, None).await?;
         for (args, out) in args.iter().zip(outs) {
-            // A record that cannot be rebuilt (wrong shape) is an empty tuple: it will differ.
-            back.push(record::readback_record(c, args, out?).unwrap_or(DynSolValue::Tuple(vec![])));
+            let record = match out {
+                Ok(out) => {
+                    let fields = decode_output(&c.verify.get, address, &out)?;
+                    // A record that cannot be rebuilt (wrong shape) differs.
+                    record::readback_record(c, args, fields).ok()
+                }
+                Err(revert) => {
+                    let why = format!(
+                        "{} reverted with {}",
+                        c.verify.get.signature(),
+                        decoder.decode(&revert)
+                    );
+                    back.missing.insert(back.records.len(), why);
+                    None
+                }
+            };
+            back.records.push(record.unwrap_or(DynSolValue::Tuple(vec![])));
         }
-        obs.on(&Event::Verified { component: c.name.clone(), records: back.len() as u64, total });
+        let records = back.records.len() as u64;
+        obs.on(&Event::Verified { component: c.name.clone(), records, total });
     }
     Ok(back)
 }
 
-/// Names the first record and field that differ.
+/// A revert decoder knowing every error of the manifest's contracts.
+fn decoder(manifest: &Manifest) -> RevertDecoder {
+    let mut d = RevertDecoder::new();
+    for c in manifest.contracts.values() {
+        d.add_abi(&c.abi);
+    }
+    d
+}
+
+/// Names the first record and field that differ (or the first record missing, and why).
 fn first_difference<'a>(
     c: &Component,
     source: impl Iterator<Item = (u64, &'a DynSolValue)>,
     back: &[DynSolValue],
+    missing: &BTreeMap<usize, String>,
 ) -> Option<String> {
-    for ((index, want), got) in source.zip(back) {
+    for (n, ((index, want), got)) in source.zip(back).enumerate() {
         if want == got {
             continue;
         }
+        let (w, g) = (want.as_tuple().unwrap_or_default(), got.as_tuple().unwrap_or_default());
         let key: Vec<String> = c
             .key
             .iter()
-            .map(|&k| record::to_json(&want.as_tuple().unwrap_or_default()[k]).to_string())
+            .filter_map(|&k| w.get(k))
+            .map(|v| record::to_json(v).to_string())
             .collect();
-        let (w, g) = (want.as_tuple().unwrap_or_default(), got.as_tuple().unwrap_or_default());
+        let at = format!("component `{}`, record {index} (key {})", c.name, key.join(", "));
+        if let Some(why) = missing.get(&n) {
+            return Some(format!("{at} is missing from the target: {why}"));
+        }
         let field = (0..w.len()).find(|&i| g.get(i) != Some(&w[i]));
         return Some(match field {
             Some(i) => format!(
-                "component `{}`, record {index} (key {}): field `{}` is {} in the source but {} in the target",
-                c.name,
-                key.join(", "),
-                c.target.record.names[i],
+                "{at}: field `{}` is {} in the source but {} in the target",
+                c.target.record.names.get(i).map_or("?", String::as_str),
                 record::to_json(&w[i]),
                 g.get(i).map_or("missing".into(), |v| record::to_json(v).to_string()),
             ),
-            None => {
-                format!("component `{}`, record {index} (key {}) differs", c.name, key.join(", "))
-            }
+            None => format!("{at} differs"),
         });
     }
     None
@@ -243,4 +357,35 @@ pub async fn holding(provider: &DynProvider, token: Address, holder: Address) ->
     let f = Function::parse("function balanceOf(address) view returns (uint256)").expect("valid");
     let out = view(provider, token, &f, &[DynSolValue::Address(holder)], None).await?;
     Ok(out.first().and_then(DynSolValue::as_uint).map(|(n, _)| n).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_full_order_is_the_known_one_then_the_rest_and_bad_positions_are_errors() {
+        assert_eq!(full_order("jobs", &[3, 4, 0], 6).unwrap(), vec![3, 4, 0, 1, 2, 5]);
+        assert_eq!(full_order("jobs", &[], 3).unwrap(), vec![0, 1, 2]);
+        let err = full_order("jobs", &[0, 6], 6).unwrap_err().to_string();
+        assert!(err.contains("record 6 of `jobs`") && err.contains("has 6 records"), "{err}");
+        let err = full_order("jobs", &[1, 1], 6).unwrap_err().to_string();
+        assert!(err.contains("record 1 of `jobs` twice"), "{err}");
+    }
+
+    #[test]
+    fn a_digest_that_differs_while_every_record_is_equal_says_the_order_is_unknown() {
+        let check = |onchain_count| DigestCheck {
+            onchain: B256::repeat_byte(1),
+            expected: B256::repeat_byte(2),
+            onchain_count,
+            count: 12,
+        };
+        let m = check(Some(12)).mismatch("jobs_v2", true);
+        assert!(m.contains("every record reads back equal") && m.contains("unknown"), "{m}");
+        let m = check(Some(11)).mismatch("jobs_v2", true);
+        assert!(m.contains("it counts 11 records, the source has 12"), "{m}");
+        let m = check(None).mismatch("jobs_v2", false);
+        assert!(m.starts_with("jobs_v2: the on-chain digest is 0x0101"), "{m}");
+    }
 }

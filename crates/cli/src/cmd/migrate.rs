@@ -138,6 +138,8 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
     use molt_migrate::Error as E;
     match e {
         E::CheckFailed { name, .. } => Some(format!("fix the condition, or pass --allow-check {name} to migrate anyway")),
+        E::Lock(molt_migrate::lock::LockError::Held { .. }) => Some("wait for that run to end (`molt status` shows where it stands) and run `molt migrate` again; the lock goes away by itself when its process ends, even when it is killed".into()),
+        E::NonceRace { .. } => Some("stop the other process that signs with this key (or give each migration its own key), then run `molt migrate` again: it resumes from the checkpoint".into()),
         E::Journal(_) => Some(format!("the checkpoint {} is for another run: move it away to start afresh, or pass --checkpoint PATH", opts.checkpoint.display())),
         E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
         E::NotDispatched { .. } => Some("check the addresses in [contracts]: each must be the deployed contract of its role (and its ABI that contract's)".into()),

@@ -63,6 +63,13 @@ impl StatusArgs {
                 _ => {}
             }
         }
+        // Records found in the target and adopted by the checkpoint count as migrated.
+        for e in &entries {
+            if let Entry::Adopted { component, ranges } = e {
+                per.entry(component.clone()).or_default().0 +=
+                    ranges.iter().map(|(a, b)| b.saturating_sub(*a)).sum::<u64>();
+            }
+        }
         let phase = if finalized {
             "finalized"
         } else if verified == Some(true) {

@@ -1,6 +1,6 @@
 //! `molt verify`: recompute the source and target state hashes and compare them, any time.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use clap::Args;
 use eyre::{Result, eyre};
@@ -72,8 +72,7 @@ impl VerifyArgs {
                 snapshot.chain_id
             ));
         }
-        // Import order from the checkpoint when there is one (batches by nonce).
-        let order = journal::import_order(&entries);
+        let order = import_order(&entries, &snapshot)?;
         let progress = Progress::new(global);
         let v = verify::verify(&provider, &manifest, &snapshot, &order, &progress).await?;
         if global.json {
@@ -115,5 +114,26 @@ impl VerifyArgs {
             }
         }
         Ok(if v.ok { Outcome::Ok } else { Outcome::Problems })
+    }
+}
+
+/// The import order from the checkpoint (batches by nonce, adopted records) when it was written
+/// for this snapshot, after checking the snapshot is the one it recorded; snapshot order (empty)
+/// for another snapshot or without a checkpoint.
+fn import_order(entries: &[Entry], snapshot: &Snapshot) -> Result<BTreeMap<String, Vec<u64>>> {
+    let recorded = entries.iter().find_map(|e| match e {
+        Entry::Snapshot { block, components, .. } => Some((*block, components)),
+        _ => None,
+    });
+    match recorded {
+        Some((block, components)) if block == snapshot.block => {
+            snapshot.check_recorded(components).map_err(|reason| {
+                eyre!("the backup does not match the checkpoint's snapshot: {reason}").wrap_err(
+                    Hint("verify against the backup the checkpoint names (or pass --block N to read the sources again)".into()),
+                )
+            })?;
+            Ok(journal::import_order(entries))
+        }
+        _ => Ok(BTreeMap::new()),
     }
 }

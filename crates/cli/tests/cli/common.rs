@@ -23,7 +23,9 @@ pub(crate) fn molt() -> Command {
         .env_remove("ETH_RPC_URL")
         .env_remove("MOLT_PRIVATE_KEY")
         .env_remove("MOLT_JSON")
-        .env_remove("MOLT_TEST_CRASH_AT");
+        .env_remove("MOLT_TEST_CRASH_AT")
+        .env_remove("MOLT_TEST_PAUSE_AT")
+        .env_remove("MOLT_TEST_PAUSE_FILE");
     c
 }
 
@@ -143,4 +145,33 @@ impl Untouched {
             assert!(!is_paused(devnet, &address_of(manifest, v1)).await, "{v1} was paused");
         }
     }
+}
+
+/// `molt migrate --yes --json` in `dir`, started in the background and held at `point`
+/// (`MOLT_TEST_PAUSE_AT`, e.g. `mined:2`): returns once it is paused there. Removing the returned
+/// file lets it go on.
+pub(crate) fn migrate_paused(dir: &Path, point: &str) -> (std::process::Child, std::path::PathBuf) {
+    let file = dir.join("molt-test-paused");
+    let mut child = molt()
+        .current_dir(dir)
+        .args(["--json", "migrate", "--yes"])
+        .env("MOLT_TEST_PAUSE_AT", point)
+        .env("MOLT_TEST_PAUSE_FILE", &file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !file.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the run ended ({status:?}) before {point}:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(start.elapsed().as_secs() < 120, "the run never reached {point}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, file)
 }

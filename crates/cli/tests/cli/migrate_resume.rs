@@ -183,3 +183,63 @@ async fn the_run_waits_for_confirmations_before_it_snapshots_and_verifies() {
     let head = chain.provider().get_block_number().await.unwrap();
     assert!(head >= mined_block("finalize:") + 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mined_batch_lost_to_a_torn_last_line_is_adopted_and_verification_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Devnet::spawn().await.unwrap();
+    seed(&chain, dir.path(), NODES, JOBS, BALANCES);
+    // One batch in flight: a batch's `tx_prepared` is followed by its `tx_mined`.
+    set_batch(dir.path(), 12, 1);
+    let out = migrate(dir.path(), Some("mined:10"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
+
+    // Tear the journal: the mined batch's receipt line is gone and its `tx_prepared` is cut in
+    // half, as if the crash had come in the middle of writing it.
+    let path = dir.path().join("molt.toml.molt-journal");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mined: serde_json::Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
+    let prepared: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(mined["type"], "tx_mined");
+    assert_eq!((&prepared["type"], &prepared["hash"]), (&"tx_prepared".into(), &mined["hash"]));
+    let step = prepared["step"].as_str().unwrap();
+    let component = molt_migrate::journal::batch_component(step).expect("a batch").to_owned();
+    let (start, end) = (prepared["start"].as_u64().unwrap(), prepared["end"].as_u64().unwrap());
+    let torn = lines.pop().unwrap();
+    let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    text.push_str(&torn[..torn.len() / 2]);
+    std::fs::write(&path, text).unwrap();
+
+    // The journal no longer accounts for the batch's records: taking them over needs consent.
+    let refused = migrate(dir.path(), None);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--adopt-existing"), "{stderr}");
+    let resumed = report(&crate::common::run(molt().current_dir(dir.path()).args([
+        "--json",
+        "migrate",
+        "--yes",
+        "--adopt-existing",
+    ])));
+    assert_eq!(resumed["verified"], true, "{resumed}");
+    assert_eq!(resumed["finalized"], true, "{resumed}");
+    let c = resumed["components"].as_array().unwrap().iter().find(|c| c["name"] == *component);
+    assert_eq!(c.unwrap()["skipped"], end - start, "the lost batch is found, not sent again");
+    let adopted: Vec<_> =
+        journal(dir.path()).into_iter().filter(|e| e["type"] == "adopted").collect();
+    assert_eq!(adopted.len(), 1, "{adopted:?}");
+    assert_eq!(adopted[0]["component"], *component);
+    assert_eq!(adopted[0]["ranges"], serde_json::json!([[start, end]]));
+
+    let verify = crate::common::run(molt().current_dir(dir.path()).arg("verify"));
+    let stdout = String::from_utf8_lossy(&verify.stdout);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let again = report(&migrate(dir.path(), None));
+    assert_eq!(again["txs"], 0, "a finished run sends nothing more: {again}");
+}
