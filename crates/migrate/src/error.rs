@@ -93,7 +93,7 @@ pub enum Error {
         /// The function's signature.
         function: String,
         /// Its selector.
-        selector: String,
+        selector: alloy::primitives::Selector,
         /// What the run calls it for.
         role: String,
         /// Another manifest contract whose calls the code does dispatch.
@@ -146,7 +146,7 @@ pub enum Error {
         block: u64,
         /// What failed on the fork.
         #[source]
-        source: Box<Error>,
+        source: Box<Self>,
     },
     /// A `[[check]]` failed.
     #[error("pre-check `{name}` failed: {call} returned {got}. {message}")]

@@ -83,7 +83,7 @@ pub(super) async fn check(provider: &DynProvider, manifest: &Manifest) -> Result
             contract: name.into(),
             address: manifest.contract(name).address,
             function: missing.function.signature(),
-            selector: missing.function.selector().to_string(),
+            selector: missing.function.selector(),
             role: missing.role.clone(),
             looks_like: looks_like(manifest, name, found),
         });
