@@ -38,6 +38,20 @@ pub enum Entry {
         sender: Address,
         /// The manifest's contracts and their addresses.
         contracts: BTreeMap<String, Address>,
+        /// The fingerprint of each manifest section (absent in older journals): what changed
+        /// when the manifest did.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        sections: BTreeMap<String, B256>,
+    },
+    /// The run goes on with a changed manifest (`--adopt-manifest`); only sections that cannot
+    /// change what was sent had changed.
+    ManifestAdopted {
+        /// keccak256 of the adopted manifest file.
+        manifest_hash: B256,
+        /// Its section fingerprints.
+        sections: BTreeMap<String, B256>,
+        /// The sections that changed.
+        changed: Vec<String>,
     },
     /// A transaction is about to be broadcast (written before it is sent).
     TxPrepared {
@@ -164,6 +178,20 @@ pub enum JournalError {
         /// What does not fit.
         reason: String,
     },
+    /// The manifest changed since the journal's run started.
+    #[error("checkpoint {path}: the manifest changed since the run started: {}; {}", changed.join(", "), if *adoptable {
+        "these changes do not alter what was sent, and --adopt-manifest goes on with them"
+    } else {
+        "the run already acted on some of these (only [batch], [network], [[check]] and [diff] may change mid-run)"
+    })]
+    ManifestChanged {
+        /// The journal file.
+        path: PathBuf,
+        /// The sections that changed.
+        changed: Vec<String>,
+        /// Whether every changed section may be adopted.
+        adoptable: bool,
+    },
     /// The journal belongs to another run.
     #[error("checkpoint {path} belongs to another run: {what}")]
     Mismatch {
@@ -186,6 +214,17 @@ impl Journal {
     /// Opens the journal at `path` for the run described by `header`: creates it, or replays an
     /// existing one after checking it belongs to the same manifest, chain, sender and contracts.
     pub fn open(path: impl AsRef<Path>, header: Entry) -> Result<Self, JournalError> {
+        Self::open_adopting(path, header, false)
+    }
+
+    /// [`Journal::open`], but a journal written for an earlier version of the manifest is
+    /// accepted when `adopt` is set and only adoptable sections changed
+    /// ([`crate::manifest::fingerprint::ADOPTABLE`]); the adoption is journaled.
+    pub fn open_adopting(
+        path: impl AsRef<Path>,
+        header: Entry,
+        adopt: bool,
+    ) -> Result<Self, JournalError> {
         let path = path.as_ref().to_path_buf();
         let io = |source| JournalError::Io { path: path.clone(), source };
         let existing = match std::fs::read_to_string(&path) {
@@ -197,9 +236,13 @@ impl Journal {
             Some(text) => parse(&path, text)?,
             None => Vec::new(),
         };
-        if let Some(first) = entries.first() {
-            check_same_run(&path, first, &header)?;
-        }
+        let adoption = match entries.first() {
+            Some(first) => {
+                check_same_run(&path, first, &header)?;
+                check_same_manifest(&path, &entries, &header, adopt)?
+            }
+            None => None,
+        };
         let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
         if let Some(text) = &existing
             && !text.is_empty()
@@ -218,7 +261,25 @@ impl Journal {
         } else {
             journal.entries.append(&mut entries);
         }
+        if let Some(adopted) = adoption {
+            journal.append(adopted)?;
+        }
         Ok(journal)
+    }
+
+    /// Checks, without opening it, that the journal at `path` (its `entries`) can be resumed
+    /// by the run described by `header`: the checks of [`Journal::open_adopting`].
+    pub fn check_resumable(
+        path: &Path,
+        entries: &[Entry],
+        header: &Entry,
+        adopt: bool,
+    ) -> Result<(), JournalError> {
+        if let Some(first) = entries.first() {
+            check_same_run(path, first, header)?;
+            check_same_manifest(path, entries, header, adopt)?;
+        }
+        Ok(())
     }
 
     /// Reads a journal without opening it for writing (for `molt status`).
@@ -478,8 +539,15 @@ impl Consistency {
 fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), JournalError> {
     let mismatch = |what: String| Err(JournalError::Mismatch { path: path.into(), what });
     let (
-        Entry::Header { version, manifest_hash, chain_id, sender, contracts },
-        Entry::Header { version: v2, manifest_hash: m2, chain_id: c2, sender: s2, contracts: k2 },
+        Entry::Header { version, manifest_hash, chain_id, sender, contracts, .. },
+        Entry::Header {
+            version: v2,
+            manifest_hash: m2,
+            chain_id: c2,
+            sender: s2,
+            contracts: k2,
+            ..
+        },
     ) = (first, want)
     else {
         return mismatch("its first line is not a molt journal header".into());
@@ -490,11 +558,7 @@ fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), Journa
     if chain_id != c2 {
         return mismatch(format!("it is for chain {chain_id}, the node is chain {c2}"));
     }
-    if manifest_hash != m2 {
-        return mismatch(format!(
-            "it was written for another manifest (hash {manifest_hash}, this one is {m2}); the manifest changed since the run started"
-        ));
-    }
+    let _ = (manifest_hash, m2); // see check_same_manifest
     if sender != s2 {
         return mismatch(format!("it was signed by {sender}, this run signs as {s2}"));
     }
@@ -502,6 +566,46 @@ fn check_same_run(path: &Path, first: &Entry, want: &Entry) -> Result<(), Journa
         return mismatch("the contract addresses differ".into());
     }
     Ok(())
+}
+
+/// The manifest a journal's run goes on with: the header's, or the last one adopted.
+fn current_manifest(entries: &[Entry]) -> Option<(B256, &BTreeMap<String, B256>)> {
+    entries.iter().rev().find_map(|e| match e {
+        Entry::ManifestAdopted { manifest_hash, sections, .. }
+        | Entry::Header { manifest_hash, sections, .. } => Some((*manifest_hash, sections)),
+        _ => None,
+    })
+}
+
+/// Checks that the journal's run goes on with the manifest of `want`; with `adopt`, returns the
+/// adoption to journal when only adoptable sections changed.
+fn check_same_manifest(
+    path: &Path,
+    entries: &[Entry],
+    want: &Entry,
+    adopt: bool,
+) -> Result<Option<Entry>, JournalError> {
+    use crate::manifest::fingerprint;
+    let mismatch = |what: String| Err(JournalError::Mismatch { path: path.into(), what });
+    let (Some((hash, sections)), Entry::Header { manifest_hash: m2, sections: s2, .. }) =
+        (current_manifest(entries), want)
+    else {
+        return mismatch("its first line is not a molt journal header".into());
+    };
+    if hash == *m2 {
+        return Ok(None);
+    }
+    if sections.is_empty() {
+        return mismatch(format!(
+            "it was written for another manifest (hash {hash}, this one is {m2}), and it is too old to say which sections changed"
+        ));
+    }
+    let changed = fingerprint::changed(sections, s2);
+    let adoptable = changed.iter().all(|c| fingerprint::adoptable(c));
+    if !adoptable || !adopt {
+        return Err(JournalError::ManifestChanged { path: path.into(), changed, adoptable });
+    }
+    Ok(Some(Entry::ManifestAdopted { manifest_hash: *m2, sections: s2.clone(), changed }))
 }
 
 fn sync_dir(dir: &Path) {
@@ -522,6 +626,7 @@ mod tests {
             chain_id,
             sender: Address::repeat_byte(2),
             contracts: [("registry_v1".to_string(), Address::repeat_byte(3))].into(),
+            sections: BTreeMap::new(),
         }
     }
 
@@ -692,6 +797,7 @@ mod tests {
             sender,
             contracts,
             manifest_hash: B256::repeat_byte(9),
+            sections: BTreeMap::new(),
         };
         let err = Journal::open(&path, other).unwrap_err().to_string();
         assert!(err.contains("another manifest"), "{err}");
@@ -740,5 +846,50 @@ mod tests {
         drop(f);
         let err = Journal::open(&path, header(1)).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    /// A header for a manifest with these `(section, fingerprint byte)` pairs.
+    fn header_with(hash: u8, sections: &[(&str, u8)]) -> Entry {
+        let Entry::Header { version, chain_id, sender, contracts, .. } = header(1) else {
+            unreachable!()
+        };
+        Entry::Header {
+            version,
+            chain_id,
+            sender,
+            contracts,
+            manifest_hash: B256::repeat_byte(hash),
+            sections: sections
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), B256::repeat_byte(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_changed_batch_section_is_adopted_only_when_asked_and_a_changed_component_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.molt-journal");
+        let first = [("batch", 1), ("component `jobs`", 2)];
+        drop(Journal::open(&path, header_with(1, &first)).unwrap());
+
+        let batch = header_with(2, &[("batch", 3), ("component `jobs`", 2)]);
+        let err = Journal::open(&path, batch.clone()).unwrap_err().to_string();
+        assert!(
+            err.contains("changed since the run started: batch")
+                && err.contains("--adopt-manifest"),
+            "{err}"
+        );
+        let j = Journal::open_adopting(&path, batch.clone(), true).unwrap();
+        assert!(
+            matches!(j.entries().last(), Some(Entry::ManifestAdopted { changed, .. }) if changed == &["batch"])
+        );
+        drop(j);
+        // Adopted once, it is the run's manifest: opening with it again needs nothing.
+        assert_eq!(Journal::open(&path, batch).unwrap().entries().len(), 2);
+
+        let jobs = header_with(3, &[("batch", 3), ("component `jobs`", 9)]);
+        let err = Journal::open_adopting(&path, jobs, true).unwrap_err().to_string();
+        assert!(err.contains("started: component `jobs`; the run already acted on"), "{err}");
     }
 }

@@ -51,6 +51,9 @@ pub struct RunOptions {
     pub allow_empty: Vec<String>,
     /// Adopt records found on a target that the journal does not account for.
     pub adopt_existing: bool,
+    /// Go on with a manifest changed since the journal was started, when only sections that
+    /// cannot alter what was sent changed (`[batch]`, `[network]`, `[[check]]`, `[diff]`).
+    pub adopt_manifest: bool,
     /// Before sending anything, rehearse the first steps on a local anvil fork of this node URL
     /// (see [`crate::rehearsal::preflight`]). `None` sends without rehearsing.
     pub preflight: Option<String>,
@@ -87,6 +90,7 @@ impl RunOptions {
             finalize: true,
             allow_empty: Vec::new(),
             adopt_existing: false,
+            adopt_manifest: false,
             preflight: None,
             scope: Scope::Full,
             rehearsal: false,
@@ -154,6 +158,25 @@ pub struct Report {
     pub mismatch: Option<String>,
     /// The data backup file.
     pub backup: PathBuf,
+    /// Whether each old contract of `[[pause]]` reports itself paused, read at the end of the
+    /// run (absent in a preflight).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub paused: BTreeMap<String, bool>,
+}
+
+/// Whether each contract of `[[pause]]` reports itself paused now; `None` for one whose view
+/// could not be read.
+pub async fn pause_state(
+    provider: &alloy::providers::DynProvider,
+    manifest: &Manifest,
+) -> BTreeMap<String, Option<bool>> {
+    let mut state = BTreeMap::new();
+    for p in &manifest.pause {
+        let address = manifest.contract(&p.contract).address;
+        let paused = view(provider, address, &p.paused, &[], None).await.ok().map(|o| is_true(&o));
+        state.insert(p.contract.clone(), paused);
+    }
+    state
 }
 
 /// A component in the report.
@@ -205,6 +228,7 @@ pub async fn migrate(
         chain_id: sender.chain_id(),
         sender: sender.address(),
         contracts: manifest.contracts.iter().map(|(n, c)| (n.clone(), c.address)).collect(),
+        sections: manifest.sections.clone(),
     };
     // Pre-checks first: a run refused by them leaves no checkpoint behind.
     obs.on(&Event::Phase { phase: "precheck", message: "pre-checks".into() });
@@ -225,6 +249,8 @@ pub async fn migrate(
         }
         Err(e) => return Err(e.into()),
     };
+    // A journal this run cannot resume is refused before anything else reads it.
+    Journal::check_resumable(&opts.checkpoint, &entries, &header, opts.adopt_manifest)?;
     let finished =
         entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
     if !finished {
@@ -241,7 +267,7 @@ pub async fn migrate(
         obs.on(&Event::Phase { phase: "preflight", message: p.summary() });
     }
     time("preflight");
-    let journal = Journal::open(&opts.checkpoint, header)?;
+    let journal = Journal::open_adopting(&opts.checkpoint, header, opts.adopt_manifest)?;
     if journal.entries().len() > 1 {
         obs.on(&Event::Phase {
             phase: "precheck",
@@ -292,6 +318,7 @@ pub async fn migrate(
             finalized: opts.finalize,
             mismatch: None,
             backup,
+            paused: BTreeMap::new(),
         });
     }
 
@@ -331,6 +358,11 @@ pub async fn migrate(
         finalized,
         mismatch: v.mismatch,
         backup,
+        paused: pause_state(sender.provider(), manifest)
+            .await
+            .into_iter()
+            .filter_map(|(c, p)| Some((c, p?)))
+            .collect(),
     })
 }
 

@@ -229,6 +229,7 @@ impl Snapshot {
             "chain_id": self.chain_id,
             "block": self.block,
             "manifest_hash": manifest.hash,
+            "records_fingerprint": crate::manifest::fingerprint::records(&manifest.sections),
             "components": components,
         })
     }
@@ -256,7 +257,13 @@ impl Snapshot {
         if v["schema"] != "molt.backup/1" {
             return Err(bad("not a molt.backup/1 file".into()));
         }
-        if v["manifest_hash"] != json!(manifest.hash) {
+        // The sections that decide the records must be the same; the others (batch settings,
+        // say) may have changed since, with `--adopt-manifest`.
+        let same = match v.get("records_fingerprint") {
+            Some(f) => *f == json!(crate::manifest::fingerprint::records(&manifest.sections)),
+            None => v["manifest_hash"] == json!(manifest.hash),
+        };
+        if !same {
             return Err(bad("it was taken with another manifest".into()));
         }
         let num = |x: &Value, what: &str| {

@@ -199,9 +199,20 @@ fn mutate_backup(v: &mut Value, rng: &mut Rng) -> (String, bool) {
             (format!("`{name}`: fields header changed"), true)
         }
         _ => {
-            let key = ["schema", "manifest_hash", "chain_id", "block", "components"][rng.below(5)];
+            let keys = [
+                "schema",
+                "records_fingerprint",
+                "manifest_hash",
+                "chain_id",
+                "block",
+                "components",
+            ];
+            let key = keys[rng.below(keys.len())];
             v[key] = random_value(rng);
-            (format!("top-level `{key}` changed"), key != "chain_id" && key != "block")
+            // The manifest's hash is informative: what must match is the fingerprint of the
+            // sections that decide the records (the batch settings may change mid-run).
+            let breaking = !["chain_id", "block", "manifest_hash"].contains(&key);
+            (format!("top-level `{key}` changed"), breaking)
         }
     }
 }
@@ -299,6 +310,7 @@ fn journal_entries(snap: &Snapshot, rng: &mut Rng) -> Vec<Entry> {
         chain_id: 31337,
         sender: Address::repeat_byte(2),
         contracts: BTreeMap::new(),
+        sections: BTreeMap::new(),
     }];
     let mut tx = |entries: &mut Vec<Entry>, step: String, range: Option<(u64, u64)>| {
         entries.push(Entry::TxPrepared {

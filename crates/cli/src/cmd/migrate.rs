@@ -1,6 +1,6 @@
 //! `molt migrate`: run (or resume) a migration.
 
-use std::{io::IsTerminal, time::Duration};
+use std::{collections::BTreeMap, io::IsTerminal, time::Duration};
 
 use clap::Args;
 use eyre::{Result, WrapErr, eyre};
@@ -46,6 +46,10 @@ pub(crate) struct MigrateArgs {
     /// the old contracts were paused.
     #[arg(long)]
     pub(crate) skip_preflight: bool,
+    /// Go on with a manifest changed since the run started, when only `[batch]`, `[network]`,
+    /// `[[check]]` or `[diff]` changed (nothing already sent depends on them).
+    #[arg(long)]
+    pub(crate) adopt_manifest: bool,
 }
 
 /// What a run may let through that it refuses by default.
@@ -116,12 +120,64 @@ impl MigrateArgs {
         opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);
         opts.finalize = !self.no_finalize;
         opts.preflight = (!self.skip_preflight).then_some(url);
+        opts.adopt_manifest = self.adopt_manifest;
         self.safety.apply(&mut opts);
-        let report = run::migrate(&manifest, &sender, &opts, &progress)
-            .await
-            .map_err(|e| with_hint(e, &opts))?;
+        let report = match run::migrate(&manifest, &sender, &opts, &progress).await {
+            Ok(report) => report,
+            Err(e) => return Err(after_failure(e, &opts, &manifest, &provider).await),
+        };
         print_report(global, &progress, &report)?;
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
+    }
+}
+
+/// A failed run's error with its hint; a run that stopped after sending says what state the
+/// old contracts are in, as read from the node now (not assumed).
+async fn after_failure(
+    e: molt_migrate::Error,
+    opts: &RunOptions,
+    manifest: &Manifest,
+    provider: &alloy::providers::DynProvider,
+) -> eyre::Report {
+    use molt_migrate::Error as E;
+    if !matches!(
+        e,
+        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) | E::ConfirmationTimeout { .. }
+    ) {
+        return with_hint(e, opts);
+    }
+    let read = run::pause_state(provider, manifest);
+    let state = tokio::time::timeout(Duration::from_secs(5), read).await.ok();
+    let hint = format!(
+        "{}; fix the cause and run `molt migrate` again: it resumes from the checkpoint",
+        describe_pause(state.as_ref())
+    );
+    eyre!(e).wrap_err(Hint(hint))
+}
+
+/// What the old contracts' pause views say, for people.
+pub(crate) fn describe_pause(state: Option<&BTreeMap<String, Option<bool>>>) -> String {
+    let Some(state) = state else {
+        return "whether the old contracts are paused could not be read from the node".into();
+    };
+    let with = |want: Option<bool>| -> Vec<&str> {
+        state.iter().filter(|(_, p)| **p == want).map(|(c, _)| c.as_str()).collect()
+    };
+    let (paused, running, unknown) = (with(Some(true)), with(Some(false)), with(None));
+    let mut parts = Vec::new();
+    if !paused.is_empty() {
+        parts.push(format!("paused now: {}", paused.join(", ")));
+    }
+    if !running.is_empty() {
+        parts.push(format!("NOT paused now: {}", running.join(", ")));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!("unreadable: {}", unknown.join(", ")));
+    }
+    if parts.is_empty() {
+        "no old contract is paused by this manifest".into()
+    } else {
+        parts.join("; ")
     }
 }
 
@@ -135,12 +191,13 @@ pub(crate) fn with_hint(e: molt_migrate::Error, opts: &RunOptions) -> eyre::Repo
 
 /// What to do about an engine error.
 pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<String> {
-    use molt_migrate::Error as E;
+    use molt_migrate::{Error as E, journal::JournalError};
     match e {
         E::CheckFailed { name, .. } => Some(format!("fix the condition, or pass --allow-check {name} to migrate anyway")),
         E::Lock(molt_migrate::lock::LockError::Held { .. }) => Some("wait for that run to end (`molt status` shows where it stands) and run `molt migrate` again; the lock goes away by itself when its process ends, even when it is killed".into()),
         E::NonceRace { .. } => Some("stop the other process that signs with this key (or give each migration its own key), then run `molt migrate` again: it resumes from the checkpoint".into()),
-        E::Journal(_) => Some(format!("the checkpoint {} is for another run: move it away to start afresh, or pass --checkpoint PATH", opts.checkpoint.display())),
+        E::Journal(JournalError::ManifestChanged { adoptable: true, .. }) => Some("run again with --adopt-manifest, or put the manifest back as it was".into()),
+        E::Journal(JournalError::Mismatch { .. } | JournalError::ManifestChanged { .. }) => Some(format!("finish the run with the manifest it started with; or move the checkpoint {} away and run again with --adopt-existing: what is already on the chain (pauses, funds, records) is recognised and not sent again", opts.checkpoint.display())),
         E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
         E::NotDispatched { .. } => Some("check the addresses in [contracts]: each must be the deployed contract of its role (and its ABI that contract's)".into()),
         E::EmptySource { component, .. } => Some(format!("check the source address; if the component really has no records, pass --allow-empty {component}")),
@@ -151,7 +208,7 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
             None => "nothing was sent to the node: fix the cause (often the manifest) and run again".into(),
         }),
         E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
-        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("the old contracts stay paused; fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
+        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
         _ => None,
     }
 }
@@ -231,7 +288,8 @@ pub(crate) fn print_report(global: &GlobalOpts, progress: &Progress, r: &Report)
     );
     if let Some(m) = &r.mismatch {
         println!("first mismatch: {m}");
-        println!("the old contracts stay paused; nothing was finalized");
+        let state = r.paused.iter().map(|(c, p)| (c.clone(), Some(*p))).collect();
+        println!("nothing was finalized; {}", describe_pause(Some(&state)));
     }
     Ok(())
 }

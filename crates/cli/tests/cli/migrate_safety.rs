@@ -148,3 +148,26 @@ async fn a_run_whose_journal_was_lost_is_finished_from_the_chain() {
     assert!(stderr.contains("moved before, not sent again"), "{stderr}");
     let _ = (devnet, text);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_batch_setting_is_adopted_on_request_and_a_changed_mapping_never() {
+    let (_devnet, dir, _) = seeded(5, 8, 4).await;
+    set_batch(dir.path(), 2, 1);
+    let out = migrate(dir.path(), Some("mined:7"));
+    assert!(!out.status.success());
+    let text = std::fs::read_to_string(dir.path().join("molt.toml")).unwrap();
+
+    // The mapping changed: the run already imported nodes under the old one.
+    edit(dir.path(), &text, &[("mul = 100 }", "mul = 10 }")]);
+    for args in [&[][..], &["--adopt-manifest"][..]] {
+        refused(dir.path(), args, &["component `nodes`", "the run already acted on"]);
+    }
+    // Only the batch size changed: refused with the way out, then adopted.
+    edit(dir.path(), &text, &[("max_records = 2", "max_records = 3")]);
+    refused(dir.path(), &[], &["changed since the run started: batch", "--adopt-manifest"]);
+    let r = migrated(dir.path(), &["--adopt-manifest"]);
+    assert_eq!(r["verified"], true, "{r:#}");
+    assert_eq!(r["finalized"], true);
+    let journal = std::fs::read_to_string(dir.path().join("molt.toml.molt-journal")).unwrap();
+    assert_eq!(journal.matches("\"type\":\"manifest_adopted\"").count(), 1);
+}

@@ -2,6 +2,7 @@
 //! and how records are mapped. Loading it checks every name and type against the two ABIs, so
 //! a manifest that loads cannot fail later for a typo or a type mismatch.
 
+pub mod fingerprint;
 mod raw;
 mod resolve;
 mod validate;
@@ -26,6 +27,9 @@ pub struct Manifest {
     pub path: PathBuf,
     /// keccak256 of the file's bytes: a checkpoint belongs to exactly one manifest.
     pub hash: B256,
+    /// The fingerprint of each section ([`fingerprint::sections`]): what changed when the
+    /// file did.
+    pub sections: BTreeMap<String, B256>,
     /// Where to send transactions.
     pub network: Network,
     /// How batches are sized and sent.
@@ -336,7 +340,9 @@ impl Manifest {
 
     /// Checks manifest text as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        resolve::resolve(path, text)
+        let mut manifest = resolve::resolve(path, text)?;
+        manifest.sections = fingerprint::sections(text);
+        Ok(manifest)
     }
 
     /// The contract called `name` (the manifest was checked, so names it uses exist).

@@ -124,6 +124,7 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     Ok(Manifest {
         path: path.into(),
         hash: keccak256(text.as_bytes()),
+        sections: BTreeMap::new(),
         network,
         batch,
         contracts,
