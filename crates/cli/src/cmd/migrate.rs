@@ -293,3 +293,23 @@ pub(crate) fn print_report(global: &GlobalOpts, progress: &Progress, r: &Report)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_state_is_said_as_read() {
+        let state: BTreeMap<String, Option<bool>> = [
+            ("escrow_v1".to_string(), Some(false)),
+            ("jobs_v1".to_string(), Some(true)),
+            ("registry_v1".to_string(), None),
+        ]
+        .into();
+        assert_eq!(
+            describe_pause(Some(&state)),
+            "paused now: jobs_v1; NOT paused now: escrow_v1; unreadable: registry_v1"
+        );
+        assert!(describe_pause(None).contains("could not be read"));
+    }
+}
