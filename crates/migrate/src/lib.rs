@@ -3,6 +3,7 @@
 
 mod error;
 pub mod events;
+pub mod funds;
 mod fsutil;
 pub mod journal;
 pub mod lock;

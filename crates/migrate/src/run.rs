@@ -24,7 +24,8 @@ use crate::{
     events::{Event, Observer},
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
     lock::RunLock,
-    manifest::{Arg, Component, Funds, Manifest, Tokens},
+    funds::owed,
+    manifest::{Arg, Component, Funds, Manifest},
     precheck::PrecheckOptions,
     record,
     snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
@@ -806,8 +807,8 @@ impl Run<'_> {
     async fn already_moved(&self, f: &Funds, token: Address, amount: U256) -> Result<bool> {
         let provider = self.sender.provider();
         let (from, to) = (self.manifest.contract(&f.from), self.manifest.contract(&f.to));
-        let held_by_to = crate::verify::holding(provider, token, to.address).await?;
-        let held_by_from = crate::verify::holding(provider, token, from.address).await?;
+        let held_by_to = crate::funds::holding(provider, token, to.address).await?;
+        let held_by_from = crate::funds::holding(provider, token, from.address).await?;
         let moved = held_by_to >= amount && held_by_from < amount;
         if moved {
             self.obs.on(&Event::Phase {
@@ -1121,50 +1122,6 @@ impl GasModel {
         }
         n.max(1)
     }
-}
-
-/// What `records` (import structs) credit of `token` under the funds' `credited_by` fields.
-pub(crate) fn credited<'a>(
-    f: &Funds,
-    records: impl Iterator<Item = &'a DynSolValue>,
-    token: Address,
-) -> U256 {
-    records
-        .filter_map(|r| {
-            let fields = r.as_tuple()?;
-            // A record missing from the target (read back as an empty tuple) credits nothing.
-            let t =
-                f.credited_by.token.map_or(Some(Address::ZERO), |i| fields.get(i)?.as_address())?;
-            let amount = fields.get(f.credited_by.amount)?.as_uint().map(|(n, _)| n);
-            (t == token).then_some(amount).flatten()
-        })
-        .fold(U256::ZERO, |a, b| a + b)
-}
-
-/// Per token, what the component's records credit (the amount to move).
-pub(crate) fn owed(manifest: &Manifest, f: &Funds, snap: &Snapshot) -> Vec<(Address, U256)> {
-    let c = manifest.component(&f.credited_by.component).expect("checked at load");
-    let records = &snap.components[&c.name].records;
-    let tokens: Vec<Address> = match &f.tokens {
-        Tokens::List(list) => list.clone(),
-        Tokens::FromComponent { component, field } => {
-            let mut t: Vec<Address> = snap.components[component]
-                .records
-                .iter()
-                .filter_map(|r| r.source[*field].as_address())
-                .collect();
-            t.sort();
-            t.dedup();
-            t
-        }
-    };
-    tokens
-        .into_iter()
-        .map(|token| {
-            let sum = credited(f, records.iter().map(|r| &r.target), token);
-            (token, sum)
-        })
-        .collect()
 }
 
 fn resolve_args(
