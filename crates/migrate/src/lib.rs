@@ -3,8 +3,8 @@
 
 mod error;
 pub mod events;
-pub mod funds;
 mod fsutil;
+pub mod funds;
 pub mod journal;
 pub mod lock;
 pub mod manifest;

@@ -14,9 +14,9 @@ use serde::Serialize;
 use crate::{
     Error, Result,
     events::{Event, Observer},
+    funds::{credited, holding, owed},
     manifest::{Component, Manifest},
     record,
-    funds::{credited, holding, owed},
     snapshot::{READ_SLICE, Snapshot, decode_output, reader, view, view_outcomes, view_u64},
 };
 

@@ -96,7 +96,11 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     let edited =
         std::fs::read_to_string(&manifest).unwrap().replace("gas_margin = 1.2", "gas_margin = 1.3");
     std::fs::write(&manifest, edited).unwrap();
-    refused(d.path(), &[], &["belongs to another run", "another manifest", "--checkpoint"]);
+    refused(
+        d.path(),
+        &[],
+        &["the manifest changed since the run started: batch", "--adopt-manifest"],
+    );
     // (the crashed run journaled its first transaction but never broadcast it)
     assert_eq!(nonce().await, before, "a refused run sent a transaction");
 
