@@ -10,7 +10,7 @@ use alloy::{
 
 use crate::{
     Result,
-    manifest::{Funds, Manifest, Tokens},
+    manifest::{CreditedToken, Funds, Manifest, Tokens},
     snapshot::{Snapshot, view},
 };
 
@@ -24,8 +24,10 @@ pub fn credited<'a>(
         .filter_map(|r| {
             let fields = r.as_tuple()?;
             // A record missing from the target (read back as an empty tuple) credits nothing.
-            let t =
-                f.credited_by.token.map_or(Some(Address::ZERO), |i| fields.get(i)?.as_address())?;
+            let t = match f.credited_by.token {
+                CreditedToken::Field(i) => fields.get(i)?.as_address()?,
+                CreditedToken::Only(t) => t,
+            };
             let amount = fields.get(f.credited_by.amount)?.as_uint().map(|(n, _)| n);
             (t == token).then_some(amount).flatten()
         })
