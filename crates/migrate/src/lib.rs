@@ -13,6 +13,7 @@ pub mod record;
 pub mod rehearsal;
 pub mod run;
 pub mod snapshot;
+pub mod status;
 pub mod verify;
 
 pub use error::{Error, Result};
