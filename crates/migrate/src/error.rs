@@ -132,6 +132,17 @@ pub enum Error {
         /// The component.
         component: String,
     },
+    /// The backup was taken on another chain than the node's.
+    #[error("the backup was taken on chain {backup}, but the node is chain {node}")]
+    BackupChain {
+        /// The backup's chain.
+        backup: u64,
+        /// The node's chain.
+        node: u64,
+    },
+    /// `molt verify` was given no snapshot, and the journal has none.
+    #[error("no snapshot to verify against: the journal has no snapshot")]
+    NoSnapshot,
     /// A local anvil fork of the node could not be started for a rehearsal.
     #[error("cannot start a local anvil fork of the node to rehearse the run: {source}")]
     NoFork {

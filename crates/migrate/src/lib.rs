@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod precheck;
 pub mod record;
 pub mod rehearsal;
+pub mod reverify;
 pub mod run;
 pub mod snapshot;
 pub mod status;
