@@ -39,7 +39,7 @@ enum Command {
     Migrate(cmd::migrate::MigrateArgs),
     /// Recompute and compare source and target state hashes of a migration.
     Verify(cmd::verify::VerifyArgs),
-    /// Show where a migration run stands, from its checkpoint.
+    /// Show where a migration run stands, from its journal.
     Status(cmd::status::StatusArgs),
     /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
     Demo(demo::DemoArgs),

@@ -73,20 +73,22 @@ pub(crate) struct WalletOpts {
     pub(crate) password: Option<String>,
 }
 
-/// The migration manifest and checkpoint.
+/// The migration manifest and its journal.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ManifestOpts {
     /// The migration manifest.
     #[arg(long, default_value = "molt.toml", value_name = "PATH")]
     pub(crate) manifest: std::path::PathBuf,
     /// The write-ahead journal (default: next to the manifest, `<manifest>.molt-journal`).
-    #[arg(long, value_name = "PATH")]
-    pub(crate) checkpoint: Option<std::path::PathBuf>,
+    // `--checkpoint` is its old name, still accepted (hidden).
+    #[arg(long, value_name = "PATH", alias = "checkpoint")]
+    pub(crate) journal: Option<std::path::PathBuf>,
 }
 
 impl ManifestOpts {
-    pub(crate) fn checkpoint_path(&self) -> std::path::PathBuf {
-        self.checkpoint.clone().unwrap_or_else(|| {
+    /// The journal: `--journal`, or `<manifest>.molt-journal` next to the manifest.
+    pub(crate) fn journal_path(&self) -> std::path::PathBuf {
+        self.journal.clone().unwrap_or_else(|| {
             let mut p = self.manifest.clone().into_os_string();
             p.push(".molt-journal");
             p.into()

@@ -79,7 +79,7 @@ impl PlanArgs {
         let real =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
-        let mut opts = RunOptions::new(self.manifest.checkpoint_path(), std::env::temp_dir());
+        let mut opts = RunOptions::new(self.manifest.journal_path(), std::env::temp_dir());
         opts.allow_checks = self.allow_check.clone();
         self.safety.apply(&mut opts);
 

@@ -1,4 +1,4 @@
-//! `molt status`: where a migration run stands, from its checkpoint alone (no network).
+//! `molt status`: where a migration run stands, from its journal alone (no network).
 
 use std::collections::BTreeMap;
 
@@ -21,11 +21,10 @@ pub(crate) struct StatusArgs {
 
 impl StatusArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
-        let path = self.manifest.checkpoint_path();
+        let path = self.manifest.journal_path();
         if !path.exists() {
-            return Err(eyre!("no checkpoint at {}", path.display()).wrap_err(Hint(
-                "no run has started with this manifest; pass --checkpoint PATH for another one"
-                    .into(),
+            return Err(eyre!("no journal at {}", path.display()).wrap_err(Hint(
+                "no run has started with this manifest; pass --journal PATH for another one".into(),
             )));
         }
         let entries = Journal::read(&path)?;
@@ -63,7 +62,7 @@ impl StatusArgs {
                 _ => {}
             }
         }
-        // Records found in the target and adopted by the checkpoint count as migrated.
+        // Records found in the target and adopted by the journal count as migrated.
         for e in &entries {
             if let Entry::Adopted { component, ranges } = e {
                 per.entry(component.clone()).or_default().0 +=
@@ -95,6 +94,8 @@ impl StatusArgs {
                 .unwrap_or_default();
             let out = json!({
                 "schema": "molt.status/1",
+                "journal": path,
+                // The journal's old name, kept for readers of `molt.status/1`.
                 "checkpoint": path,
                 "phase": phase,
                 "chain_id": chain_id,
@@ -110,7 +111,7 @@ impl StatusArgs {
             println!("{}", serde_json::to_string_pretty(&out)?);
             return Ok(Outcome::Ok);
         }
-        println!("checkpoint {}", path.display());
+        println!("journal    {}", path.display());
         println!("phase      {phase}");
         println!("chain      {chain_id}, signing as {sender}");
         match snapshot {

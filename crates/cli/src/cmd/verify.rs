@@ -26,7 +26,7 @@ pub(crate) struct VerifyArgs {
     manifest: ManifestOpts,
     #[command(flatten)]
     rpc: RpcOpts,
-    /// The source records: a data backup written by `molt migrate` (default: the checkpoint's).
+    /// The source records: a data backup written by `molt migrate` (default: the journal's).
     #[arg(long, value_name = "PATH", conflicts_with = "block")]
     backup: Option<PathBuf>,
     /// Read the source records from the old contracts at this block instead.
@@ -47,8 +47,8 @@ impl VerifyArgs {
             }
             .into());
         }
-        let checkpoint = self.manifest.checkpoint_path();
-        let entries = if checkpoint.exists() { Journal::read(&checkpoint)? } else { Vec::new() };
+        let journal = self.manifest.journal_path();
+        let entries = if journal.exists() { Journal::read(&journal)? } else { Vec::new() };
 
         let snapshot = match (&self.backup, self.block) {
             (Some(path), _) => Snapshot::read_backup(&manifest, path)?,
@@ -117,9 +117,9 @@ impl VerifyArgs {
     }
 }
 
-/// The import order from the checkpoint (batches by nonce, adopted records) when it was written
+/// The import order from the journal (batches by nonce, adopted records) when it was written
 /// for this snapshot, after checking the snapshot is the one it recorded; snapshot order (empty)
-/// for another snapshot or without a checkpoint.
+/// for another snapshot or without a journal.
 fn import_order(entries: &[Entry], snapshot: &Snapshot) -> Result<BTreeMap<String, Vec<u64>>> {
     let recorded = entries.iter().find_map(|e| match e {
         Entry::Snapshot { block, components, .. } => Some((*block, components)),
@@ -128,8 +128,8 @@ fn import_order(entries: &[Entry], snapshot: &Snapshot) -> Result<BTreeMap<Strin
     match recorded {
         Some((block, components)) if block == snapshot.block => {
             snapshot.check_recorded(components).map_err(|reason| {
-                eyre!("the backup does not match the checkpoint's snapshot: {reason}").wrap_err(
-                    Hint("verify against the backup the checkpoint names (or pass --block N to read the sources again)".into()),
+                eyre!("the backup does not match the journal's snapshot: {reason}").wrap_err(
+                    Hint("verify against the backup the journal names (or pass --block N to read the sources again)".into()),
                 )
             })?;
             Ok(journal::import_order(entries))

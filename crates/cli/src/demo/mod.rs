@@ -49,7 +49,7 @@ pub(crate) struct DemoArgs {
     /// Deploy and seed only, write `<out>/molt.toml`, and stop.
     #[arg(long, requires = "out")]
     seed_only: bool,
-    /// Where the manifest, checkpoint and backup go (default: a new temporary folder).
+    /// Where the manifest, journal and backup go (default: a new temporary folder).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -197,7 +197,7 @@ impl DemoArgs {
 
         let report = run::migrate(&manifest, &sender, &opts, &progress).await?;
         print_report(global, &progress, &report)?;
-        progress.say(format!("• manifest, checkpoint and backup are in {}", out.display()));
+        progress.say(format!("• manifest, journal and backup are in {}", out.display()));
         drop(devnet);
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
     }
