@@ -7,9 +7,10 @@ use clap::{Parser, Subcommand};
 mod cmd;
 mod connect;
 mod demo;
+mod exit;
+mod hint;
 mod opts;
 mod progress;
-mod report;
 
 use opts::GlobalOpts;
 
@@ -51,7 +52,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return report::error(
+            return exit::error(
                 &global,
                 &eyre::eyre!(e).wrap_err("cannot start the async runtime"),
             );
@@ -70,6 +71,6 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(outcome) => outcome.exit_code(),
-        Err(err) => report::error(&global, &err),
+        Err(err) => exit::error(&global, &err),
     }
 }

@@ -15,10 +15,7 @@ use molt_abi::{
 };
 use serde::Serialize;
 
-use crate::{
-    opts::GlobalOpts,
-    report::{Hint, Outcome},
-};
+use crate::{exit::Outcome, hint::Hint, opts::GlobalOpts};
 
 /// Arguments of `molt adapter`.
 ///

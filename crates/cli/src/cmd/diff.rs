@@ -16,10 +16,7 @@ use clap::Args;
 use eyre::{WrapErr, bail, eyre};
 use molt_abi::diff::{self, Config, Options, RULES, Report, render::Format};
 
-use crate::{
-    opts::GlobalOpts,
-    report::{Hint, Outcome},
-};
+use crate::{exit::Outcome, hint::Hint, opts::GlobalOpts};
 
 /// Arguments of `molt diff`.
 ///

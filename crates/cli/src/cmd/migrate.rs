@@ -12,9 +12,10 @@ use molt_migrate::{
 
 use crate::{
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt migrate`.

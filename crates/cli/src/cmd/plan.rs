@@ -17,9 +17,9 @@ use serde_json::json;
 use crate::{
     cmd::migrate::{SafetyOpts, decoder, load_manifest, with_hint},
     connect,
+    exit::Outcome,
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
-    report::Outcome,
 };
 
 /// Arguments of `molt plan`.

@@ -8,8 +8,9 @@ use molt_migrate::journal::{self, Entry, Journal, StepState};
 use serde_json::json;
 
 use crate::{
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts},
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt status`.

@@ -14,9 +14,10 @@ use serde_json::json;
 use crate::{
     cmd::migrate::load_manifest,
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts, RpcOpts},
     progress::Progress,
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt verify`.

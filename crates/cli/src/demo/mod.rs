@@ -17,9 +17,10 @@ use molt_migrate::{
 use crate::{
     cmd::migrate::{decoder, print_report},
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, RpcOpts, WalletOpts},
     progress::Progress,
-    report::{Hint, Outcome},
 };
 
 pub(crate) use seed::{Deployment, SeedSize};

@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use alloy::transports::TransportError;
 
-use crate::opts::GlobalOpts;
+use crate::{hint::Hint, opts::GlobalOpts};
 
 /// What a command that ran to the end found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // both variants are used once the checks land
 pub(crate) enum Outcome {
     /// Nothing to report: exit 0.
     Ok,
@@ -18,6 +17,7 @@ pub(crate) enum Outcome {
 }
 
 impl Outcome {
+    /// The process's exit code for this outcome.
     pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Self::Ok => ExitCode::SUCCESS,
@@ -25,18 +25,6 @@ impl Outcome {
         }
     }
 }
-
-/// A hint printed after an error, attached with `.wrap_err`-style context: `Err(e).hint("...")`.
-#[derive(Debug)]
-pub(crate) struct Hint(pub(crate) String);
-
-impl std::fmt::Display for Hint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Hint {}
 
 /// Prints an error with its cause chain (and a hint when one was attached) to stderr and
 /// returns its exit code: 3 for a runtime failure outside the user's input (see
