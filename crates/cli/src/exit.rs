@@ -5,7 +5,11 @@ use std::process::ExitCode;
 
 use alloy::transports::TransportError;
 
-use crate::{hint::Hint, opts::GlobalOpts};
+use crate::{
+    hint::Hint,
+    opts::GlobalOpts,
+    style::{ACCENT, ERROR},
+};
 
 /// What a command that ran to the end found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +34,7 @@ impl Outcome {
 /// returns its exit code: 3 for a runtime failure outside the user's input (see
 /// [`is_runtime_failure`]), 2 for everything else (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
-    let _ = global;
+    let color = global.color_stderr();
     // Hints are attached as context (`wrap_err(Hint(..))`, whose link in the chain is eyre's
     // wrapper, not a `Hint`) or as the root error; they are printed last, not as the error.
     // `Report::downcast_ref` looks through the contexts.
@@ -38,7 +42,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let mut causes = err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
-        eprintln!("error: {top}");
+        eprintln!("{} {top}", ERROR.paint(color, "error:"));
         shown = top;
     }
     for cause in causes {
@@ -49,7 +53,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
         shown.push_str(&cause);
     }
     if let Some(hint) = hint {
-        eprintln!("\nhint: {hint}");
+        eprintln!("\n{} {hint}", ACCENT.paint(color, "hint:"));
     }
     ExitCode::from(if is_runtime_failure(err) { 3 } else { 2 })
 }
