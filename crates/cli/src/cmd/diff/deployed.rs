@@ -13,7 +13,7 @@ use molt_abi::{
 use crate::{connect, hint::Hint, opts::RpcOpts};
 
 /// Builds the one-contract report of a deployed-code check.
-pub(super) async fn run(
+pub(super) async fn report(
     address: Address,
     rpc: &RpcOpts,
     abi: &Path,
