@@ -1,7 +1,6 @@
 //! Connecting to the node and choosing the signer, Foundry-style.
 
 use alloy::{
-    primitives::Address,
     providers::{DynProvider, Provider},
     signers::local::PrivateKeySigner,
 };
@@ -9,8 +8,8 @@ use eyre::{Result, WrapErr, eyre};
 use molt_chain::Sender;
 
 use crate::{
+    hint::Hint,
     opts::{RpcOpts, WalletOpts},
-    report::Hint,
 };
 
 /// Anvil's first dev account (mnemonic "test test … junk"): used only on a local anvil (see
@@ -109,13 +108,6 @@ pub(crate) async fn signer(
 pub(crate) async fn sender(provider: &DynProvider, signer: PrivateKeySigner) -> Result<Sender> {
     let chain_id = provider.get_chain_id().await?;
     Ok(Sender::new(provider.clone(), signer, chain_id))
-}
-
-/// Short form of an address for messages.
-#[allow(dead_code)]
-pub(crate) fn short(a: Address) -> String {
-    let s = a.to_string();
-    format!("{}…{}", &s[..6], &s[s.len() - 4..])
 }
 
 #[cfg(test)]

@@ -2,14 +2,16 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 mod connect;
 mod demo;
+mod exit;
+mod hint;
 mod opts;
 mod progress;
-mod report;
+mod style;
 
 use opts::GlobalOpts;
 
@@ -39,19 +41,20 @@ enum Command {
     Migrate(cmd::migrate::MigrateArgs),
     /// Recompute and compare source and target state hashes of a migration.
     Verify(cmd::verify::VerifyArgs),
-    /// Show where a migration run stands, from its checkpoint.
+    /// Show where a migration run stands, from its journal.
     Status(cmd::status::StatusArgs),
     /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
     Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().color(clap_color()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let global = cli.global;
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            return report::error(
+            return exit::error(
                 &global,
                 &eyre::eyre!(e).wrap_err("cannot start the async runtime"),
             );
@@ -70,6 +73,21 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(outcome) => outcome.exit_code(),
-        Err(err) => report::error(&global, &err),
+        Err(err) => exit::error(&global, &err),
+    }
+}
+
+/// `--color` for clap's own help and usage errors, which are printed before the arguments are
+/// parsed: the last `--color WHEN` or `--color=WHEN` (clap itself honours `NO_COLOR`).
+fn clap_color() -> clap::ColorChoice {
+    let args: Vec<String> = std::env::args_os().filter_map(|a| a.into_string().ok()).collect();
+    let when = args.iter().enumerate().rev().find_map(|(i, a)| match a.as_str() {
+        "--color" => args.get(i + 1).map(String::as_str),
+        _ => a.strip_prefix("--color="),
+    });
+    match when.map(str::to_ascii_lowercase).as_deref() {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
     }
 }

@@ -18,14 +18,44 @@ pub(crate) struct GlobalOpts {
     /// Do not draw progress bars.
     #[arg(long, global = true, env = "MOLT_NO_PROGRESS", value_parser = clap::builder::FalseyValueParser::new())]
     pub(crate) no_progress: bool,
+    /// When to colour the output: `auto` colours a terminal unless `NO_COLOR` is set.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto, ignore_case = true)]
+    pub(crate) color: ColorChoice,
+}
+
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless the `NO_COLOR` environment variable is set (and not empty).
+    Auto,
+    /// Always, even into a file or a pipe, and whatever `NO_COLOR` says.
+    Always,
+    /// Never.
+    Never,
 }
 
 impl GlobalOpts {
-    /// Whether stderr may use colour (`NO_COLOR` is respected).
-    #[allow(dead_code)]
-    pub(crate) fn color(&self) -> bool {
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::IsTerminal::is_terminal(&std::io::stderr())
+    /// Whether stdout may use colour.
+    pub(crate) fn color_stdout(&self) -> bool {
+        self.color.allows(&std::io::stdout())
+    }
+
+    /// Whether stderr may use colour.
+    pub(crate) fn color_stderr(&self) -> bool {
+        self.color.allows(&std::io::stderr())
+    }
+}
+
+impl ColorChoice {
+    /// Whether output to `stream` may use colour.
+    fn allows(self, stream: &impl std::io::IsTerminal) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
+            }
+        }
     }
 }
 
@@ -73,20 +103,22 @@ pub(crate) struct WalletOpts {
     pub(crate) password: Option<String>,
 }
 
-/// The migration manifest and checkpoint.
+/// The migration manifest and its journal.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ManifestOpts {
     /// The migration manifest.
     #[arg(long, default_value = "molt.toml", value_name = "PATH")]
     pub(crate) manifest: std::path::PathBuf,
     /// The write-ahead journal (default: next to the manifest, `<manifest>.molt-journal`).
-    #[arg(long, value_name = "PATH")]
-    pub(crate) checkpoint: Option<std::path::PathBuf>,
+    // `--checkpoint` is its old name, still accepted (hidden).
+    #[arg(long, value_name = "PATH", alias = "checkpoint")]
+    pub(crate) journal: Option<std::path::PathBuf>,
 }
 
 impl ManifestOpts {
-    pub(crate) fn checkpoint_path(&self) -> std::path::PathBuf {
-        self.checkpoint.clone().unwrap_or_else(|| {
+    /// The journal: `--journal`, or `<manifest>.molt-journal` next to the manifest.
+    pub(crate) fn journal_path(&self) -> std::path::PathBuf {
+        self.journal.clone().unwrap_or_else(|| {
             let mut p = self.manifest.clone().into_os_string();
             p.push(".molt-journal");
             p.into()

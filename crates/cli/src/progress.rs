@@ -5,7 +5,7 @@ use std::{collections::HashMap, io::IsTerminal, sync::Mutex};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use molt_migrate::events::{Event, Observer};
 
-use crate::opts::GlobalOpts;
+use crate::{opts::GlobalOpts, style::ACCENT};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -20,6 +20,8 @@ enum Mode {
 pub(crate) struct Progress {
     mode: Mode,
     verbose: bool,
+    /// Whether stderr takes colour (`--color`).
+    color: bool,
     finished: std::sync::atomic::AtomicBool,
     multi: MultiProgress,
     bars: Mutex<HashMap<String, (ProgressBar, u64, u64)>>,
@@ -44,6 +46,7 @@ impl Progress {
         Self {
             mode,
             verbose: global.verbose > 0,
+            color: global.color_stderr(),
             finished: Default::default(),
             multi,
             bars: Mutex::new(HashMap::new()),
@@ -69,12 +72,18 @@ impl Progress {
         }
     }
 
-    fn style() -> ProgressStyle {
-        ProgressStyle::with_template(
-            "{prefix:>10} [{bar:30}] {pos}/{len} records {msg} (eta {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> ")
+    /// A step of the story for humans: `• line`, the mark in colour when stderr takes it.
+    pub(crate) fn step(&self, line: impl AsRef<str>) {
+        self.say(format!("{} {}", ACCENT.paint(self.color, "•"), line.as_ref()));
+    }
+
+    fn style(&self) -> ProgressStyle {
+        let template = if self.color {
+            "{prefix:>10.bold} [{bar:30.cyan}] {pos}/{len} records {msg} (eta {eta})"
+        } else {
+            "{prefix:>10} [{bar:30}] {pos}/{len} records {msg} (eta {eta})"
+        };
+        ProgressStyle::with_template(template).expect("valid template").progress_chars("=> ")
     }
 }
 
@@ -88,10 +97,10 @@ impl Observer for Progress {
         }
         let mut bars = self.bars.lock().expect("not poisoned");
         match event {
-            Event::Phase { message, .. } => self.say(format!("• {message}")),
+            Event::Phase { message, .. } => self.step(message),
             Event::ComponentStarted { component, records, done } => {
                 let bar = self.multi.add(ProgressBar::new(*records));
-                bar.set_style(Self::style());
+                bar.set_style(self.style());
                 bar.set_prefix(component.clone());
                 bar.set_position(*done);
                 bars.insert(component.clone(), (bar, 0, 0));

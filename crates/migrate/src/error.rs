@@ -240,9 +240,9 @@ pub enum Error {
         waited: std::time::Duration,
     },
     /// Another sender uses the signing account (another run with the same key on another
-    /// checkpoint, a wallet): its nonce moved under the run, which stopped before sending again.
+    /// journal, a wallet): its nonce moved under the run, which stopped before sending again.
     #[error(
-        "the nonce of {account} moved under this run: before `{step}` it expected to sign with nonce {expected}, but the node reports {node}{detail}. Another process is sending with the same key (another `molt migrate` on another checkpoint?); this run stopped without sending anything more, and the checkpoint is consistent"
+        "the nonce of {account} moved under this run: before `{step}` it expected to sign with nonce {expected}, but the node reports {node}{detail}. Another process is sending with the same key (another `molt migrate` on another journal?); this run stopped without sending anything more, and the journal is consistent"
     )]
     NonceRace {
         /// The signing account.
@@ -256,13 +256,13 @@ pub enum Error {
         /// What the node said, when a broadcast told.
         detail: String,
     },
-    /// The chain does not look the way the checkpoint says it should.
+    /// The chain does not look the way the journal says it should.
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
-    /// The checkpoint.
+    /// The journal.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
-    /// The checkpoint is in use by another run.
+    /// The journal is in use by another run.
     #[error(transparent)]
     Lock(#[from] crate::lock::LockError),
     /// Chain access.

@@ -18,7 +18,7 @@ pub enum Event {
         message: String,
     },
     /// A component's migration began; `done` records are already in the target (imported by an
-    /// earlier run of this checkpoint, or found there by reading back).
+    /// earlier run of this journal, or found there by reading back).
     ComponentStarted {
         /// The component.
         component: String,

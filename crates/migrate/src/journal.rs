@@ -149,7 +149,7 @@ pub struct SnapshotComponent {
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// The file could not be read or written.
-    #[error("checkpoint {path}: {source}")]
+    #[error("journal {path}: {source}")]
     Io {
         /// The journal file.
         path: PathBuf,
@@ -158,7 +158,7 @@ pub enum JournalError {
         source: std::io::Error,
     },
     /// A complete line is not a journal entry.
-    #[error("checkpoint {path}, line {line}: not a molt journal entry ({reason})")]
+    #[error("journal {path}, line {line}: not a molt journal entry ({reason})")]
     Corrupt {
         /// The journal file.
         path: PathBuf,
@@ -169,7 +169,7 @@ pub enum JournalError {
     },
     /// A line parses but does not fit the lines before it (a second header, a batch outside
     /// the snapshot's records...).
-    #[error("checkpoint {path}, line {line}: {reason}")]
+    #[error("journal {path}, line {line}: {reason}")]
     Inconsistent {
         /// The journal file.
         path: PathBuf,
@@ -179,7 +179,7 @@ pub enum JournalError {
         reason: String,
     },
     /// The manifest changed since the journal's run started.
-    #[error("checkpoint {path}: the manifest changed since the run started: {}; {}", changed.join(", "), if *adoptable {
+    #[error("journal {path}: the manifest changed since the run started: {}; {}", changed.join(", "), if *adoptable {
         "these changes do not alter what was sent, and --adopt-manifest goes on with them"
     } else {
         "the run already acted on some of these (only [batch], [network], [[check]] and [diff] may change mid-run)"
@@ -193,7 +193,7 @@ pub enum JournalError {
         adoptable: bool,
     },
     /// The journal belongs to another run.
-    #[error("checkpoint {path} belongs to another run: {what}")]
+    #[error("journal {path} belongs to another run: {what}")]
     Mismatch {
         /// The journal file.
         path: PathBuf,

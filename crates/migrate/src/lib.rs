@@ -1,5 +1,16 @@
-//! The manifest-driven migration engine: manifests, pre-checks, rehearsals on a fork,
-//! snapshots, gas-sized batches, the write-ahead journal and verification.
+//! The manifest-driven migration engine. It reports through [`events::Observer`] and its
+//! errors, and never prints.
+//!
+//! - [`manifest`]: the migration manifest (`molt.toml`), checked against the ABIs when loaded.
+//! - [`precheck`]: what is checked on the chain before anything is sent.
+//! - [`run`]: a migration run (pause, snapshot, funds, gas-sized batches, verification,
+//!   finalize), resumable after a crash from its [`journal`], one run per journal ([`lock`]).
+//! - [`snapshot`] and [`record`]: the source records at a pinned block, their target form and
+//!   state hashes, and the data backup.
+//! - [`verify`]: records read back and compared, digests, counts and funds.
+//! - [`rehearsal`]: the same run on a local anvil fork (`molt plan`, and the preflight of
+//!   `molt migrate`).
+//! - [`events`]: what a run reports while it works.
 
 mod error;
 pub mod events;

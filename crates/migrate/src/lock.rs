@@ -29,7 +29,7 @@ pub enum LockError {
     },
     /// Another process holds the lock.
     #[error(
-        "checkpoint {} is in use by another `molt migrate` ({holder}); two runs on one checkpoint would sign conflicting transactions, so this one sent nothing",
+        "journal {} is in use by another `molt migrate` ({holder}); two runs on one journal would sign conflicting transactions, so this one sent nothing",
         journal.display()
     )]
     Held {

@@ -91,14 +91,14 @@ pub async fn preflight(
     opts: &RunOptions,
 ) -> Result<Preflight> {
     let fork = fork(manifest, real, url).await?;
-    let snapshot = match journaled_backup(&opts.checkpoint)? {
+    let snapshot = match journaled_backup(&opts.journal)? {
         Some(path) => Snapshot::read_backup(manifest, &path)?,
         None => Snapshot::take(real.provider(), manifest, real.chain_id(), fork.block).await?,
     };
     let dir =
         tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
     let fork_opts = RunOptions {
-        checkpoint: dir.path().join("preflight.molt-journal"),
+        journal: dir.path().join("preflight.molt-journal"),
         backup_dir: dir.path().to_path_buf(),
         // What the real journal already imported is on the fork too: recognised, not refused.
         adopt_existing: true,
@@ -112,7 +112,7 @@ pub async fn preflight(
     run::migrate(&fork.manifest, &fork.sender, &fork_opts, &Silent)
         .await
         .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
-    Ok(Preflight { block, txs: mined_txs(&fork_opts.checkpoint)? })
+    Ok(Preflight { block, txs: mined_txs(&fork_opts.journal)? })
 }
 
 /// A whole run rehearsed on a fork.
@@ -148,7 +148,7 @@ pub async fn rehearse(
     let dir =
         tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
     let fork_opts = RunOptions {
-        checkpoint: dir.path().join("plan.molt-journal"),
+        journal: dir.path().join("plan.molt-journal"),
         backup_dir: dir.path().to_path_buf(),
         finalize: true,
         preflight: None,
@@ -163,7 +163,7 @@ pub async fn rehearse(
         .await
         .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
     let elapsed = started.elapsed();
-    Ok(Rehearsal { block, report, txs: mined_txs(&fork_opts.checkpoint)?, elapsed })
+    Ok(Rehearsal { block, report, txs: mined_txs(&fork_opts.journal)?, elapsed })
 }
 
 /// The backup the journal at `path` snapshotted, if it exists and has one.

@@ -39,7 +39,7 @@ const CONFIRMATION_POLL: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// The journal file.
-    pub checkpoint: PathBuf,
+    pub journal: PathBuf,
     /// Where the data backup is written.
     pub backup_dir: PathBuf,
     /// Names of `[[check]]`s to report but not enforce.
@@ -84,7 +84,7 @@ impl RunOptions {
     /// every safety default: preflight off, nothing allowed.
     pub fn new(journal: PathBuf, backup_dir: PathBuf) -> Self {
         Self {
-            checkpoint: journal,
+            journal,
             backup_dir,
             allow_checks: Vec::new(),
             receipt_timeout: Duration::from_secs(120),
@@ -187,7 +187,7 @@ pub struct ComponentReport {
     pub name: String,
     /// Records to migrate (after the filter).
     pub source_count: u64,
-    /// Records imported by this and earlier runs of this checkpoint.
+    /// Records imported by this and earlier runs of this journal.
     pub migrated: u64,
     /// Records found already in the target and not sent again.
     pub skipped: u64,
@@ -215,7 +215,7 @@ pub async fn migrate(
 ) -> Result<Report> {
     let mut clock = PhaseClock::start();
     // One run per journal, held to the end: a second one is refused before it reads anything.
-    let _lock = RunLock::acquire(&opts.checkpoint)?;
+    let _lock = RunLock::acquire(&opts.journal)?;
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
     let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
@@ -287,7 +287,7 @@ async fn open_journal(
     clock: &mut PhaseClock,
 ) -> Result<Journal> {
     obs.on(&Event::Phase { phase: "precheck", message: "pre-checks".into() });
-    let entries = match Journal::read(&opts.checkpoint) {
+    let entries = match Journal::read(&opts.journal) {
         Ok(entries) => entries,
         Err(crate::journal::JournalError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotFound =>
@@ -297,7 +297,7 @@ async fn open_journal(
         Err(e) => return Err(e.into()),
     };
     // A journal this run cannot resume is refused before anything else reads it.
-    Journal::check_resumable(&opts.checkpoint, &entries, &header, opts.adopt_manifest)?;
+    Journal::check_resumable(&opts.journal, &entries, &header, opts.adopt_manifest)?;
     // A run that already verified (and maybe finalized) has nothing left to check: what is
     // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
     let finished =
@@ -316,11 +316,11 @@ async fn open_journal(
         obs.on(&Event::Phase { phase: "preflight", message: p.summary() });
     }
     clock.lap("preflight");
-    let journal = Journal::open_adopting(&opts.checkpoint, header, opts.adopt_manifest)?;
+    let journal = Journal::open_adopting(&opts.journal, header, opts.adopt_manifest)?;
     if journal.entries().len() > 1 {
         obs.on(&Event::Phase {
             phase: "precheck",
-            message: format!("resuming from the checkpoint {}", opts.checkpoint.display()),
+            message: format!("resuming from the journal {}", opts.journal.display()),
         });
     }
     Ok(journal)
@@ -793,7 +793,7 @@ impl Run<'_> {
                     return Err(Error::Backup {
                         path: backup,
                         reason: format!(
-                            "component `{name}` no longer has the state hash recorded in the checkpoint"
+                            "component `{name}` no longer has the state hash recorded in the journal"
                         ),
                     });
                 }
@@ -1125,7 +1125,7 @@ impl Run<'_> {
         }
     }
 
-    /// When the target holds more records than the checkpoint accounts for (a journal lost, a
+    /// When the target holds more records than the journal accounts for (a journal lost, a
     /// torn last line, or records imported by hand), finds them by reading back, marks them done
     /// and journals them as adopted: they take their place in the import order here.
     async fn skip_existing(
@@ -1292,7 +1292,7 @@ fn resolve_args(
 ///
 /// With `MOLT_TEST_PAUSE_AT=<point>:<n>` and `MOLT_TEST_PAUSE_FILE=<path>` the run instead
 /// creates that file the `n`-th time and waits until the test removes it (two minutes at most):
-/// the test acts on the chain or the checkpoint at a known point of the run.
+/// the test acts on the chain or the journal at a known point of the run.
 fn crash_point(point: &str) {
     static CRASH: TestPoint = TestPoint::new("MOLT_TEST_CRASH_AT");
     static PAUSE: TestPoint = TestPoint::new("MOLT_TEST_PAUSE_AT");

@@ -306,20 +306,20 @@ impl Snapshot {
             };
             if c.records.len() as u64 != r.count {
                 return Err(format!(
-                    "component `{name}` has {} records, the checkpoint recorded {}",
+                    "component `{name}` has {} records, the journal recorded {}",
                     c.records.len(),
                     r.count
                 ));
             }
             if c.source_hash != r.source_hash {
                 return Err(format!(
-                    "component `{name}` hashes to {}, the checkpoint recorded {}",
+                    "component `{name}` hashes to {}, the journal recorded {}",
                     c.source_hash, r.source_hash
                 ));
             }
         }
         match self.components.keys().find(|n| !recorded.contains_key(*n)) {
-            Some(name) => Err(format!("the checkpoint recorded no component `{name}`")),
+            Some(name) => Err(format!("the journal recorded no component `{name}`")),
             None => Ok(()),
         }
     }

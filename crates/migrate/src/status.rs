@@ -16,6 +16,8 @@ pub struct Status {
     /// `molt.status/1`.
     pub schema: &'static str,
     /// The journal file.
+    pub journal: PathBuf,
+    /// The same: the journal's old name, kept for readers of `molt.status/1`.
     pub checkpoint: PathBuf,
     /// Where the run stands, for people and scripts.
     pub phase: Phase,
@@ -147,6 +149,7 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
     };
     Ok(Status {
         schema: "molt.status/1",
+        journal: path.into(),
         checkpoint: path.into(),
         phase,
         chain_id: *chain_id,

@@ -180,7 +180,7 @@ async fn check_digests(
 
 /// The digest a target contract's records fold to, and their count: per component (in manifest
 /// order) every record of the snapshot, first those `order` names (the import order the
-/// checkpoint knows: its batches and adopted records), then the others in snapshot order.
+/// journal knows: its batches and adopted records), then the others in snapshot order.
 /// Fails when `order` names a position the snapshot does not have, or one twice.
 pub fn expected_digest(
     snap: &Snapshot,
@@ -207,12 +207,12 @@ pub fn full_order(component: &str, known: &[u64], len: usize) -> Result<Vec<usiz
     for &p in known {
         let i = usize::try_from(p).ok().filter(|&i| i < len).ok_or_else(|| {
             Error::Inconsistent(format!(
-                "the checkpoint imports record {p} of `{component}`, but the snapshot has {len} records (positions 0..{len}); the checkpoint and the backup do not belong together"
+                "the journal imports record {p} of `{component}`, but the snapshot has {len} records (positions 0..{len}); the journal and the backup do not belong together"
             ))
         })?;
         if std::mem::replace(&mut seen[i], true) {
             return Err(Error::Inconsistent(format!(
-                "the checkpoint imports record {p} of `{component}` twice"
+                "the journal imports record {p} of `{component}` twice"
             )));
         }
         out.push(i);
@@ -236,7 +236,7 @@ impl DigestCheck {
         let count_ok = onchain_count.is_none_or(|n| n == *count);
         if records_equal && count_ok && onchain != expected {
             return format!(
-                "{contract}: every record reads back equal and the on-chain count matches ({count}), but the on-chain digest {onchain} is not the fold {expected} of the records in the import order known here (the checkpoint's, then snapshot order): the order they were imported in is unknown (records imported by hand, or under another checkpoint)"
+                "{contract}: every record reads back equal and the on-chain count matches ({count}), but the on-chain digest {onchain} is not the fold {expected} of the records in the import order known here (the journal's, then snapshot order): the order they were imported in is unknown (records imported by hand, or under another journal)"
             );
         }
         let counts = match onchain_count {

@@ -449,7 +449,7 @@ fn no_journal_mutation_panics_and_the_breaking_ones_are_refused() {
                 });
             }
             Err(e) => {
-                assert!(e.to_string().starts_with("checkpoint "), "{what}: {e}");
+                assert!(e.to_string().starts_with("journal "), "{what}: {e}");
                 refused += 1;
             }
         }
@@ -458,7 +458,7 @@ fn no_journal_mutation_panics_and_the_breaking_ones_are_refused() {
 }
 
 #[test]
-fn a_checkpoint_order_beyond_a_shortened_backup_is_an_error_not_a_panic() {
+fn a_journal_order_beyond_a_shortened_backup_is_an_error_not_a_panic() {
     let manifest = manifest();
     let mut rng = Rng(7);
     let full = snapshot(&manifest, 5, &mut rng);

@@ -15,10 +15,7 @@ use molt_abi::{
 };
 use serde::Serialize;
 
-use crate::{
-    opts::GlobalOpts,
-    report::{Hint, Outcome},
-};
+use crate::{exit::Outcome, hint::Hint, opts::GlobalOpts};
 
 /// Arguments of `molt adapter`.
 ///
@@ -148,6 +145,22 @@ fn find_on_path(exe: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(exe)).find(|p| p.is_file())
 }
 
+/// The files written and how, on stderr: a log, not the adapter's data.
+fn print_written(g: &Generated, paths: &[PathBuf], formatted: bool) {
+    for p in paths {
+        eprintln!("wrote {}", p.display());
+    }
+    if !formatted {
+        eprintln!("(not formatted: forge is not on PATH or --no-fmt was given)");
+    }
+    if g.mock_target {
+        eprintln!(
+            "(the test deploys a mock target: the new contract was given as an ABI without bytecode)"
+        );
+    }
+}
+
+/// The adapter's functions and what it does with each, then the summary line, on stdout.
 fn print_summary(
     g: &Generated,
     old: &Artifact,
@@ -157,18 +170,7 @@ fn print_summary(
 ) {
     let s = g.summary;
     if !global.quiet {
-        for p in paths {
-            println!("wrote {}", p.display());
-        }
-        if !formatted {
-            println!("(not formatted: forge is not on PATH or --no-fmt was given)");
-        }
-        if g.mock_target {
-            println!(
-                "(the test deploys a mock target: the new contract was given as an ABI without bytecode)"
-            );
-        }
-        println!();
+        print_written(g, paths, formatted);
         let width = g.functions.iter().map(|f| f.signature.len()).max().unwrap_or(0);
         for f in &g.functions {
             let detail = match f.disposition {

@@ -16,10 +16,7 @@ use clap::Args;
 use eyre::{WrapErr, bail, eyre};
 use molt_abi::diff::{self, Config, Options, RULES, Report, render::Format};
 
-use crate::{
-    opts::GlobalOpts,
-    report::{Hint, Outcome},
-};
+use crate::{exit::Outcome, hint::Hint, opts::GlobalOpts};
 
 /// Arguments of `molt diff`.
 ///
@@ -103,7 +100,7 @@ impl DiffArgs {
                     "`--deployed` takes one PATH: the ABI or artifact to check the code against"
                 ));
             };
-            deployed::run(address, &self.rpc, abi, &config).await?
+            deployed::report(address, &self.rpc, abi, &config).await?
         } else {
             let (old, new) = match (&self.base_ref, self.paths.as_slice()) {
                 (Some(r), paths) if paths.len() <= 1 => {

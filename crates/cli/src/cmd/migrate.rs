@@ -12,9 +12,10 @@ use molt_migrate::{
 
 use crate::{
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt migrate`.
@@ -107,7 +108,7 @@ impl MigrateArgs {
         if !self.yes && connect::not_local_anvil(&url, &provider).await.is_some() {
             confirm(&manifest, sender.address())?;
         }
-        // Absolute, so that the checkpoint's backup path works from any folder later.
+        // Absolute, so that the journal's backup path works from any folder later.
         let dir = manifest
             .path
             .parent()
@@ -115,7 +116,7 @@ impl MigrateArgs {
             .unwrap_or(std::path::Path::new("."));
         let backup_dir = std::fs::canonicalize(dir)
             .wrap_err_with(|| format!("cannot resolve {}", dir.display()))?;
-        let mut opts = RunOptions::new(self.manifest.checkpoint_path(), backup_dir);
+        let mut opts = RunOptions::new(self.manifest.journal_path(), backup_dir);
         opts.allow_checks = self.allow_check.clone();
         opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);
         opts.finalize = !self.no_finalize;
@@ -140,7 +141,7 @@ async fn after_failure(
     provider: &alloy::providers::DynProvider,
 ) -> eyre::Report {
     // Refused before the journal was written: nothing was sent, the hint alone says it all.
-    if !opts.checkpoint.exists() || matches!(e, molt_migrate::Error::Journal(_)) {
+    if !opts.journal.exists() || matches!(e, molt_migrate::Error::Journal(_)) {
         return with_hint(e, opts);
     }
     let read = run::pause_state(provider, manifest);
@@ -192,9 +193,9 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
     match e {
         E::CheckFailed { name, .. } => Some(format!("fix the condition, or pass --allow-check {name} to migrate anyway")),
         E::Lock(molt_migrate::lock::LockError::Held { .. }) => Some("wait for that run to end (`molt status` shows where it stands) and run `molt migrate` again; the lock goes away by itself when its process ends, even when it is killed".into()),
-        E::NonceRace { .. } => Some("stop the other process that signs with this key (or give each migration its own key), then run `molt migrate` again: it resumes from the checkpoint".into()),
+        E::NonceRace { .. } => Some("stop the other process that signs with this key (or give each migration its own key), then run `molt migrate` again: it resumes from the journal".into()),
         E::Journal(JournalError::ManifestChanged { adoptable: true, .. }) => Some("run again with --adopt-manifest, or put the manifest back as it was".into()),
-        E::Journal(JournalError::Mismatch { .. } | JournalError::ManifestChanged { .. }) => Some(format!("finish the run with the manifest it started with; or move the checkpoint {} away and run again with --adopt-existing: what is already on the chain (pauses, funds, records) is recognised and not sent again", opts.checkpoint.display())),
+        E::Journal(JournalError::Mismatch { .. } | JournalError::ManifestChanged { .. }) => Some(format!("finish the run with the manifest it started with; or move the journal {} away and run again with --adopt-existing: what is already on the chain (pauses, funds, records) is recognised and not sent again", opts.journal.display())),
         E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
         E::NotDispatched { .. } => Some("check the addresses in [contracts]: each must be the deployed contract of its role (and its ABI that contract's)".into()),
         E::EmptySource { component, .. } => Some(format!("check the source address; if the component really has no records, pass --allow-empty {component}")),
@@ -206,7 +207,7 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
         }),
         E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
         E::WouldRevert { .. } => Some("fix the cause (often the manifest: --adopt-manifest takes changed batch settings) and run `molt migrate` again: it resumes from the journal".into()),
-        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
+        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("fix the cause and run `molt migrate` again: it resumes from the journal".into()),
         _ => None,
     }
 }

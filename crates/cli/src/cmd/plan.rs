@@ -17,9 +17,10 @@ use serde_json::json;
 use crate::{
     cmd::migrate::{SafetyOpts, decoder, load_manifest, with_hint},
     connect,
+    exit::Outcome,
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
-    report::Outcome,
+    style::BOLD,
 };
 
 /// Arguments of `molt plan`.
@@ -79,14 +80,14 @@ impl PlanArgs {
         let real =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
-        let mut opts = RunOptions::new(self.manifest.checkpoint_path(), std::env::temp_dir());
+        let mut opts = RunOptions::new(self.manifest.journal_path(), std::env::temp_dir());
         opts.allow_checks = self.allow_check.clone();
         self.safety.apply(&mut opts);
 
         // Pre-checks against the node itself, so that errors name its state.
         let checks =
             precheck::run(&manifest, &real, &opts.precheck_options(&[], &manifest)).await?;
-        progress.say("• rehearsing the migration on a local fork (nothing is sent to the node)");
+        progress.step("rehearsing the migration on a local fork (nothing is sent to the node)");
         let plan = rehearse(&manifest, &url, &real, &opts, &progress).await?;
         progress.finish();
         let r = &plan.rehearsal;
@@ -155,7 +156,7 @@ impl PlanArgs {
             for c in &empty {
                 println!(
                     "{}",
-                    bold(&format!(
+                    BOLD.paint(global.color_stdout(), &format!(
                         "WARNING: component `{c}` has no records: the migration would finalize it empty (allowed by --allow-empty {c})"
                     ))
                 );
@@ -169,13 +170,6 @@ impl PlanArgs {
         }
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
     }
-}
-
-/// `text` in bold when stdout is a terminal that takes colour (`NO_COLOR` unset).
-fn bold(text: &str) -> String {
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::IsTerminal::is_terminal(&std::io::stdout());
-    if color { format!("\x1b[1m{text}\x1b[0m") } else { text.to_owned() }
 }
 
 /// The per-component table of a rehearsal.

@@ -1,12 +1,13 @@
-//! `molt status`: where a migration run stands, from its checkpoint alone (no network).
+//! `molt status`: where a migration run stands, from its journal alone (no network).
 
 use clap::Args;
 use eyre::{Result, eyre};
 use molt_migrate::{journal::Journal, status::Status};
 
 use crate::{
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts},
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt status`.
@@ -18,11 +19,10 @@ pub(crate) struct StatusArgs {
 
 impl StatusArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
-        let path = self.manifest.checkpoint_path();
+        let path = self.manifest.journal_path();
         if !path.exists() {
-            return Err(eyre!("no checkpoint at {}", path.display()).wrap_err(Hint(
-                "no run has started with this manifest; pass --checkpoint PATH for another one"
-                    .into(),
+            return Err(eyre!("no journal at {}", path.display()).wrap_err(Hint(
+                "no run has started with this manifest; pass --journal PATH for another one".into(),
             )));
         }
         let entries = Journal::read(&path)?;
@@ -40,7 +40,7 @@ impl StatusArgs {
 
 /// The status for people.
 fn print_status(s: &Status) {
-    println!("checkpoint {}", s.checkpoint.display());
+    println!("journal    {}", s.journal.display());
     println!("phase      {}", s.phase);
     println!("chain      {}, signing as {}", s.chain_id, s.sender);
     match (s.snapshot_block, &s.backup) {

@@ -9,9 +9,10 @@ use molt_migrate::reverify::{SnapshotSource, reverify};
 use crate::{
     cmd::migrate::load_manifest,
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, ManifestOpts, RpcOpts},
     progress::Progress,
-    report::{Hint, Outcome},
 };
 
 /// Arguments of `molt verify`.
@@ -21,7 +22,7 @@ pub(crate) struct VerifyArgs {
     manifest: ManifestOpts,
     #[command(flatten)]
     rpc: RpcOpts,
-    /// The source records: a data backup written by `molt migrate` (default: the checkpoint's).
+    /// The source records: a data backup written by `molt migrate` (default: the journal's).
     #[arg(long, value_name = "PATH", conflicts_with = "block")]
     backup: Option<PathBuf>,
     /// Read the source records from the old contracts at this block instead.
@@ -40,7 +41,7 @@ impl VerifyArgs {
             (None, None) => SnapshotSource::Journal,
         };
         let progress = Progress::new(global);
-        let journal = self.manifest.checkpoint_path();
+        let journal = self.manifest.journal_path();
         let v = reverify(&provider, &manifest, &journal, source, &progress).await.map_err(|e| {
             let hint = match &e {
                 molt_migrate::Error::NoSnapshot => Some("pass --backup molt-backup-<chain>-<block>.json or --block N (the block the snapshot was taken at)"),

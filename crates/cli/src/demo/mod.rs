@@ -17,9 +17,10 @@ use molt_migrate::{
 use crate::{
     cmd::migrate::{decoder, print_report},
     connect,
+    exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, RpcOpts, WalletOpts},
     progress::Progress,
-    report::{Hint, Outcome},
 };
 
 pub(crate) use seed::{Deployment, SeedSize};
@@ -49,7 +50,7 @@ pub(crate) struct DemoArgs {
     /// Deploy and seed only, write `<out>/molt.toml`, and stop.
     #[arg(long, requires = "out")]
     seed_only: bool,
-    /// Where the manifest, checkpoint and backup go (default: a new temporary folder).
+    /// Where the manifest, journal and backup go (default: a new temporary folder).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -68,7 +69,7 @@ impl DemoArgs {
         let (devnet, url) = match &self.rpc.rpc_url {
             Some(url) => (None, url.clone()),
             None => {
-                progress.say("• starting anvil");
+                progress.step("starting anvil");
                 let devnet = Devnet::builder().toolchain(toolchain.clone()).spawn().await?;
                 let url = devnet.endpoint();
                 (Some(devnet), url)
@@ -92,8 +93,8 @@ impl DemoArgs {
             alloy::network::EthereumWallet::from(signer.clone()),
         )?;
 
-        progress.say(format!(
-            "• deploying the Fabstir V1 and V2 contracts on {}",
+        progress.step(format!(
+            "deploying the Fabstir V1 and V2 contracts on {}",
             molt_chain::rpc::redact_url(&url)
         ));
         let dep = seed::deploy(&wallet_provider, owner, &abis).await?;
@@ -104,8 +105,8 @@ impl DemoArgs {
             seed: self.seed,
             per_block: self.seed_txs_per_block,
         };
-        progress.say(format!(
-            "• seeding V1: {} nodes, {} jobs, {} escrow balances (ETH, FUSD, FAB) from {} accounts",
+        progress.step(format!(
+            "seeding V1: {} nodes, {} jobs, {} escrow balances (ETH, FUSD, FAB) from {} accounts",
             size.nodes,
             size.jobs,
             size.balances,
@@ -149,17 +150,15 @@ impl DemoArgs {
         let checks = opts.precheck_options(&[], &manifest);
         match molt_migrate::precheck::run(&manifest, &sender, &checks).await {
             Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
-                progress.say(format!("• the pre-check caught it: {e}"))
+                progress.step(format!("the pre-check caught it: {e}"))
             }
             // A demo seeded without records of a kind: `molt migrate` will ask for --allow-empty.
-            Err(e @ molt_migrate::Error::EmptySource { .. }) => {
-                progress.say(format!("• note: {e}"))
-            }
+            Err(e @ molt_migrate::Error::EmptySource { .. }) => progress.step(format!("note: {e}")),
             Err(e) => return Err(e.into()),
             Ok(_) => {}
         }
-        progress.say(format!(
-            "• settling the {} active jobs: the claimed ones ({}) complete, the posted ones ({}) are cancelled",
+        progress.step(format!(
+            "settling the {} active jobs: the claimed ones ({}) complete, the posted ones ({}) are cancelled",
             active.claimed.len() + active.posted.len(),
             active.claimed.len(),
             active.posted.len()
@@ -167,7 +166,7 @@ impl DemoArgs {
         seed::settle_active(&plain, &dep, &abis, &active).await?;
 
         if self.seed_only {
-            progress.say(format!("• wrote {}", manifest_path.display()));
+            progress.step(format!("wrote {}", manifest_path.display()));
             println!("{}", manifest_path.display());
             progress.say(format!("  next: cd {} && molt migrate --yes", out.display()));
             if devnet.is_some() {
@@ -177,7 +176,7 @@ impl DemoArgs {
         }
 
         // Plan: the whole run rehearsed on a fork of the node first.
-        progress.say("• planning: rehearsing the migration on a local fork of the node");
+        progress.step("planning: rehearsing the migration on a local fork of the node");
         let plan = crate::cmd::plan::rehearse(
             &manifest,
             &url,
@@ -197,7 +196,7 @@ impl DemoArgs {
 
         let report = run::migrate(&manifest, &sender, &opts, &progress).await?;
         print_report(global, &progress, &report)?;
-        progress.say(format!("• manifest, checkpoint and backup are in {}", out.display()));
+        progress.step(format!("manifest, journal and backup are in {}", out.display()));
         drop(devnet);
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
     }

@@ -5,6 +5,7 @@
 mod common;
 
 mod adapter;
+mod color_and_streams;
 mod dev_key;
 mod diff_cli;
 mod exit_codes;

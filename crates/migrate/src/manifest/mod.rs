@@ -25,7 +25,7 @@ use crate::{Error, Result};
 pub struct Manifest {
     /// The file it was read from.
     pub path: PathBuf,
-    /// keccak256 of the file's bytes: a checkpoint belongs to exactly one manifest.
+    /// keccak256 of the file's bytes: a journal belongs to exactly one manifest.
     pub hash: B256,
     /// The fingerprint of each section ([`fingerprint::sections`]): what changed when the
     /// file did.

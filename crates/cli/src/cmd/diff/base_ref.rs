@@ -16,7 +16,7 @@ use std::{
 use eyre::{WrapErr, bail, eyre};
 use molt_chain::Toolchain;
 
-use crate::{opts::GlobalOpts, report::Hint};
+use crate::{hint::Hint, opts::GlobalOpts};
 
 /// The git repository and Foundry project `molt diff --base-ref` works in.
 #[derive(Debug)]

@@ -10,10 +10,10 @@ use molt_abi::{
     diff::{Config, ContractDiff, Report, deployed::check_deployed},
 };
 
-use crate::{connect, opts::RpcOpts, report::Hint};
+use crate::{connect, hint::Hint, opts::RpcOpts};
 
 /// Builds the one-contract report of a deployed-code check.
-pub(super) async fn run(
+pub(super) async fn report(
     address: Address,
     rpc: &RpcOpts,
     abi: &Path,

@@ -5,11 +5,14 @@ use std::process::ExitCode;
 
 use alloy::transports::TransportError;
 
-use crate::opts::GlobalOpts;
+use crate::{
+    hint::Hint,
+    opts::GlobalOpts,
+    style::{ACCENT, ERROR},
+};
 
 /// What a command that ran to the end found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // both variants are used once the checks land
 pub(crate) enum Outcome {
     /// Nothing to report: exit 0.
     Ok,
@@ -18,6 +21,7 @@ pub(crate) enum Outcome {
 }
 
 impl Outcome {
+    /// The process's exit code for this outcome.
     pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Self::Ok => ExitCode::SUCCESS,
@@ -26,23 +30,11 @@ impl Outcome {
     }
 }
 
-/// A hint printed after an error, attached with `.wrap_err`-style context: `Err(e).hint("...")`.
-#[derive(Debug)]
-pub(crate) struct Hint(pub(crate) String);
-
-impl std::fmt::Display for Hint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Hint {}
-
 /// Prints an error with its cause chain (and a hint when one was attached) to stderr and
 /// returns its exit code: 3 for a runtime failure outside the user's input (see
 /// [`is_runtime_failure`]), 2 for everything else (usage or input error).
 pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
-    let _ = global;
+    let color = global.color_stderr();
     // Hints are attached as context (`wrap_err(Hint(..))`, whose link in the chain is eyre's
     // wrapper, not a `Hint`) or as the root error; they are printed last, not as the error.
     // `Report::downcast_ref` looks through the contexts.
@@ -50,7 +42,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
     let mut causes = err.chain().map(|c| c.to_string()).filter(|c| Some(c) != hint.as_ref());
     let mut shown = String::new();
     if let Some(top) = causes.next() {
-        eprintln!("error: {top}");
+        eprintln!("{} {top}", ERROR.paint(color, "error:"));
         shown = top;
     }
     for cause in causes {
@@ -61,7 +53,7 @@ pub(crate) fn error(global: &GlobalOpts, err: &eyre::Report) -> ExitCode {
         shown.push_str(&cause);
     }
     if let Some(hint) = hint {
-        eprintln!("\nhint: {hint}");
+        eprintln!("\n{} {hint}", ACCENT.paint(color, "hint:"));
     }
     ExitCode::from(if is_runtime_failure(err) { 3 } else { 2 })
 }
