@@ -27,7 +27,7 @@ pub(crate) enum Dir {
 
 /// The result of a conversion.
 #[derive(Debug, Clone)]
-pub(crate) struct Conv {
+pub(crate) struct Conversion {
     /// The Solidity expression.
     pub(crate) expr: String,
     /// Whether the value changed shape (a converting forwarder), not just its Solidity type.
@@ -76,24 +76,24 @@ impl Converter {
         skip: &[String],
         what: &str,
         notes: &mut Vec<String>,
-    ) -> Result<Conv, String> {
+    ) -> Result<Conversion, String> {
         let (sr, dr) = self.regs(dir);
         let (sc, dc) = (sr.canonical(src), dr.canonical(dst));
         if sc == dc && skip.is_empty() {
             if has_struct(dst) {
                 let t = dr.sol(dst, true);
-                return Ok(Conv {
+                return Ok(Conversion {
                     expr: format!("abi.decode(abi.encode({expr}), ({t}))"),
                     changed: false,
                 });
             }
-            return Ok(Conv { expr: expr.to_owned(), changed: false });
+            return Ok(Conversion { expr: expr.to_owned(), changed: false });
         }
         match (src, dst) {
             (Ty::Elem(s), Ty::Elem(d)) => {
                 if widens(s, d) {
                     notes.push(format!("`{what}`: `{s}` widened to `{d}`"));
-                    Ok(Conv { expr: expr.to_owned(), changed: true })
+                    Ok(Conversion { expr: expr.to_owned(), changed: true })
                 } else {
                     Err(format!(
                         "`{what}` is `{s}` on one side and `{d}` on the other: no lossless conversion"
@@ -102,11 +102,11 @@ impl Converter {
             }
             (Ty::Struct(si), Ty::Struct(di)) => {
                 let name = self.struct_helper(*si, *di, dir, skip, what, notes)?;
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
             }
             (Ty::Array(se, sd), Ty::Array(de, dd)) if sd == dd => {
                 let name = self.array_helper(se, de, *dd, dir, what, notes)?;
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
             }
             (Ty::Elem(s), Ty::Struct(di)) if dir == Dir::In => {
                 let fields: Vec<&(String, Ty)> = dr.structs[*di]
@@ -145,7 +145,7 @@ impl Converter {
                     );
                     self.helpers.push(body);
                 }
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
             }
             (Ty::Struct(si), Ty::Elem(d)) if dir == Dir::Out => {
                 let fields: Vec<&(String, Ty)> = sr.structs[*si]
@@ -175,7 +175,7 @@ impl Converter {
                         format!(" ({} not visible to old callers)", dropped.join(", "))
                     }
                 ));
-                Ok(Conv { expr: format!("{expr}.{field}"), changed: true })
+                Ok(Conversion { expr: format!("{expr}.{field}"), changed: true })
             }
             _ => Err(format!(
                 "`{what}` is `{}` on the old side and `{}` on the new side: no mechanical conversion",

@@ -12,7 +12,7 @@
 use alloy::json_abi::{JsonAbi, StateMutability};
 
 use super::{
-    plan::{Disposition, Planned},
+    forwarding::{Disposition, Planned},
     types::{Registry, Ty, param_names},
 };
 
