@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::types::{Registry, Ty, has_struct, is_identifier};
+use super::types::{Registry, StructDef, Ty, has_struct, is_identifier};
 
 /// The direction of a conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,7 +27,7 @@ pub(crate) enum Dir {
 
 /// The result of a conversion.
 #[derive(Debug, Clone)]
-pub(crate) struct Conv {
+pub(crate) struct Conversion {
     /// The Solidity expression.
     pub(crate) expr: String,
     /// Whether the value changed shape (a converting forwarder), not just its Solidity type.
@@ -76,24 +76,24 @@ impl Converter {
         skip: &[String],
         what: &str,
         notes: &mut Vec<String>,
-    ) -> Result<Conv, String> {
+    ) -> Result<Conversion, String> {
         let (sr, dr) = self.regs(dir);
         let (sc, dc) = (sr.canonical(src), dr.canonical(dst));
         if sc == dc && skip.is_empty() {
             if has_struct(dst) {
                 let t = dr.sol(dst, true);
-                return Ok(Conv {
+                return Ok(Conversion {
                     expr: format!("abi.decode(abi.encode({expr}), ({t}))"),
                     changed: false,
                 });
             }
-            return Ok(Conv { expr: expr.to_owned(), changed: false });
+            return Ok(Conversion { expr: expr.to_owned(), changed: false });
         }
         match (src, dst) {
             (Ty::Elem(s), Ty::Elem(d)) => {
                 if widens(s, d) {
                     notes.push(format!("`{what}`: `{s}` widened to `{d}`"));
-                    Ok(Conv { expr: expr.to_owned(), changed: true })
+                    Ok(Conversion { expr: expr.to_owned(), changed: true })
                 } else {
                     Err(format!(
                         "`{what}` is `{s}` on one side and `{d}` on the other: no lossless conversion"
@@ -102,80 +102,17 @@ impl Converter {
             }
             (Ty::Struct(si), Ty::Struct(di)) => {
                 let name = self.struct_helper(*si, *di, dir, skip, what, notes)?;
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
             }
             (Ty::Array(se, sd), Ty::Array(de, dd)) if sd == dd => {
                 let name = self.array_helper(se, de, *dd, dir, what, notes)?;
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
             }
             (Ty::Elem(s), Ty::Struct(di)) if dir == Dir::In => {
-                let fields: Vec<&(String, Ty)> = dr.structs[*di]
-                    .fields
-                    .iter()
-                    .filter(|(_, t)| matches!(t, Ty::Elem(e) if e == s))
-                    .collect();
-                let [(field, _)] = fields.as_slice() else {
-                    return Err(format!(
-                        "`{what}` (`{s}`) would have to be wrapped into `{}`, which has {} fields of type `{s}`",
-                        dr.structs[*di].name,
-                        fields.len()
-                    ));
-                };
-                let (field, sname) = (field.clone(), dr.structs[*di].name.clone());
-                let others: Vec<String> = dr.structs[*di]
-                    .fields
-                    .iter()
-                    .filter(|(n, _)| *n != field)
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect();
-                notes.push(format!(
-                    "`{what}` wrapped into `{sname}.{field}`{}",
-                    if others.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({} left zero)", others.join(", "))
-                    }
-                ));
-                let dst_t = dr.sol(dst, true);
-                let key = format!("wrap:{s}:{dst_t}:{field}");
-                let name = self.helper_name(&key, &format!("_wrap{sname}"));
-                if self.is_new_helper(&key) {
-                    let body = format!(
-                        "function {name}({s} src) internal pure returns ({dst_t} memory dst) {{\n    dst.{field} = src;\n}}"
-                    );
-                    self.helpers.push(body);
-                }
-                Ok(Conv { expr: format!("{name}({expr})"), changed: true })
+                self.wrap(expr, s, *di, dst, what, notes)
             }
             (Ty::Struct(si), Ty::Elem(d)) if dir == Dir::Out => {
-                let fields: Vec<&(String, Ty)> = sr.structs[*si]
-                    .fields
-                    .iter()
-                    .filter(|(_, t)| matches!(t, Ty::Elem(e) if e == d))
-                    .collect();
-                let [(field, _)] = fields.as_slice() else {
-                    return Err(format!(
-                        "`{what}` (`{d}`) would have to be taken from `{}`, which has {} fields of type `{d}`",
-                        sr.structs[*si].name,
-                        fields.len()
-                    ));
-                };
-                let sname = &sr.structs[*si].name;
-                let dropped: Vec<String> = sr.structs[*si]
-                    .fields
-                    .iter()
-                    .filter(|(n, _)| n != field)
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect();
-                notes.push(format!(
-                    "`{what}` unwrapped from `{sname}.{field}`{}",
-                    if dropped.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({} not visible to old callers)", dropped.join(", "))
-                    }
-                ));
-                Ok(Conv { expr: format!("{expr}.{field}"), changed: true })
+                self.unwrap(expr, *si, d, what, notes)
             }
             _ => Err(format!(
                 "`{what}` is `{}` on the old side and `{}` on the new side: no mechanical conversion",
@@ -189,6 +126,97 @@ impl Converter {
                 }
             )),
         }
+    }
+
+    /// An old scalar `s` wrapped into the new struct `di` (`dst`) that has exactly one field of
+    /// its type: `_wrapS(expr)`, the other fields zero.
+    fn wrap(
+        &mut self,
+        expr: &str,
+        s: &str,
+        di: usize,
+        dst: &Ty,
+        what: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Conversion, String> {
+        let dr = &self.new;
+        let fields: Vec<&(String, Ty)> = dr.structs[di]
+            .fields
+            .iter()
+            .filter(|(_, t)| matches!(t, Ty::Elem(e) if e == s))
+            .collect();
+        let [(field, _)] = fields.as_slice() else {
+            return Err(format!(
+                "`{what}` (`{s}`) would have to be wrapped into `{}`, which has {} fields of type `{s}`",
+                dr.structs[di].name,
+                fields.len()
+            ));
+        };
+        let (field, sname) = (field.clone(), dr.structs[di].name.clone());
+        let others: Vec<String> = dr.structs[di]
+            .fields
+            .iter()
+            .filter(|(n, _)| *n != field)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        notes.push(format!(
+            "`{what}` wrapped into `{sname}.{field}`{}",
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} left zero)", others.join(", "))
+            }
+        ));
+        let dst_t = dr.sol(dst, true);
+        let key = format!("wrap:{s}:{dst_t}:{field}");
+        let name = self.helper_name(&key, &format!("_wrap{sname}"));
+        if self.is_new_helper(&key) {
+            let body = format!(
+                "function {name}({s} src) internal pure returns ({dst_t} memory dst) {{\n    dst.{field} = src;\n}}"
+            );
+            self.helpers.push(body);
+        }
+        Ok(Conversion { expr: format!("{name}({expr})"), changed: true })
+    }
+
+    /// The new struct `si`'s one field of the old scalar type `d`: `expr.field`.
+    fn unwrap(
+        &self,
+        expr: &str,
+        si: usize,
+        d: &str,
+        what: &str,
+        notes: &mut Vec<String>,
+    ) -> Result<Conversion, String> {
+        let sr = &self.new;
+        let fields: Vec<&(String, Ty)> = sr.structs[si]
+            .fields
+            .iter()
+            .filter(|(_, t)| matches!(t, Ty::Elem(e) if e == d))
+            .collect();
+        let [(field, _)] = fields.as_slice() else {
+            return Err(format!(
+                "`{what}` (`{d}`) would have to be taken from `{}`, which has {} fields of type `{d}`",
+                sr.structs[si].name,
+                fields.len()
+            ));
+        };
+        let sname = &sr.structs[si].name;
+        let dropped: Vec<String> = sr.structs[si]
+            .fields
+            .iter()
+            .filter(|(n, _)| n != field)
+            .map(|(n, _)| format!("`{n}`"))
+            .collect();
+        notes.push(format!(
+            "`{what}` unwrapped from `{sname}.{field}`{}",
+            if dropped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} not visible to old callers)", dropped.join(", "))
+            }
+        ));
+        Ok(Conversion { expr: format!("{expr}.{field}"), changed: true })
     }
 
     fn is_new_helper(&mut self, key: &str) -> bool {
@@ -259,28 +287,7 @@ impl Converter {
                 }
             }
         }
-        let unused: Vec<String> = src_def
-            .fields
-            .iter()
-            .filter(|(n, _)| !used.contains(n))
-            .map(|(n, _)| format!("`{n}`"))
-            .collect();
-        if !unused.is_empty() {
-            match dir {
-                Dir::In => {
-                    return Err(format!(
-                        "`{what}`: the new `{}` has no place for {} of the old struct: the value would be dropped",
-                        dst_def.name,
-                        unused.join(", ")
-                    ));
-                }
-                Dir::Out => notes.push(format!(
-                    "{} of the new `{}` not returned to old callers",
-                    unused.join(", "),
-                    src_def.name
-                )),
-            }
-        }
+        unused_fields(&src_def, &dst_def, &used, dir, what, notes)?;
         let prefix = match dir {
             Dir::In => "_toNew",
             Dir::Out => "_toOld",
@@ -333,6 +340,42 @@ impl Converter {
             ));
         }
         Ok(name)
+    }
+}
+
+/// The fields of the source struct that no destination field takes (`used` are taken): an
+/// error for an old struct (the call would drop them), a note for a new one.
+fn unused_fields(
+    src_def: &StructDef,
+    dst_def: &StructDef,
+    used: &BTreeSet<String>,
+    dir: Dir,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
+    let unused: Vec<String> = src_def
+        .fields
+        .iter()
+        .filter(|(n, _)| !used.contains(n))
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    match dir {
+        Dir::In => Err(format!(
+            "`{what}`: the new `{}` has no place for {} of the old struct: the value would be dropped",
+            dst_def.name,
+            unused.join(", ")
+        )),
+        Dir::Out => {
+            notes.push(format!(
+                "{} of the new `{}` not returned to old callers",
+                unused.join(", "),
+                src_def.name
+            ));
+            Ok(())
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy::json_abi::{EventParam, InternalType, JsonAbi, Param, StateMutability};
+use alloy::json_abi::{EventParam, Function, InternalType, JsonAbi, Param, StateMutability};
 
 /// A Solidity type as the generated code writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,11 +393,49 @@ pub(crate) fn render_interface(
     doc: &[String],
     pure_as_view: bool,
 ) -> String {
-    let mut body = Vec::<String>::new();
-    // Types are collected first so that structs come first.
+    // Types are collected first (registering structs in the order they appear), so that
+    // structs come first.
+    let function_names: BTreeSet<&str> = abi.functions().map(|f| f.name.as_str()).collect();
+    let events = interface_events(reg, abi, &function_names);
+    let errors = interface_errors(reg, abi, &function_names);
+    let functions: Vec<String> =
+        abi.functions().map(|f| interface_function(reg, f, pure_as_view)).collect();
+    let structs: Vec<String> = reg
+        .structs
+        .iter()
+        .map(|s| {
+            let fields: Vec<String> =
+                s.fields.iter().map(|(n, t)| format!("    {} {n};", reg.sol(t, false))).collect();
+            format!("struct {} {{\n{}\n}}", s.name, fields.join("\n"))
+        })
+        .collect();
+    let mut sections = Vec::new();
+    if !structs.is_empty() {
+        sections.push(structs.join("\n\n"));
+    }
+    for group in [events, errors, functions] {
+        if !group.is_empty() {
+            sections.push(group.join("\n"));
+        }
+    }
+    let mut out = String::new();
+    for d in doc {
+        out.push_str(&format!("/// {d}\n"));
+    }
+    out.push_str(&format!("interface {} {{\n", reg.iface));
+    out.push_str(&indent(&sections.join("\n\n"), 1));
+    out.push_str("}\n");
+    out
+}
+
+/// One declaration per distinct event; one named like a function is a comment.
+fn interface_events(
+    reg: &mut Registry,
+    abi: &JsonAbi,
+    function_names: &BTreeSet<&str>,
+) -> Vec<String> {
     let mut events = Vec::new();
     let mut seen_events = BTreeSet::new();
-    let function_names: BTreeSet<&str> = abi.functions().map(|f| f.name.as_str()).collect();
     for e in abi.events() {
         let params: Vec<String> = e
             .inputs
@@ -428,6 +466,16 @@ pub(crate) fn render_interface(
             events.push(line);
         }
     }
+    events
+}
+
+/// One declaration per error name; overloads and names taken by a function or an event are
+/// comments.
+fn interface_errors(
+    reg: &mut Registry,
+    abi: &JsonAbi,
+    function_names: &BTreeSet<&str>,
+) -> Vec<String> {
     let mut errors = Vec::new();
     let mut error_names = BTreeSet::new();
     for e in abi.errors() {
@@ -459,68 +507,48 @@ pub(crate) fn render_interface(
             errors.push(line);
         }
     }
-    let mut functions = Vec::new();
-    for f in abi.functions() {
-        let ins = param_names(&f.inputs, "arg");
-        let inputs: Vec<String> = f
-            .inputs
-            .iter()
-            .zip(&ins)
-            .map(|(p, n)| {
-                let t = reg.param(p);
-                let n = if is_identifier(&p.name) { n.as_str() } else { "" };
-                reg.decl(&t, n, "calldata", false)
-            })
-            .collect();
-        let outputs: Vec<String> = f
-            .outputs
-            .iter()
-            .map(|p| {
-                let t = reg.param(p);
-                let n = if is_identifier(&p.name) { p.name.as_str() } else { "" };
-                reg.decl(&t, n, "memory", false)
-            })
-            .collect();
-        let mut m = f.state_mutability;
-        let mut note = String::new();
-        if pure_as_view && m == StateMutability::Pure {
-            m = StateMutability::View;
-            note = "/// @dev `pure` in the ABI; declared `view` so that an adapter can forward it (callers are unaffected).\n".into();
-        }
-        let returns = if outputs.is_empty() {
-            String::new()
-        } else {
-            format!(" returns ({})", outputs.join(", "))
-        };
-        functions.push(format!(
-            "{note}function {}({}) external{}{returns};",
-            f.name,
-            inputs.join(", "),
-            mutability_word(m)
-        ));
+    errors
+}
+
+/// The function's declaration (a pure one as `view` when `pure_as_view`, with a note).
+fn interface_function(reg: &mut Registry, f: &Function, pure_as_view: bool) -> String {
+    let ins = param_names(&f.inputs, "arg");
+    let inputs: Vec<String> = f
+        .inputs
+        .iter()
+        .zip(&ins)
+        .map(|(p, n)| {
+            let t = reg.param(p);
+            let n = if is_identifier(&p.name) { n.as_str() } else { "" };
+            reg.decl(&t, n, "calldata", false)
+        })
+        .collect();
+    let outputs: Vec<String> = f
+        .outputs
+        .iter()
+        .map(|p| {
+            let t = reg.param(p);
+            let n = if is_identifier(&p.name) { p.name.as_str() } else { "" };
+            reg.decl(&t, n, "memory", false)
+        })
+        .collect();
+    let mut m = f.state_mutability;
+    let mut note = String::new();
+    if pure_as_view && m == StateMutability::Pure {
+        m = StateMutability::View;
+        note = "/// @dev `pure` in the ABI; declared `view` so that an adapter can forward it (callers are unaffected).\n".into();
     }
-    for s in &reg.structs {
-        let fields: Vec<String> =
-            s.fields.iter().map(|(n, t)| format!("    {} {n};", reg.sol(t, false))).collect();
-        body.push(format!("struct {} {{\n{}\n}}", s.name, fields.join("\n")));
-    }
-    let mut sections = Vec::new();
-    if !body.is_empty() {
-        sections.push(body.join("\n\n"));
-    }
-    for group in [events, errors, functions] {
-        if !group.is_empty() {
-            sections.push(group.join("\n"));
-        }
-    }
-    let mut out = String::new();
-    for d in doc {
-        out.push_str(&format!("/// {d}\n"));
-    }
-    out.push_str(&format!("interface {} {{\n", reg.iface));
-    out.push_str(&indent(&sections.join("\n\n"), 1));
-    out.push_str("}\n");
-    out
+    let returns = if outputs.is_empty() {
+        String::new()
+    } else {
+        format!(" returns ({})", outputs.join(", "))
+    };
+    format!(
+        "{note}function {}({}) external{}{returns};",
+        f.name,
+        inputs.join(", "),
+        mutability_word(m)
+    )
 }
 
 /// Indents every non-empty line by `level` × 4 spaces.

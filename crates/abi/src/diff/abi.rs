@@ -242,7 +242,7 @@ fn match_by_name<'a, T>(
 
 /// Reports what [`match_by_name`] returned: each pair as `changed`, the rest as `removed` and
 /// `added` (`kinds` in that order). `id` gives an item's signature and its hex selector or
-/// topic; `paired_detail` adds to a pair's message, from the new item.
+/// topic; `paired_detail` gives a pair's detail, from the new item.
 fn report_unmatched<T>(
     (paired, removed, added): (Vec<(&T, &T)>, Vec<&T>, Vec<&T>),
     [changed, removed_kind, added_kind]: [Kind; 3],
@@ -252,16 +252,16 @@ fn report_unmatched<T>(
 ) {
     for (o, n) in paired {
         let ((sig, key), (new_sig, _)) = (id(o), id(n));
-        let detail = paired_detail(n);
-        out.push(Change::new(changed, sig.clone(), Some(key), Some(sig), Some(new_sig), &detail));
+        let change = Change::of(changed, &sig).selector(key).old(sig).new(new_sig);
+        out.push(change.detail(paired_detail(n)));
     }
     for o in removed {
         let (sig, key) = id(o);
-        out.push(Change::new(removed_kind, sig.clone(), Some(key), Some(sig), None, ""));
+        out.push(Change::of(removed_kind, &sig).selector(key).old(sig));
     }
     for n in added {
         let (sig, key) = id(n);
-        out.push(Change::new(added_kind, sig.clone(), Some(key), None, Some(sig), ""));
+        out.push(Change::of(added_kind, &sig).selector(key).new(sig));
     }
 }
 
@@ -296,7 +296,7 @@ fn diff_functions(old: &[Func<'_>], new: &[Func<'_>], out: &mut Vec<Change>) -> 
         (paired, removed, added),
         [Kind::FunctionSignatureChanged, Kind::FunctionRemoved, Kind::FunctionAdded],
         |f| (f.signature(), selector_hex(&f.selector())),
-        |n| format!(" to {}", selector_hex(&n.selector())),
+        |n| format!("to {}", selector_hex(&n.selector())),
         out,
     );
     gone
@@ -307,37 +307,29 @@ fn compare_functions(o: &Func<'_>, n: &Func<'_>, out: &mut Vec<Change>) {
         return;
     }
     let sig = o.signature();
-    let sel = Some(selector_hex(&o.selector()));
+    let sel = selector_hex(&o.selector());
     let (old_out, new_out) = (canonical_types(&o.outputs), canonical_types(&n.outputs));
     let outputs_changed = old_out != new_out;
     if outputs_changed {
-        out.push(Change::new(
-            Kind::FunctionOutputsChanged,
-            &sig,
-            sel.clone(),
-            Some(old_out),
-            Some(new_out),
-            "",
-        ));
+        out.push(
+            Change::of(Kind::FunctionOutputsChanged, &sig).selector(&sel).old(old_out).new(new_out),
+        );
     }
     if o.state_mutability != n.state_mutability {
         let breaks = mutability_breaks(o.state_mutability, n.state_mutability);
         let detail = if breaks {
             match o.state_mutability {
-                StateMutability::Payable => ": calls that send value now revert",
-                _ => ": callers that use staticcall or eth_call semantics now revert",
+                StateMutability::Payable => "calls that send value now revert",
+                _ => "callers that use staticcall or eth_call semantics now revert",
             }
         } else {
             ""
         };
-        let c = Change::new(
-            Kind::FunctionMutabilityChanged,
-            &sig,
-            sel.clone(),
-            Some(mutability_str(o.state_mutability).into()),
-            Some(mutability_str(n.state_mutability).into()),
-            detail,
-        );
+        let c = Change::of(Kind::FunctionMutabilityChanged, &sig)
+            .selector(&sel)
+            .old(mutability_str(o.state_mutability))
+            .new(mutability_str(n.state_mutability))
+            .detail(detail);
         out.push(if breaks { c } else { c.with_severity(Severity::Info) });
     }
     let mut names = Vec::new();
@@ -353,14 +345,13 @@ fn compare_functions(o: &Func<'_>, n: &Func<'_>, out: &mut Vec<Change>) {
             }
             s
         };
-        out.push(Change::new(
-            Kind::FunctionParamRenamed,
-            &sig,
-            sel,
-            Some(full(o.item)),
-            Some(full(n.item)),
-            &names.join("; "),
-        ));
+        out.push(
+            Change::of(Kind::FunctionParamRenamed, &sig)
+                .selector(sel)
+                .old(full(o.item))
+                .new(full(n.item))
+                .detail(names.join("; ")),
+        );
     }
 }
 
@@ -447,14 +438,12 @@ fn diff_events(old: &[Ev<'_>], new: &[Ev<'_>], out: &mut Vec<Change>) {
         let n = new_unmatched.remove(i);
         names_with_match.insert(o.name.as_str());
         let flag = |a: bool| if a { "anonymous" } else { "not anonymous" };
-        out.push(Change::new(
-            Kind::EventAnonymousChanged,
-            o.signature(),
-            Some(topic_hex(&o.selector())),
-            Some(flag(o.anonymous).into()),
-            Some(flag(n.anonymous).into()),
-            "",
-        ));
+        out.push(
+            Change::of(Kind::EventAnonymousChanged, o.signature())
+                .selector(topic_hex(&o.selector()))
+                .old(flag(o.anonymous))
+                .new(flag(n.anonymous)),
+        );
         false
     });
     let (paired, removed, added) = match_by_name(
@@ -478,29 +467,26 @@ fn compare_events(o: &Ev<'_>, n: &Ev<'_>, out: &mut Vec<Change>) {
         return;
     }
     let sig = o.signature();
-    let topic = Some(topic_hex(&o.selector()));
+    let topic = topic_hex(&o.selector());
     let flags = |e: &Ev<'_>| e.inputs.iter().map(|p| p.indexed).collect::<Vec<_>>();
     if flags(o) != flags(n) {
-        out.push(Change::new(
-            Kind::EventIndexedChanged,
-            &sig,
-            topic.clone(),
-            Some(event_indexed_form(o.item)),
-            Some(event_indexed_form(n.item)),
-            "",
-        ));
+        out.push(
+            Change::of(Kind::EventIndexedChanged, &sig)
+                .selector(&topic)
+                .old(event_indexed_form(o.item))
+                .new(event_indexed_form(n.item)),
+        );
     }
     let mut names = Vec::new();
     renames(&as_params(&o.inputs), &as_params(&n.inputs), "", "parameter", &mut names);
     if !names.is_empty() {
-        out.push(Change::new(
-            Kind::EventParamRenamed,
-            &sig,
-            topic,
-            Some(event_full(o.item)),
-            Some(event_full(n.item)),
-            &names.join("; "),
-        ));
+        out.push(
+            Change::of(Kind::EventParamRenamed, &sig)
+                .selector(topic)
+                .old(event_full(o.item))
+                .new(event_full(n.item))
+                .detail(names.join("; ")),
+        );
     }
 }
 
@@ -552,59 +538,50 @@ fn diff_special(old: &JsonAbi, new: &JsonAbi, gone: &[Selector], out: &mut Vec<C
     };
     let (oc, nc) = (ctor(old), ctor(new));
     if oc != nc {
-        out.push(Change::new(Kind::ConstructorChanged, &oc, None, Some(oc.clone()), Some(nc), ""));
+        out.push(Change::of(Kind::ConstructorChanged, &oc).old(&oc).new(nc));
     }
 
     match (&old.fallback, &new.fallback) {
         (Some(_), None) => {
-            out.push(Change::new(Kind::FallbackRemoved, "fallback()", None, None, None, ""));
+            out.push(Change::of(Kind::FallbackRemoved, "fallback()"));
         }
         (None, Some(_)) => {
+            let c = Change::of(Kind::FallbackAdded, "fallback()");
             let c = if gone.is_empty() {
-                Change::new(Kind::FallbackAdded, "fallback()", None, None, None, "")
+                c
             } else {
                 let sels: Vec<_> = gone.iter().map(selector_hex).collect();
-                Change::new(
-                    Kind::FallbackAdded,
-                    "fallback()",
-                    None,
-                    None,
-                    None,
-                    &format!(
-                        ": calls to the removed selector(s) {} now run it instead of reverting",
-                        sels.join(", ")
-                    ),
-                )
+                c.detail(format!(
+                    "calls to the removed selector(s) {} now run it instead of reverting",
+                    sels.join(", ")
+                ))
                 .with_severity(Severity::Warning)
             };
             out.push(c);
         }
         (Some(o), Some(n)) if o.state_mutability != n.state_mutability => {
             let breaks = mutability_breaks(o.state_mutability, n.state_mutability);
-            let c = Change::new(
-                Kind::FunctionMutabilityChanged,
-                "fallback()",
-                None,
-                Some(mutability_str(o.state_mutability).into()),
-                Some(mutability_str(n.state_mutability).into()),
-                if breaks { ": calls that send value to it now revert" } else { "" },
-            );
+            let c = Change::of(Kind::FunctionMutabilityChanged, "fallback()")
+                .old(mutability_str(o.state_mutability))
+                .new(mutability_str(n.state_mutability))
+                .detail(if breaks { "calls that send value to it now revert" } else { "" });
             out.push(if breaks { c } else { c.with_severity(Severity::Info) });
         }
         _ => {}
     }
     match (&old.receive, &new.receive) {
         (Some(_), None) => {
-            let detail = match &new.fallback {
+            // Not in the message: the rule's template has no `{ detail}` (so far).
+            let aside = match &new.fallback {
                 Some(f) if f.state_mutability == StateMutability::Payable => {
-                    " (plain transfers now run the payable fallback)"
+                    "plain transfers now run the payable fallback"
                 }
                 _ => "",
             };
-            out.push(Change::new(Kind::ReceiveRemoved, "receive()", None, None, None, detail));
+            out.push(Change::of(Kind::ReceiveRemoved, "receive()").aside(aside));
         }
         (None, Some(_)) => {
-            out.push(Change::new(Kind::ReceiveAdded, "receive()", None, None, None, ""));
+            out.push(Change::of(Kind::ReceiveAdded, "receive()"));
         }
         _ => {}
     }
@@ -649,14 +626,12 @@ fn collisions(
             continue;
         }
         let (sel, (what_a, a), (what_b, b)) = pair;
-        out.push(Change::new(
-            Kind::SelectorCollision,
-            a,
-            Some(selector_hex(&sel)),
-            None,
-            Some(b),
-            &format!(" in the new ABI ({what_a} and {what_b})"),
-        ));
+        out.push(
+            Change::of(Kind::SelectorCollision, a)
+                .selector(selector_hex(&sel))
+                .new(b)
+                .detail(format!("in the new ABI ({what_a} and {what_b})")),
+        );
     }
 }
 
@@ -675,17 +650,15 @@ pub fn proxy_collisions(
         if p.signature() == f.signature() {
             continue;
         }
-        out.push(Change::new(
-            Kind::SelectorCollision,
-            f.signature(),
-            Some(selector_hex(&f.selector())),
-            None,
-            Some(p.signature()),
-            &format!(
-                " (the proxy {} answers it: the implementation's function is unreachable through the proxy)",
-                proxy_path.display()
-            ),
-        ));
+        out.push(
+            Change::of(Kind::SelectorCollision, f.signature())
+                .selector(selector_hex(&f.selector()))
+                .new(p.signature())
+                .aside(format!(
+                    "the proxy {} answers it: the implementation's function is unreachable through the proxy",
+                    proxy_path.display()
+                )),
+        );
     }
 }
 

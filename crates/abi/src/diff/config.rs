@@ -245,7 +245,7 @@ mod tests {
             Path::new("m.toml"),
         )
         .unwrap();
-        let added = |item: &str| Change::new(Kind::FunctionAdded, item, None, None, None, "");
+        let added = |item: &str| Change::of(Kind::FunctionAdded, item);
         let mut d = ContractDiff {
             name: "B".into(),
             old_name: None,

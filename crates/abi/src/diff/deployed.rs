@@ -25,25 +25,18 @@ pub fn check_deployed(code: &[u8], abi: &JsonAbi) -> Vec<Change> {
         let sel = f.selector();
         declared.insert(sel);
         if !found.contains(&sel) {
-            changes.push(Change::new(
-                Kind::DeployedSelectorMissing,
-                f.signature(),
-                Some(format!("{sel}")),
-                Some(f.signature()),
-                None,
-                "",
-            ));
+            changes.push(
+                Change::of(Kind::DeployedSelectorMissing, f.signature())
+                    .selector(format!("{sel}"))
+                    .old(f.signature()),
+            );
         }
     }
     for sel in found.difference(&declared) {
-        changes.push(Change::new(
-            Kind::DeployedSelectorUndeclared,
-            format!("{sel}"),
-            Some(format!("{sel}")),
-            None,
-            None,
-            "",
-        ));
+        changes.push(
+            Change::of(Kind::DeployedSelectorUndeclared, format!("{sel}"))
+                .selector(format!("{sel}")),
+        );
     }
     changes
 }

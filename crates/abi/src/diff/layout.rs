@@ -443,22 +443,82 @@ fn overlaps(a: (U256, U256), b: (U256, U256)) -> bool {
 
 /// Appends every storage change from `old` to `new` to `out`.
 pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Change>) {
-    let (ov, nv) = (vars(old), vars(new));
-    let ops = renames_that_moved(align(&ov, &nv), &ov, &nv);
-    let old_used: Vec<(U256, U256, &str)> =
-        ov.iter().filter(|v| !v.is_gap()).map(|v| (v.start(), v.end(), v.label.as_str())).collect();
-    let old_end = ov.iter().map(Var::end).max().unwrap_or_default();
-    let inserts: Vec<usize> =
-        ops.iter().filter_map(|op| if let Op::Insert(j) = op { Some(*j) } else { None }).collect();
+    let (old_vars, new_vars) = (vars(old), vars(new));
+    let ops = renames_that_moved(align(&old_vars, &new_vars), &old_vars, &new_vars);
+    let layouts = Layouts::new(&old_vars, &new_vars, &ops);
+    // Gaps first, so their inserts and their own resize are reported once.
+    let gaps = layouts.gaps();
+    for (k, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Keep(i, j) if !gaps.handled_old.contains(&i) => {
+                out.extend(kept(&old_vars[i], &new_vars[j]));
+            }
+            Op::Rename(i, j) => out.push(renamed(&old_vars[i], &new_vars[j])),
+            Op::Delete(i) if !gaps.handled_old.contains(&i) => out.push(removed(&old_vars[i])),
+            Op::Insert(j) if !gaps.handled_new.contains(&j) => {
+                out.push(layouts.inserted(k, j, gaps.in_gap.get(&j)));
+            }
+            _ => {}
+        }
+    }
+    out.extend(gaps.changes);
+}
 
-    // Gaps: decide first, so their inserts and their own resize are reported once.
-    let mut handled_old = HashSet::new();
-    let mut handled_new = HashSet::new();
-    let mut in_gap: HashMap<usize, String> = HashMap::new();
-    let mut gap_changes = Vec::new();
-    for (gi, g) in ov.iter().enumerate().filter(|(_, v)| v.is_gap()) {
-        let range = (g.start(), g.end());
-        let pair = ops.iter().find_map(|op| match *op {
+/// Two aligned layouts, and what the old one used.
+struct Layouts<'a> {
+    old: &'a [Var],
+    new: &'a [Var],
+    ops: &'a [Op],
+    /// The byte ranges of the old variables that are not gaps, with their labels.
+    old_used: Vec<(U256, U256, &'a str)>,
+    /// Where the old layout ends.
+    old_end: U256,
+}
+
+/// What the gaps decided.
+#[derive(Default)]
+struct Gaps {
+    /// Old variables (gaps) already reported.
+    handled_old: HashSet<usize>,
+    /// New variables already reported (in a misused gap).
+    handled_new: HashSet<usize>,
+    /// New variables that fill a gap correctly, with how (`in the space of ...`).
+    in_gap: HashMap<usize, String>,
+    /// `storage_gap_misused` findings, reported after the others.
+    changes: Vec<Change>,
+}
+
+impl<'a> Layouts<'a> {
+    fn new(old: &'a [Var], new: &'a [Var], ops: &'a [Op]) -> Self {
+        let old_used = old
+            .iter()
+            .filter(|v| !v.is_gap())
+            .map(|v| (v.start(), v.end(), v.label.as_str()))
+            .collect();
+        let old_end = old.iter().map(Var::end).max().unwrap_or_default();
+        Self { old, new, ops, old_used, old_end }
+    }
+
+    /// Decides every old gap: unchanged, correctly consumed by the new variables in it, or
+    /// misused.
+    fn gaps(&self) -> Gaps {
+        let inserts: Vec<usize> = self
+            .ops
+            .iter()
+            .filter_map(|op| if let Op::Insert(j) = op { Some(*j) } else { None })
+            .collect();
+        let mut gaps = Gaps::default();
+        for (gi, gap) in self.old.iter().enumerate().filter(|(_, v)| v.is_gap()) {
+            self.gap(gi, gap, &inserts, &mut gaps);
+        }
+        gaps
+    }
+
+    /// Decides the old gap `gi` (`gap`): `inserts` are the new variables not in the old layout.
+    fn gap(&self, gi: usize, gap: &Var, inserts: &[usize], gaps: &mut Gaps) {
+        let nv = self.new;
+        let range = (gap.start(), gap.end());
+        let pair = self.ops.iter().find_map(|op| match *op {
             Op::Keep(i, j) if i == gi => Some(&nv[j]),
             _ => None,
         });
@@ -468,221 +528,159 @@ pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Chan
             .filter(|&j| overlaps(range, (nv[j].start(), nv[j].end())))
             .collect();
         // Unchanged (a move is the consequence of a change reported elsewhere).
-        if pair.is_some_and(|p| p.shape == g.shape) && taking.is_empty() {
-            continue;
+        if pair.is_some_and(|p| p.shape == gap.shape) && taking.is_empty() {
+            return;
         }
         let within = taking.iter().all(|&j| {
             nv[j].start() >= range.0
                 && nv[j].end() <= range.1
-                && !old_used.iter().any(|u| overlaps((u.0, u.1), (nv[j].start(), nv[j].end())))
+                && !self.old_used.iter().any(|u| overlaps((u.0, u.1), (nv[j].start(), nv[j].end())))
         });
         let taken: u64 = taking.iter().map(|&j| nv[j].slots()).sum();
-        let names: Vec<_> = taking.iter().map(|&j| format!("`{}`", nv[j].label)).collect();
         let ok = within
             && match pair {
-                Some(p) => p.end() == g.end(),
+                Some(p) => p.end() == gap.end(),
                 // Removed: fine when the new variables take the whole gap.
-                None => taken == g.slots(),
+                None => taken == gap.slots(),
             };
-        handled_old.insert(gi);
+        gaps.handled_old.insert(gi);
         if ok {
             let shrink = match pair {
-                Some(p) => format!("which shrank from {} to {} slots", g.slots(), p.slots()),
+                Some(p) => format!("which shrank from {} to {} slots", gap.slots(), p.slots()),
                 None => "which they replace".to_owned(),
             };
             for &j in &taking {
-                in_gap.insert(j, format!("in the space of `{}` ({shrink})", g.label));
+                gaps.in_gap.insert(j, format!("in the space of `{}` ({shrink})", gap.label));
             }
-            continue;
+            return;
         }
-        handled_new.extend(taking.iter().copied());
-        let new_size = pair.map_or(0, Var::slots);
-        let detail = match (pair, names.is_empty()) {
-            (Some(_), true) => format!(
-                "changed from {} to {new_size} slots with no new variable before it: every later variable moves",
-                g.slots()
-            ),
-            (Some(_), false) => format!(
-                "changed from {} to {new_size} slots but the new variables before it ({}) take {taken}: it must shrink by exactly {taken}",
-                g.slots(),
-                names.join(", ")
-            ),
-            (None, true) => {
-                format!("({} slots) was removed: every later variable moves", g.slots())
-            }
-            (None, false) => format!(
-                "({} slots) was removed but the new variables in its place ({}) take {taken} slot(s)",
-                g.slots(),
-                names.join(", ")
-            ),
-        };
-        gap_changes.push(Change::new(
-            Kind::StorageGapMisused,
-            &g.label,
-            None,
-            Some(g.type_label.clone()),
-            pair.map(|p| p.type_label.clone()),
-            &detail,
-        ));
+        gaps.handled_new.extend(taking.iter().copied());
+        let names: Vec<_> = taking.iter().map(|&j| format!("`{}`", nv[j].label)).collect();
+        let change = Change::of(Kind::StorageGapMisused, &gap.label)
+            .old(&gap.type_label)
+            .detail(gap_misuse(gap, pair, &names, taken));
+        gaps.changes.push(match pair {
+            Some(p) => change.new(&p.type_label),
+            None => change,
+        });
     }
 
-    // Whether the insert at op index `k` shifts what follows: the first kept variable after it
-    // moved (a later insert's shift is that insert's finding).
-    let moved_after = |k: usize| {
-        ops[k + 1..].iter().find_map(|op| match *op {
-            Op::Keep(i, j) | Op::Rename(i, j) => Some(!ov[i].same_place(&nv[j])),
+    /// Whether the insert at op index `k` shifts what follows: the first kept variable after it
+    /// moved (a later insert's shift is that insert's finding).
+    fn moved_after(&self, k: usize) -> bool {
+        self.ops[k + 1..].iter().find_map(|op| match *op {
+            Op::Keep(i, j) | Op::Rename(i, j) => Some(!self.old[i].same_place(&self.new[j])),
             _ => None,
         }) == Some(true)
-    };
+    }
 
-    for (k, op) in ops.iter().enumerate() {
-        match *op {
-            Op::Keep(i, j) => {
-                if handled_old.contains(&i) {
-                    continue;
-                }
-                let (o, n) = (&ov[i], &nv[j]);
-                let mut v = Verdict::default();
-                compare(&o.shape, &n.shape, false, &mut v);
-                let detail = if v.notes.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", v.notes.join("; "))
-                };
-                match v.level() {
-                    Level::Equal => {}
-                    Level::Renamed => out.push(Change::new(
-                        Kind::StorageVariableRenamed,
-                        &o.label,
-                        None,
-                        Some(o.type_label.clone()),
-                        Some(n.type_label.clone()),
-                        &format!("keeps its place and type, but {}", v.notes.join("; ")),
-                    )),
-                    Level::Compatible => out.push(
-                        Change::new(
-                            Kind::StorageTypeChanged,
-                            &o.label,
-                            None,
-                            Some(o.type_label.clone()),
-                            Some(n.type_label.clone()),
-                            &format!("{detail} (layout-compatible)"),
-                        )
-                        .with_severity(Severity::Warning),
-                    ),
-                    Level::Incompatible => out.push(Change::new(
-                        Kind::StorageTypeChanged,
-                        &o.label,
-                        None,
-                        Some(o.type_label.clone()),
-                        Some(n.type_label.clone()),
-                        &detail,
-                    )),
-                }
+    /// The new variable `j` (op index `k`): in a gap (`in_gap`), appended after the old layout,
+    /// or inserted (breaking when it overlaps old variables or shifts later ones).
+    fn inserted(&self, k: usize, j: usize, in_gap: Option<&String>) -> Change {
+        let n = &self.new[j];
+        let change = |kind| Change::of(kind, &n.label).new(&n.type_label);
+        if let Some(how) = in_gap {
+            return change(Kind::StorageVariableAppended).detail(format!("at {} {how}", place(n)));
+        }
+        let range = (n.start(), n.end());
+        let hit: Vec<_> = self
+            .old_used
+            .iter()
+            .filter(|u| overlaps((u.0, u.1), range))
+            .map(|u| format!("`{}`", u.2))
+            .collect();
+        let shifts = self.moved_after(k);
+        if !hit.is_empty() || shifts {
+            let mut why = Vec::new();
+            if !hit.is_empty() {
+                why.push(format!("it overlaps the old place of {}", hit.join(", ")));
             }
-            Op::Rename(i, j) => {
-                let (o, n) = (&ov[i], &nv[j]);
-                let detail = if o.same_place(n) {
-                    format!("was renamed to `{}` ({}, same type)", n.label, place(o))
-                } else {
-                    format!(
-                        "was renamed to `{}` (same type; it moved from {} to {} with the variables around it)",
-                        n.label,
-                        place(o),
-                        place(n)
-                    )
-                };
-                out.push(Change::new(
-                    Kind::StorageVariableRenamed,
-                    &o.label,
-                    None,
-                    Some(o.label.clone()),
-                    Some(n.label.clone()),
-                    &detail,
-                ));
+            if shifts {
+                why.push("every later variable moves".to_owned());
             }
-            Op::Delete(i) => {
-                if handled_old.contains(&i) {
-                    continue;
-                }
-                let o = &ov[i];
-                out.push(Change::new(
-                    Kind::StorageVariableRemoved,
-                    &o.label,
-                    None,
-                    Some(o.type_label.clone()),
-                    None,
-                    &format!(" (it was at {})", place(o)),
-                ));
-            }
-            Op::Insert(j) => {
-                if handled_new.contains(&j) {
-                    continue;
-                }
-                let n = &nv[j];
-                let range = (n.start(), n.end());
-                if let Some(detail) = in_gap.get(&j) {
-                    out.push(Change::new(
-                        Kind::StorageVariableAppended,
-                        &n.label,
-                        None,
-                        None,
-                        Some(n.type_label.clone()),
-                        &format!("at {} {detail}", place(n)),
-                    ));
-                    continue;
-                }
-                let hit: Vec<_> = old_used
-                    .iter()
-                    .filter(|u| overlaps((u.0, u.1), range))
-                    .map(|u| format!("`{}`", u.2))
-                    .collect();
-                let shifts = moved_after(k);
-                if !hit.is_empty() || shifts {
-                    let mut why = Vec::new();
-                    if !hit.is_empty() {
-                        why.push(format!("it overlaps the old place of {}", hit.join(", ")));
-                    }
-                    if shifts {
-                        why.push("every later variable moves".to_owned());
-                    }
-                    out.push(Change::new(
-                        Kind::StorageVariableInserted,
-                        &n.label,
-                        None,
-                        None,
-                        Some(n.type_label.clone()),
-                        &format!("at {}: {}", place(n), why.join(" and ")),
-                    ));
-                } else if range.0 >= old_end {
-                    out.push(Change::new(
-                        Kind::StorageVariableAppended,
-                        &n.label,
-                        None,
-                        None,
-                        Some(n.type_label.clone()),
-                        &format!("at {}", place(n)),
-                    ));
-                } else {
-                    out.push(
-                        Change::new(
-                            Kind::StorageVariableInserted,
-                            &n.label,
-                            None,
-                            None,
-                            Some(n.type_label.clone()),
-                            &format!(
-                                "at {} in bytes no old variable used; no existing variable moves",
-                                place(n)
-                            ),
-                        )
-                        .with_severity(Severity::Warning),
-                    );
-                }
-            }
+            change(Kind::StorageVariableInserted).detail(format!(
+                "at {}: {}",
+                place(n),
+                why.join(" and ")
+            ))
+        } else if range.0 >= self.old_end {
+            change(Kind::StorageVariableAppended).detail(format!("at {}", place(n)))
+        } else {
+            change(Kind::StorageVariableInserted)
+                .detail(format!(
+                    "at {} in bytes no old variable used; no existing variable moves",
+                    place(n)
+                ))
+                .with_severity(Severity::Warning)
         }
     }
-    out.extend(gap_changes);
+}
+
+/// Why the gap `gap` is misused: `pair` is what became of it, `names` the new variables in
+/// it, which take `taken` slots.
+fn gap_misuse(gap: &Var, pair: Option<&Var>, names: &[String], taken: u64) -> String {
+    let slots = gap.slots();
+    match (pair, names.is_empty()) {
+        (Some(p), true) => format!(
+            "changed from {slots} to {} slots with no new variable before it: every later variable moves",
+            p.slots()
+        ),
+        (Some(p), false) => format!(
+            "changed from {slots} to {} slots but the new variables before it ({}) take {taken}: it must shrink by exactly {taken}",
+            p.slots(),
+            names.join(", ")
+        ),
+        (None, true) => format!("({slots} slots) was removed: every later variable moves"),
+        (None, false) => format!(
+            "({slots} slots) was removed but the new variables in its place ({}) take {taken} slot(s)",
+            names.join(", ")
+        ),
+    }
+}
+
+/// A variable kept under its label: a type change (breaking, or a warning when
+/// layout-compatible), struct members renamed, or nothing.
+fn kept(o: &Var, n: &Var) -> Option<Change> {
+    let mut v = Verdict::default();
+    compare(&o.shape, &n.shape, false, &mut v);
+    let notes = v.notes.join("; ");
+    let change = |kind| Change::of(kind, &o.label).old(&o.type_label).new(&n.type_label);
+    match v.level() {
+        Level::Equal => None,
+        Level::Renamed => Some(
+            change(Kind::StorageVariableRenamed)
+                .detail(format!("keeps its place and type, but {notes}")),
+        ),
+        Level::Compatible => Some(
+            change(Kind::StorageTypeChanged)
+                .detail(notes)
+                .aside("layout-compatible")
+                .with_severity(Severity::Warning),
+        ),
+        Level::Incompatible => Some(change(Kind::StorageTypeChanged).detail(notes)),
+    }
+}
+
+/// A variable renamed in place, or with the variables around it.
+fn renamed(o: &Var, n: &Var) -> Change {
+    let detail = if o.same_place(n) {
+        format!("was renamed to `{}` ({}, same type)", n.label, place(o))
+    } else {
+        format!(
+            "was renamed to `{}` (same type; it moved from {} to {} with the variables around it)",
+            n.label,
+            place(o),
+            place(n)
+        )
+    };
+    Change::of(Kind::StorageVariableRenamed, &o.label).old(&o.label).new(&n.label).detail(detail)
+}
+
+/// A variable that is gone.
+fn removed(o: &Var) -> Change {
+    Change::of(Kind::StorageVariableRemoved, &o.label)
+        .old(&o.type_label)
+        .aside(format!("it was at {}", place(o)))
 }
 
 #[cfg(test)]

@@ -39,6 +39,21 @@ pub use rules::{Kind, RULES, Rule, Severity};
 use crate::{Artifact, ArtifactKind, Result};
 
 /// One classified change.
+///
+/// Built with [`Change::of`] and the setters that follow it, which keep [`Change::message`]
+/// written from the rule's template:
+///
+/// ```
+/// use molt_abi::diff::{Change, Kind};
+/// let c = Change::of(Kind::FunctionMutabilityChanged, "f()")
+///     .old("view")
+///     .new("nonpayable")
+///     .detail("callers that use staticcall or eth_call semantics now revert");
+/// assert_eq!(
+///     c.message,
+///     "function `f()` changed from view to nonpayable: callers that use staticcall or eth_call semantics now revert"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     /// What changed.
@@ -58,28 +73,82 @@ pub struct Change {
     pub old: Option<String>,
     /// The new value where the change has one.
     pub new: Option<String>,
+    /// A plain clause that completes the message (see [`Change::detail`]).
+    #[serde(skip)]
+    detail: Option<String>,
+    /// A remark the message ends with, in parentheses (see [`Change::aside`]).
+    #[serde(skip)]
+    aside: Option<String>,
 }
 
 impl Change {
-    /// A change with the rule's default severity and its message filled in.
-    pub fn new(
-        kind: Kind,
-        item: impl Into<String>,
-        selector: Option<String>,
-        old: Option<String>,
-        new: Option<String>,
-        detail: &str,
-    ) -> Self {
-        let item = item.into();
+    /// A change of `kind` about `item`, with the rule's default severity and its message
+    /// written.
+    pub fn of(kind: Kind, item: impl Into<String>) -> Self {
         let rule = kind.rule();
-        let message =
-            rule.message(&item, old.as_deref(), new.as_deref(), selector.as_deref(), detail);
-        Self { kind, severity: rule.severity, item, selector, message, old, new }
+        let mut change = Self {
+            kind,
+            severity: rule.severity,
+            item: item.into(),
+            selector: None,
+            message: String::new(),
+            old: None,
+            new: None,
+            detail: None,
+            aside: None,
+        };
+        change.message = rule.message(&change);
+        change
+    }
+
+    /// The same change with its selector (or topic0).
+    pub fn selector(self, selector: impl Into<String>) -> Self {
+        self.with(|c| c.selector = Some(selector.into()))
+    }
+
+    /// The same change with its old value.
+    pub fn old(self, old: impl Into<String>) -> Self {
+        self.with(|c| c.old = Some(old.into()))
+    }
+
+    /// The same change with its new value.
+    pub fn new(self, new: impl Into<String>) -> Self {
+        self.with(|c| c.new = Some(new.into()))
+    }
+
+    /// The same change with a detail: a plain clause, without leading punctuation. The rule's
+    /// template places it (after `: ` or a space, see [`Rule::template`]); an empty detail is
+    /// none.
+    pub fn detail(self, detail: impl Into<String>) -> Self {
+        self.with(|c| c.detail = Some(detail.into()))
+    }
+
+    /// The same change with an aside: a remark the template writes in parentheses after the
+    /// detail, without parentheses of its own.
+    pub fn aside(self, aside: impl Into<String>) -> Self {
+        self.with(|c| c.aside = Some(aside.into()))
     }
 
     /// The same change with another severity.
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self
+    }
+
+    /// The detail, if any (empty counts as none).
+    fn detail_text(&self) -> Option<&str> {
+        self.detail.as_deref().filter(|d| !d.is_empty())
+    }
+
+    /// The aside, if any (empty counts as none).
+    fn aside_text(&self) -> Option<&str> {
+        self.aside.as_deref().filter(|a| !a.is_empty())
+    }
+
+    /// Applies `set`, then writes the message again.
+    fn with(mut self, set: impl FnOnce(&mut Self)) -> Self {
+        set(&mut self);
+        self.message = self.kind.rule().message(&self);
         self
     }
 }

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::Change;
+
 /// How serious a change is for callers and for the contract's stored state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,8 +53,10 @@ pub struct Rule {
     pub severity_rule: &'static str,
     /// What the rule detects and why it matters.
     pub description: &'static str,
-    /// The message template: `{item}`, `{old}`, `{new}`, `{selector}` and `{detail}` are
-    /// replaced by the finding's values.
+    /// The message template: `{item}`, `{old}`, `{new}` and `{selector}` are replaced by the
+    /// finding's values. `{: detail}` and `{ detail}` are replaced by its detail after `: ` or
+    /// a space, then its aside in parentheses (` (aside)`), or by nothing when it has neither:
+    /// the punctuation around a detail is written here, never by the code that finds it.
     pub template: &'static str,
 }
 
@@ -85,11 +89,11 @@ catalog! {
     /// A function's selector is gone and no overload of that name was changed into another.
     FunctionRemoved = "function_removed", Breaking, "",
         "A function of the old ABI is not in the new one: calls to its selector revert (or fall into the fallback).",
-        "function `{item}` was removed{detail}";
+        "function `{item}` was removed";
     /// A function kept its name but its parameter types (and so its selector) changed.
     FunctionSignatureChanged = "function_signature_changed", Breaking, "",
         "A function kept its name but its parameter types changed, so its selector changed: existing callers use the old selector.",
-        "function `{old}` became `{new}`: its selector changed from {selector}{detail}";
+        "function `{old}` became `{new}`: its selector changed from {selector}{ detail}";
     /// Same selector, different return types.
     FunctionOutputsChanged = "function_outputs_changed", Breaking, "",
         "A function returns different types: callers decode the return data wrongly.",
@@ -98,11 +102,11 @@ catalog! {
     FunctionMutabilityChanged = "function_mutability_changed", Breaking,
         "breaking for view/pure to nonpayable/payable and for payable to anything else; info otherwise",
         "A function's state mutability changed: view callers (eth_call, other contracts' staticcall) or senders of value can break.",
-        "function `{item}` changed from {old} to {new}{detail}";
+        "function `{item}` changed from {old} to {new}{: detail}";
     /// Same selector and types, parameter names differ.
     FunctionParamRenamed = "function_param_renamed", Info, "",
         "Input or output parameter names (or struct field names) changed, types are equal: only tools that use names (named arguments, decoded logs in UIs) notice.",
-        "function `{item}`: {detail}";
+        "function `{item}`{: detail}";
     /// A selector that is only in the new ABI.
     FunctionAdded = "function_added", Info, "",
         "A function of the new ABI is not in the old one.",
@@ -114,7 +118,7 @@ catalog! {
     /// An event kept its name but its parameter types (and so its topic0) changed.
     EventSignatureChanged = "event_signature_changed", Breaking, "",
         "An event kept its name but its parameter types changed, so its topic0 changed: indexers filter on the old topic.",
-        "event `{old}` became `{new}`: its topic0 changed{detail}";
+        "event `{old}` became `{new}`: its topic0 changed";
     /// Same topic0, different `indexed` flags.
     EventIndexedChanged = "event_indexed_changed", Breaking, "",
         "An event's parameters moved between topics and data: decoders of existing logs and topic filters break.",
@@ -126,7 +130,7 @@ catalog! {
     /// Same topic0 and flags, parameter names differ.
     EventParamRenamed = "event_param_renamed", Info, "",
         "Event parameter names changed, types and indexed flags are equal.",
-        "event `{item}`: {detail}";
+        "event `{item}`{: detail}";
     /// A topic0 that is only in the new ABI.
     EventAdded = "event_added", Info, "",
         "An event of the new ABI is not in the old one.",
@@ -159,7 +163,7 @@ catalog! {
     FallbackAdded = "fallback_added", Info,
         "warning when selectors removed in the same change now fall into it silently; info otherwise",
         "The contract gained a fallback function. Calls to selectors removed in the same upgrade no longer revert but silently run the fallback.",
-        "a fallback function was added{detail}";
+        "a fallback function was added{: detail}";
     /// A receive function appeared.
     ReceiveAdded = "receive_added", Info, "",
         "The contract gained a receive function.",
@@ -167,7 +171,7 @@ catalog! {
     /// Two different signatures share one selector.
     SelectorCollision = "selector_collision", Breaking, "",
         "Two different signatures share one 4-byte selector (a function and an error of one ABI, or a proxy function and an implementation function): one of them is unreachable or misdecoded.",
-        "`{item}` and `{new}` share selector {selector}{detail}";
+        "`{item}` and `{new}` share selector {selector}{ detail}";
     /// A contract of the old build is not in the new one.
     ContractRemoved = "contract_removed", Breaking, "",
         "A contract of the old build has no counterpart in the new one (pair renamed contracts with `--rename Old=New` or `[diff.renames]`).",
@@ -179,29 +183,29 @@ catalog! {
     /// A state variable is gone.
     StorageVariableRemoved = "storage_variable_removed", Breaking, "",
         "A state variable of the old layout is not in the new one: its data is orphaned and later variables may read it.",
-        "state variable `{item}` ({old}) was removed{detail}";
+        "state variable `{item}` ({old}) was removed{ detail}";
     /// A state variable was inserted before existing ones.
     StorageVariableInserted = "storage_variable_inserted", Breaking,
         "breaking when it shifts or overlaps existing variables; warning when it only fills unused bytes of a slot",
         "A state variable was inserted among existing ones: when it shifts them or overlaps their slots, every later variable reads the wrong data.",
-        "state variable `{item}` ({new}) was inserted {detail}";
+        "state variable `{item}` ({new}) was inserted{ detail}";
     /// A state variable was added after every existing one.
     StorageVariableAppended = "storage_variable_appended", Info, "",
         "A state variable was added in storage no old variable used (after the last one, or in the space of a `__gap`).",
-        "state variable `{item}` ({new}) was added {detail}";
+        "state variable `{item}` ({new}) was added{ detail}";
     /// A state variable's type changed.
     StorageTypeChanged = "storage_type_changed", Breaking,
         "breaking when incompatible; warning for layout-compatible changes (address to a contract type, a mapping value that grows at its end)",
         "A state variable's type changed: unless the new type reads the old bytes the same way, the stored data is misread.",
-        "state variable `{item}` changed type from `{old}` to `{new}`{detail}";
+        "state variable `{item}` changed type from `{old}` to `{new}`{: detail}";
     /// A state variable was renamed in place.
     StorageVariableRenamed = "storage_variable_renamed", Warning, "",
         "A state variable (or a struct member) has a new name at the same slot, offset and type: harmless for the layout, but check that the meaning is the same.",
-        "state variable `{item}` {detail}";
+        "state variable `{item}`{ detail}";
     /// New variables do not consume a `__gap` by exactly their size.
     StorageGapMisused = "storage_gap_misused", Breaking, "",
         "A storage gap (`__gap`) must shrink by exactly the number of slots the new variables before it take, or every later variable moves.",
-        "storage gap `{item}` {detail}";
+        "storage gap `{item}`{ detail}";
     /// A selector of the ABI is not dispatched by the deployed bytecode.
     DeployedSelectorMissing = "deployed_selector_missing", Breaking, "",
         "`--deployed`: a function of the ABI is not dispatched by the deployed runtime bytecode: calls to it revert or hit the fallback.",
@@ -243,27 +247,21 @@ impl Serialize for Kind {
 }
 
 impl Rule {
-    /// Fills the template.
-    pub fn message(
-        &self,
-        item: &str,
-        old: Option<&str>,
-        new: Option<&str>,
-        selector: Option<&str>,
-        detail: &str,
-    ) -> String {
-        let mut out = String::with_capacity(self.template.len() + item.len() + detail.len());
+    /// Fills the template with `change`'s values.
+    pub fn message(&self, change: &Change) -> String {
+        let mut out = String::with_capacity(self.template.len() + change.item.len());
         let mut rest = self.template;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
             let Some(end) = after.find('}') else { break };
             match &after[..end] {
-                "item" => out.push_str(item),
-                "old" => out.push_str(old.unwrap_or("")),
-                "new" => out.push_str(new.unwrap_or("")),
-                "selector" => out.push_str(selector.unwrap_or("")),
-                "detail" => out.push_str(detail),
+                "item" => out.push_str(&change.item),
+                "old" => out.push_str(change.old.as_deref().unwrap_or("")),
+                "new" => out.push_str(change.new.as_deref().unwrap_or("")),
+                "selector" => out.push_str(change.selector.as_deref().unwrap_or("")),
+                ": detail" => push_detail(&mut out, ": ", change),
+                " detail" => push_detail(&mut out, " ", change),
                 other => {
                     out.push('{');
                     out.push_str(other);
@@ -274,6 +272,19 @@ impl Rule {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// `separator` and the detail, then ` (aside)`: whichever of the two the change has.
+fn push_detail(out: &mut String, separator: &str, change: &Change) {
+    if let Some(detail) = change.detail_text() {
+        out.push_str(separator);
+        out.push_str(detail);
+    }
+    if let Some(aside) = change.aside_text() {
+        out.push_str(" (");
+        out.push_str(aside);
+        out.push(')');
     }
 }
 
@@ -295,17 +306,59 @@ mod tests {
     }
 
     #[test]
+    fn templates_use_only_known_placeholders() {
+        for rule in RULES {
+            let mut rest = rule.template.to_owned();
+            for p in ["{item}", "{old}", "{new}", "{selector}", "{: detail}", "{ detail}"] {
+                rest = rest.replace(p, "");
+            }
+            assert!(!rest.contains('{') && !rest.contains('}'), "{}: {}", rule.id, rule.template);
+        }
+    }
+
+    #[test]
     fn templates_fill_placeholders() {
-        let msg = Kind::FunctionSignatureChanged.rule().message(
-            "f(uint256)",
-            Some("f(uint256)"),
-            Some("f(uint128)"),
-            Some("0x12345678"),
-            "",
+        let change = Change::of(Kind::FunctionSignatureChanged, "f(uint256)")
+            .selector("0x12345678")
+            .old("f(uint256)")
+            .new("f(uint128)");
+        assert_eq!(
+            change.message,
+            "function `f(uint256)` became `f(uint128)`: its selector changed from 0x12345678"
         );
         assert_eq!(
-            msg,
-            "function `f(uint256)` became `f(uint128)`: its selector changed from 0x12345678"
+            change.detail("to 0x9abcdef0").message,
+            "function `f(uint256)` became `f(uint128)`: its selector changed from 0x12345678 to 0x9abcdef0"
+        );
+    }
+
+    #[test]
+    fn the_template_writes_the_punctuation_around_details_and_asides() {
+        let typed = |c: Change| c.old("uint256").new("uint128").message;
+        let change = || Change::of(Kind::StorageTypeChanged, "x");
+        assert_eq!(typed(change()), "state variable `x` changed type from `uint256` to `uint128`");
+        assert_eq!(
+            typed(change().detail("")),
+            "state variable `x` changed type from `uint256` to `uint128`"
+        );
+        assert_eq!(
+            typed(change().detail("it shrank")),
+            "state variable `x` changed type from `uint256` to `uint128`: it shrank"
+        );
+        assert_eq!(
+            typed(change().detail("it shrank").aside("see the docs")),
+            "state variable `x` changed type from `uint256` to `uint128`: it shrank (see the docs)"
+        );
+        assert_eq!(
+            Change::of(Kind::StorageVariableRemoved, "x")
+                .old("uint256")
+                .aside("it was at slot 3")
+                .message,
+            "state variable `x` (uint256) was removed (it was at slot 3)"
+        );
+        assert_eq!(
+            Change::of(Kind::StorageVariableAppended, "y").new("bool").detail("at slot 4").message,
+            "state variable `y` (bool) was added at slot 4"
         );
     }
 }
