@@ -4,6 +4,7 @@
 mod error;
 pub mod events;
 mod fsutil;
+pub mod funds;
 pub mod journal;
 pub mod lock;
 pub mod manifest;
@@ -12,6 +13,7 @@ pub mod record;
 pub mod rehearsal;
 pub mod run;
 pub mod snapshot;
+pub mod status;
 pub mod verify;
 
 pub use error::{Error, Result};

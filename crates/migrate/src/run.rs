@@ -22,9 +22,10 @@ use serde::Serialize;
 use crate::{
     Error, Result,
     events::{Event, Observer},
+    funds::owed,
     journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
     lock::RunLock,
-    manifest::{Arg, Component, Funds, Manifest, Tokens},
+    manifest::{Arg, Component, Funds, Manifest},
     precheck::PrecheckOptions,
     record,
     snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
@@ -212,9 +213,52 @@ pub async fn migrate(
     opts: &RunOptions,
     obs: &dyn Observer,
 ) -> Result<Report> {
-    let started = Instant::now();
-    // One run per checkpoint, held to the end: a second one is refused before it reads anything.
+    let mut clock = PhaseClock::start();
+    // One run per journal, held to the end: a second one is refused before it reads anything.
     let _lock = RunLock::acquire(&opts.checkpoint)?;
+    let header = header(manifest, sender).await?;
+    let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
+    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
+    // The chain may have reorganized since the journal was written: what it says was mined is
+    // checked before anything builds on it.
+    run.recheck_mined().await?;
+    run.reconcile().await?;
+    clock.lap("reconcile");
+    let (snapshot, backup) = run.pause_and_snapshot(&mut clock).await?;
+    let mut reports = run.import(&snapshot, &mut clock).await?;
+    if opts.scope == Scope::FirstBatches {
+        if opts.finalize {
+            run.finalize(&snapshot).await?;
+        }
+        return Ok(run.report(clock, &snapshot, backup, reports, None, opts.finalize).await);
+    }
+    let v = run.verify(&snapshot, &mut reports, &mut clock).await?;
+    let finalized = run.finalize_if_verified(&v, &snapshot, &mut clock).await?;
+    Ok(run.report(clock, &snapshot, backup, reports, Some(v), finalized).await)
+}
+
+/// Wall time per phase of a run.
+#[derive(Debug)]
+struct PhaseClock {
+    started: Instant,
+    lap: Instant,
+    phases: BTreeMap<&'static str, u64>,
+}
+
+impl PhaseClock {
+    fn start() -> Self {
+        Self { started: Instant::now(), lap: Instant::now(), phases: BTreeMap::new() }
+    }
+
+    /// Ends `phase`: the time since the previous lap is its time.
+    fn lap(&mut self, phase: &'static str) {
+        self.phases.insert(phase, self.lap.elapsed().as_millis() as u64);
+        self.lap = Instant::now();
+    }
+}
+
+/// The journal header of this run, once the node is known to be the manifest's chain.
+async fn header(manifest: &Manifest, sender: &Sender) -> Result<Entry> {
     sender.check_chain_id().await?;
     if sender.chain_id() != manifest.network.chain_id {
         return Err(Error::ChainMismatch {
@@ -222,24 +266,27 @@ pub async fn migrate(
             got: sender.chain_id(),
         });
     }
-    let header = Entry::Header {
+    Ok(Entry::Header {
         version: VERSION,
         manifest_hash: manifest.hash,
         chain_id: sender.chain_id(),
         sender: sender.address(),
         contracts: manifest.contracts.iter().map(|(n, c)| (n.clone(), c.address)).collect(),
         sections: manifest.sections.clone(),
-    };
-    // Pre-checks first: a run refused by them leaves no checkpoint behind.
+    })
+}
+
+/// Everything before the first transaction: the journal checked for this run, the pre-checks,
+/// the preflight on a fork; then the journal opened. A run refused here leaves no new journal.
+async fn open_journal(
+    manifest: &Manifest,
+    sender: &Sender,
+    opts: &RunOptions,
+    obs: &dyn Observer,
+    header: Entry,
+    clock: &mut PhaseClock,
+) -> Result<Journal> {
     obs.on(&Event::Phase { phase: "precheck", message: "pre-checks".into() });
-    let mut phases = BTreeMap::new();
-    let mut lap = Instant::now();
-    let mut time = |phase: &'static str| {
-        phases.insert(phase, lap.elapsed().as_millis() as u64);
-        lap = Instant::now();
-    };
-    // A run that already verified (and maybe finalized) has nothing left to check: what is
-    // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
     let entries = match Journal::read(&opts.checkpoint) {
         Ok(entries) => entries,
         Err(crate::journal::JournalError::Io { source, .. })
@@ -251,12 +298,14 @@ pub async fn migrate(
     };
     // A journal this run cannot resume is refused before anything else reads it.
     Journal::check_resumable(&opts.checkpoint, &entries, &header, opts.adopt_manifest)?;
+    // A run that already verified (and maybe finalized) has nothing left to check: what is
+    // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
     let finished =
         entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
     if !finished {
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
-    time("precheck");
+    clock.lap("precheck");
     if let (false, Some(url)) = (finished, &opts.preflight) {
         obs.on(&Event::Phase {
             phase: "preflight",
@@ -266,7 +315,7 @@ pub async fn migrate(
         let p = Box::pin(crate::rehearsal::preflight(manifest, sender, url, opts)).await?;
         obs.on(&Event::Phase { phase: "preflight", message: p.summary() });
     }
-    time("preflight");
+    clock.lap("preflight");
     let journal = Journal::open_adopting(&opts.checkpoint, header, opts.adopt_manifest)?;
     if journal.entries().len() > 1 {
         obs.on(&Event::Phase {
@@ -274,96 +323,7 @@ pub async fn migrate(
             message: format!("resuming from the checkpoint {}", opts.checkpoint.display()),
         });
     }
-    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
-    // The chain may have reorganized since the journal was written: what it says was mined is
-    // checked before anything builds on it.
-    run.recheck_mined().await?;
-    run.reconcile().await?;
-
-    time("reconcile");
-    run.pause().await?;
-    // The snapshot is read only once the pause is `confirmations` deep.
-    while run.settle().await? {
-        run.pause().await?;
-    }
-    time("pause");
-    let (snapshot, backup) = run.snapshot().await?;
-    time("snapshot");
-    run.move_funds(&snapshot).await?;
-    time("funds");
-
-    let mut reports = run.migrate_components(&snapshot).await?;
-    // Verification reads final state: every transaction `confirmations` deep and still there;
-    // what a reorganization took back is reconciled, and what was lost is sent again.
-    while run.settle().await? {
-        run.move_funds(&snapshot).await?;
-        reports = run.migrate_components(&snapshot).await?;
-    }
-    time("migrate");
-    if opts.scope == Scope::FirstBatches {
-        if opts.finalize {
-            run.finalize(&snapshot).await?;
-        }
-        return Ok(Report {
-            schema: "molt.migrate/1",
-            chain_id: sender.chain_id(),
-            snapshot_block: snapshot.block,
-            components: reports,
-            funds: Vec::new(),
-            txs: run.txs,
-            gas_used: run.gas_used,
-            duration_ms: started.elapsed().as_millis() as u64,
-            phases_ms: phases,
-            verified: false,
-            finalized: opts.finalize,
-            mismatch: None,
-            backup,
-            paused: BTreeMap::new(),
-        });
-    }
-
-    obs.on(&Event::Phase { phase: "verify", message: "reading every migrated record back".into() });
-    let order = run.import_order();
-    let head = sender.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
-    let v: Verification =
-        verify::verify(sender.provider(), manifest, &snapshot, &order, obs).await?;
-    run.journal.append(Entry::Verified { ok: v.ok, block: Some(head) })?;
-    time("verify");
-    for (r, c) in reports.iter_mut().zip(&v.components) {
-        r.target_hash = c.target_hash;
-        r.onchain_digest = c.onchain_digest;
-        r.verified = c.ok;
-    }
-
-    let mut finalized = run.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
-    if v.ok && opts.finalize && !finalized {
-        run.finalize(&snapshot).await?;
-        while run.settle().await? {
-            run.finalize(&snapshot).await?;
-        }
-        finalized = true;
-    }
-    time("finalize");
-    Ok(Report {
-        schema: "molt.migrate/1",
-        chain_id: sender.chain_id(),
-        snapshot_block: snapshot.block,
-        components: reports,
-        funds: v.funds,
-        txs: run.txs,
-        gas_used: run.gas_used,
-        duration_ms: started.elapsed().as_millis() as u64,
-        phases_ms: phases,
-        verified: v.ok,
-        finalized,
-        mismatch: v.mismatch,
-        backup,
-        paused: pause_state(sender.provider(), manifest)
-            .await
-            .into_iter()
-            .filter_map(|(c, p)| Some((c, p?)))
-            .collect(),
-    })
+    Ok(journal)
 }
 
 struct Run<'a> {
@@ -378,6 +338,120 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// Pauses the old contracts and, once the pauses are `confirmations` deep, takes the
+    /// snapshot (or reads back the one this journal took).
+    async fn pause_and_snapshot(&mut self, clock: &mut PhaseClock) -> Result<(Snapshot, PathBuf)> {
+        self.pause().await?;
+        while self.settle().await? {
+            self.pause().await?;
+        }
+        clock.lap("pause");
+        let snapshot = self.snapshot().await?;
+        clock.lap("snapshot");
+        Ok(snapshot)
+    }
+
+    /// Moves the funds and imports every component; then waits until it is all `confirmations`
+    /// deep, redoing what a reorganization took back.
+    async fn import(
+        &mut self,
+        snapshot: &Snapshot,
+        clock: &mut PhaseClock,
+    ) -> Result<Vec<ComponentReport>> {
+        self.move_funds(snapshot).await?;
+        clock.lap("funds");
+        let mut reports = self.migrate_components(snapshot).await?;
+        while self.settle().await? {
+            self.move_funds(snapshot).await?;
+            reports = self.migrate_components(snapshot).await?;
+        }
+        clock.lap("migrate");
+        Ok(reports)
+    }
+
+    /// Reads every record back and compares; journals the outcome.
+    async fn verify(
+        &mut self,
+        snapshot: &Snapshot,
+        reports: &mut [ComponentReport],
+        clock: &mut PhaseClock,
+    ) -> Result<Verification> {
+        self.obs.on(&Event::Phase {
+            phase: "verify",
+            message: "reading every migrated record back".into(),
+        });
+        let order = self.import_order();
+        let provider = self.sender.provider();
+        let head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+        let v = verify::verify(provider, self.manifest, snapshot, &order, self.obs).await?;
+        self.journal.append(Entry::Verified { ok: v.ok, block: Some(head) })?;
+        clock.lap("verify");
+        for (r, c) in reports.iter_mut().zip(&v.components) {
+            r.target_hash = c.target_hash;
+            r.onchain_digest = c.onchain_digest;
+            r.verified = c.ok;
+        }
+        Ok(v)
+    }
+
+    /// Finalizes when verification passed and the run should; returns whether the migration
+    /// phase is over (by this run or an earlier one).
+    async fn finalize_if_verified(
+        &mut self,
+        v: &Verification,
+        snapshot: &Snapshot,
+        clock: &mut PhaseClock,
+    ) -> Result<bool> {
+        let mut finalized = self.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
+        if v.ok && self.opts.finalize && !finalized {
+            self.finalize(snapshot).await?;
+            while self.settle().await? {
+                self.finalize(snapshot).await?;
+            }
+            finalized = true;
+        }
+        clock.lap("finalize");
+        Ok(finalized)
+    }
+
+    /// The report of the run; without a verification (a preflight), nothing is verified.
+    async fn report(
+        &self,
+        clock: PhaseClock,
+        snapshot: &Snapshot,
+        backup: PathBuf,
+        components: Vec<ComponentReport>,
+        v: Option<Verification>,
+        finalized: bool,
+    ) -> Report {
+        let paused = match v {
+            Some(_) => pause_state(self.sender.provider(), self.manifest)
+                .await
+                .into_iter()
+                .filter_map(|(c, p)| Some((c, p?)))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        let (verified, funds, mismatch) =
+            v.map_or((false, Vec::new(), None), |v| (v.ok, v.funds, v.mismatch));
+        Report {
+            schema: "molt.migrate/1",
+            chain_id: self.sender.chain_id(),
+            snapshot_block: snapshot.block,
+            components,
+            funds,
+            txs: self.txs,
+            gas_used: self.gas_used,
+            duration_ms: clock.started.elapsed().as_millis() as u64,
+            phases_ms: clock.phases,
+            verified,
+            finalized,
+            mismatch,
+            backup,
+            paused,
+        }
+    }
+
     /// Settles every transaction the journal left pending: by hash, never by position, and in
     /// nonce order (a transaction waits for the one before it). Then reads the next nonce.
     async fn reconcile(&mut self) -> Result<()> {
@@ -806,8 +880,8 @@ impl Run<'_> {
     async fn already_moved(&self, f: &Funds, token: Address, amount: U256) -> Result<bool> {
         let provider = self.sender.provider();
         let (from, to) = (self.manifest.contract(&f.from), self.manifest.contract(&f.to));
-        let held_by_to = crate::verify::holding(provider, token, to.address).await?;
-        let held_by_from = crate::verify::holding(provider, token, from.address).await?;
+        let held_by_to = crate::funds::holding(provider, token, to.address).await?;
+        let held_by_from = crate::funds::holding(provider, token, from.address).await?;
         let moved = held_by_to >= amount && held_by_from < amount;
         if moved {
             self.obs.on(&Event::Phase {
@@ -867,87 +941,37 @@ impl Run<'_> {
         crate::journal::import_order(self.journal.entries())
     }
 
+    /// Imports the component's records that are not in the target yet, in gas-sized batches,
+    /// up to `max_in_flight` at once.
     async fn migrate_component(
         &mut self,
         c: &Component,
         snap: &Snapshot,
     ) -> Result<ComponentReport> {
         let cs = &snap.components[&c.name];
-        let total = cs.records.len() as u64;
-        let order = self.import_order();
-        let mut done = vec![false; cs.records.len()];
-        let known = order.get(&c.name).map_or(&[][..], Vec::as_slice);
-        // Positions outside the snapshot, or twice, are refused rather than indexed.
-        let full = verify::full_order(&c.name, known, cs.records.len())?;
-        for &i in &full[..known.len()] {
-            done[i] = true;
-        }
-        let skipped = self.skip_existing(c, cs, &mut done).await?;
-        let already = done.iter().filter(|d| **d).count() as u64;
+        let (todo, skipped) = self.pending_positions(c, cs).await?;
         self.obs.on(&Event::ComponentStarted {
             component: c.name.clone(),
-            records: total,
-            done: already,
+            records: cs.records.len() as u64,
+            done: (cs.records.len() - todo.len()) as u64,
         });
-
         let target = self.manifest.contract(&c.target.contract).address;
         let cap = self.block_gas_cap().await?;
         let budget = (cap as f64 / self.manifest.batch.gas_margin) as u64;
-        let todo: Vec<usize> = (0..cs.records.len()).filter(|&i| !done[i]).collect();
         let mut model: Option<GasModel> = None;
-        let mut in_flight: VecDeque<(String, SignedTx, Bytes, u64)> = VecDeque::new();
+        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
         let mut next = 0;
         while next < todo.len() {
             // Batches are runs of consecutive positions, so a range identifies one.
-            let run_end = (next..todo.len())
-                .take_while(|&k| todo[k] == todo[next] + (k - next))
-                .last()
-                .unwrap_or(next)
-                + 1;
-            let records: Vec<&DynSolValue> =
-                todo[next..run_end].iter().map(|&i| &cs.records[i].target).collect();
+            let run = consecutive_run(&todo[next..]);
+            let records: Vec<&DynSolValue> = run.iter().map(|&i| &cs.records[i].target).collect();
             if model.is_none() {
                 model = Some(GasModel::fit(self.sender, c, target, &records).await?);
             }
-            let m = model.as_ref().expect("fitted");
-            let mut n = m.pack(&records, budget, self.manifest.batch.max_records);
-            let (data, gas) = loop {
-                let data = import_call(c, &records[..n]);
-                let gas =
-                    self.sender.estimate(target, data.clone(), U256::ZERO).await.map_err(|e| {
-                        let (a, b) = (todo[next] as u64, (todo[next] + n) as u64);
-                        estimate_error(&format!("batch of `{}` records {a}..{b}", c.name), e)
-                    })?;
-                if gas <= budget {
-                    break (data, gas);
-                }
-                if n == 1 {
-                    return Err(Error::RecordTooLarge {
-                        component: c.name.clone(),
-                        index: cs.records[todo[next]].index,
-                        gas,
-                        budget,
-                    });
-                }
-                n = ((n as u128 * u128::from(budget) * 95 / 100 / u128::from(gas)) as usize)
-                    .clamp(1, n - 1);
-            };
-            let (start, end) = (todo[next] as u64, (todo[next] + n) as u64);
-            let step = format!("batch:{}:{start}-{end}", c.name);
-            let gas_limit =
-                ((gas as f64 * self.manifest.batch.gas_margin) as u64).min(cap).max(gas);
-            let tx = self
-                .send_with_limit(&step, target, data.clone(), gas_limit, Some((start, end)))
-                .await?;
-            self.obs.on(&Event::BatchSent {
-                component: c.name.clone(),
-                records: n as u64,
-                hash: tx.hash,
-                nonce: tx.nonce,
-                gas_limit,
-            });
-            in_flight.push_back((step, tx, data, n as u64));
-            next += n;
+            let model = model.as_ref().expect("fitted");
+            let batch = self.size_batch(c, cs, run[0], &records, model, budget).await?;
+            next += batch.records;
+            in_flight.push_back(self.send_batch(c, target, run[0], batch, cap).await?);
             if self.opts.scope == Scope::FirstBatches {
                 break;
             }
@@ -959,7 +983,97 @@ impl Run<'_> {
             self.land(c, &mut in_flight, target).await?;
         }
         self.obs.on(&Event::ComponentFinished { component: c.name.clone() });
+        Ok(self.component_report(c, cs, skipped))
+    }
 
+    /// The positions of the component's records still to import, in order, and how many of
+    /// the others were found in the target without the journal knowing them.
+    async fn pending_positions(
+        &mut self,
+        c: &Component,
+        cs: &crate::snapshot::ComponentSnapshot,
+    ) -> Result<(Vec<usize>, u64)> {
+        let order = self.import_order();
+        let known = order.get(&c.name).map_or(&[][..], Vec::as_slice);
+        // Positions outside the snapshot, or twice, are refused rather than indexed.
+        let full = verify::full_order(&c.name, known, cs.records.len())?;
+        let mut done = vec![false; cs.records.len()];
+        for &i in &full[..known.len()] {
+            done[i] = true;
+        }
+        let skipped = self.skip_existing(c, cs, &mut done).await?;
+        Ok(((0..cs.records.len()).filter(|&i| !done[i]).collect(), skipped))
+    }
+
+    /// How many of `records` (from snapshot position `start` on) one batch takes: the gas
+    /// model's guess, shrunk until the node's estimate fits `budget`.
+    async fn size_batch(
+        &self,
+        c: &Component,
+        cs: &crate::snapshot::ComponentSnapshot,
+        start: usize,
+        records: &[&DynSolValue],
+        model: &GasModel,
+        budget: u64,
+    ) -> Result<Batch> {
+        let target = self.manifest.contract(&c.target.contract).address;
+        let mut n = model.pack(records, budget, self.manifest.batch.max_records);
+        loop {
+            let data = import_call(c, &records[..n]);
+            let gas =
+                self.sender.estimate(target, data.clone(), U256::ZERO).await.map_err(|e| {
+                    let what = format!("batch of `{}` records {start}..{}", c.name, start + n);
+                    estimate_error(&what, e)
+                })?;
+            if gas <= budget {
+                return Ok(Batch { data, gas, records: n });
+            }
+            if n == 1 {
+                return Err(Error::RecordTooLarge {
+                    component: c.name.clone(),
+                    index: cs.records[start].index,
+                    gas,
+                    budget,
+                });
+            }
+            n = ((n as u128 * u128::from(budget) * 95 / 100 / u128::from(gas)) as usize)
+                .clamp(1, n - 1);
+        }
+    }
+
+    /// Journals and broadcasts a batch starting at snapshot position `start`.
+    async fn send_batch(
+        &mut self,
+        c: &Component,
+        target: Address,
+        start: usize,
+        batch: Batch,
+        cap: u64,
+    ) -> Result<InFlight> {
+        let (start, end) = (start as u64, (start + batch.records) as u64);
+        let step = format!("batch:{}:{start}-{end}", c.name);
+        let gas_limit =
+            ((batch.gas as f64 * self.manifest.batch.gas_margin) as u64).min(cap).max(batch.gas);
+        let tx = self
+            .send_with_limit(&step, target, batch.data.clone(), gas_limit, Some((start, end)))
+            .await?;
+        self.obs.on(&Event::BatchSent {
+            component: c.name.clone(),
+            records: batch.records as u64,
+            hash: tx.hash,
+            nonce: tx.nonce,
+            gas_limit,
+        });
+        Ok(InFlight { step, tx, data: batch.data, records: batch.records as u64 })
+    }
+
+    /// The component's line in the report, from the journal's mined batches.
+    fn component_report(
+        &self,
+        c: &Component,
+        cs: &crate::snapshot::ComponentSnapshot,
+        skipped: u64,
+    ) -> ComponentReport {
         let (batches, gas_used) = self
             .journal
             .steps()
@@ -970,7 +1084,8 @@ impl Run<'_> {
                 _ => None,
             })
             .fold((0, 0), |(n, g), x| (n + 1, g + x));
-        Ok(ComponentReport {
+        let total = cs.records.len() as u64;
+        ComponentReport {
             name: c.name.clone(),
             source_count: total,
             migrated: total - skipped,
@@ -981,29 +1096,29 @@ impl Run<'_> {
             target_hash: B256::ZERO,
             onchain_digest: None,
             verified: false,
-        })
+        }
     }
 
     /// Waits for the oldest batch in flight; a revert stops the run after the others landed.
     async fn land(
         &mut self,
         c: &Component,
-        in_flight: &mut VecDeque<(String, SignedTx, Bytes, u64)>,
+        in_flight: &mut VecDeque<InFlight>,
         target: Address,
     ) -> Result<()> {
-        let (step, tx, data, n) = in_flight.pop_front().expect("non-empty");
-        match self.confirm(&step, &tx, target, &data).await {
+        let b = in_flight.pop_front().expect("non-empty");
+        match self.confirm(&b.step, &b.tx, target, &b.data).await {
             Ok(r) => {
                 self.obs.on(&Event::BatchMined {
                     component: c.name.clone(),
-                    records: n,
+                    records: b.records,
                     gas_used: r.gas_used,
                 });
                 Ok(())
             }
             Err(e) => {
-                while let Some((s, t, d, _)) = in_flight.pop_front() {
-                    let _ = self.confirm(&s, &t, target, &d).await;
+                while let Some(other) = in_flight.pop_front() {
+                    let _ = self.confirm(&other.step, &other.tx, target, &other.data).await;
                 }
                 Err(e)
             }
@@ -1057,6 +1172,36 @@ impl Run<'_> {
         }
         Ok(adopted.len() as u64)
     }
+}
+
+/// A batch transaction sent and not yet mined.
+#[derive(Debug)]
+struct InFlight {
+    /// Its journal step.
+    step: String,
+    /// The signed transaction.
+    tx: SignedTx,
+    /// Its calldata (to explain a revert).
+    data: Bytes,
+    /// Records in it.
+    records: u64,
+}
+
+/// A batch sized to the budget, not yet sent.
+#[derive(Debug)]
+struct Batch {
+    /// `import([records])` calldata.
+    data: Bytes,
+    /// The node's gas estimate.
+    gas: u64,
+    /// Records in it.
+    records: usize,
+}
+
+/// The leading run of consecutive positions of `todo` (never empty when `todo` is not).
+fn consecutive_run(todo: &[usize]) -> &[usize] {
+    let len = todo.iter().enumerate().take_while(|(k, p)| **p == todo[0] + k).count();
+    &todo[..len.max(1)]
 }
 
 /// `import([records])` calldata.
@@ -1121,50 +1266,6 @@ impl GasModel {
         }
         n.max(1)
     }
-}
-
-/// What `records` (import structs) credit of `token` under the funds' `credited_by` fields.
-pub(crate) fn credited<'a>(
-    f: &Funds,
-    records: impl Iterator<Item = &'a DynSolValue>,
-    token: Address,
-) -> U256 {
-    records
-        .filter_map(|r| {
-            let fields = r.as_tuple()?;
-            // A record missing from the target (read back as an empty tuple) credits nothing.
-            let t =
-                f.credited_by.token.map_or(Some(Address::ZERO), |i| fields.get(i)?.as_address())?;
-            let amount = fields.get(f.credited_by.amount)?.as_uint().map(|(n, _)| n);
-            (t == token).then_some(amount).flatten()
-        })
-        .fold(U256::ZERO, |a, b| a + b)
-}
-
-/// Per token, what the component's records credit (the amount to move).
-pub(crate) fn owed(manifest: &Manifest, f: &Funds, snap: &Snapshot) -> Vec<(Address, U256)> {
-    let c = manifest.component(&f.credited_by.component).expect("checked at load");
-    let records = &snap.components[&c.name].records;
-    let tokens: Vec<Address> = match &f.tokens {
-        Tokens::List(list) => list.clone(),
-        Tokens::FromComponent { component, field } => {
-            let mut t: Vec<Address> = snap.components[component]
-                .records
-                .iter()
-                .filter_map(|r| r.source[*field].as_address())
-                .collect();
-            t.sort();
-            t.dedup();
-            t
-        }
-    };
-    tokens
-        .into_iter()
-        .map(|token| {
-            let sum = credited(f, records.iter().map(|r| &r.target), token);
-            (token, sum)
-        })
-        .collect()
 }
 
 fn resolve_args(

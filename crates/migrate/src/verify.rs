@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 
 use alloy::{
     dyn_abi::DynSolValue,
-    json_abi::Function,
-    primitives::{Address, B256, U256},
-    providers::{DynProvider, Provider},
+    primitives::{Address, B256},
+    providers::DynProvider,
 };
 use molt_chain::{BatchReader, RevertDecoder};
 use serde::Serialize;
@@ -15,9 +14,9 @@ use serde::Serialize;
 use crate::{
     Error, Result,
     events::{Event, Observer},
+    funds::{credited, holding, owed},
     manifest::{Component, Manifest},
     record,
-    run::{credited, owed},
     snapshot::{READ_SLICE, Snapshot, decode_output, reader, view, view_outcomes, view_u64},
 };
 
@@ -347,16 +346,6 @@ fn first_difference<'a>(
         });
     }
     None
-}
-
-/// What `holder` holds of `token` (ETH for the zero address).
-pub async fn holding(provider: &DynProvider, token: Address, holder: Address) -> Result<U256> {
-    if token.is_zero() {
-        return Ok(provider.get_balance(holder).await.map_err(molt_chain::Error::from)?);
-    }
-    let f = Function::parse("function balanceOf(address) view returns (uint256)").expect("valid");
-    let out = view(provider, token, &f, &[DynSolValue::Address(holder)], None).await?;
-    Ok(out.first().and_then(DynSolValue::as_uint).map(|(n, _)| n).unwrap_or_default())
 }
 
 #[cfg(test)]

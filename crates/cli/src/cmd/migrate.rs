@@ -139,19 +139,16 @@ async fn after_failure(
     manifest: &Manifest,
     provider: &alloy::providers::DynProvider,
 ) -> eyre::Report {
-    use molt_migrate::Error as E;
-    if !matches!(
-        e,
-        E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) | E::ConfirmationTimeout { .. }
-    ) {
+    // Refused before the journal was written: nothing was sent, the hint alone says it all.
+    if !opts.checkpoint.exists() || matches!(e, molt_migrate::Error::Journal(_)) {
         return with_hint(e, opts);
     }
     let read = run::pause_state(provider, manifest);
     let state = tokio::time::timeout(Duration::from_secs(5), read).await.ok();
-    let hint = format!(
-        "{}; fix the cause and run `molt migrate` again: it resumes from the checkpoint",
-        describe_pause(state.as_ref())
-    );
+    let hint = match hint_for(&e, opts) {
+        Some(h) => format!("{h} ({})", describe_pause(state.as_ref())),
+        None => describe_pause(state.as_ref()),
+    };
     eyre!(e).wrap_err(Hint(hint))
 }
 
@@ -208,6 +205,7 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
             None => "nothing was sent to the node: fix the cause (often the manifest) and run again".into(),
         }),
         E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
+        E::WouldRevert { .. } => Some("fix the cause (often the manifest: --adopt-manifest takes changed batch settings) and run `molt migrate` again: it resumes from the journal".into()),
         E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("fix the cause and run `molt migrate` again: it resumes from the checkpoint".into()),
         _ => None,
     }

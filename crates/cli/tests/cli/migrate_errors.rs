@@ -101,7 +101,7 @@ async fn bad_manifests_and_keys_are_refused_before_anything_is_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_journal_written_for_another_manifest_is_refused() {
+async fn a_journal_of_a_manifest_whose_batch_settings_changed_needs_adopt_manifest() {
     let project = Project::seeded(3, 4, 2).await;
     let before = project.untouched().await;
     let crashed =
@@ -110,7 +110,7 @@ async fn a_journal_written_for_another_manifest_is_refused() {
     project.edit("gas_margin = 1.2", "gas_margin = 1.3");
     refused(
         project.molt().args(["migrate", "--yes"]),
-        &["belongs to another run", "another manifest", "--checkpoint"],
+        &["the manifest changed since the run started: batch", "--adopt-manifest"],
     );
     // (the crashed run journaled its first transaction but never broadcast it)
     project.assert_untouched_since(before).await;

@@ -140,3 +140,13 @@ async fn a_changed_batch_setting_is_adopted_on_request_and_a_changed_mapping_nev
     let journal = std::fs::read_to_string(project.journal_path()).unwrap();
     assert_eq!(journal.matches("\"type\":\"manifest_adopted\"").count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_fails_after_pausing_says_what_is_paused_as_read_from_the_node() {
+    let project = Project::seeded(4, 8, 3).await;
+    // Without the preflight, the escrow funds go to the wrong contract and the deposits batch
+    // fails after the pauses.
+    project.edit("\"$amount\", \"$to\"", "\"$amount\", \"@registry_v2\"");
+    let why = refused(&project, &["--skip-preflight"], &["InsufficientMigratedFunds"]);
+    assert!(why.contains("paused now: escrow_v1, jobs_v1, registry_v1"), "{why}");
+}

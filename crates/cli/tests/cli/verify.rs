@@ -1,7 +1,7 @@
 //! `molt verify` finds a record changed after the migration and names it; `molt status` reads
 //! the checkpoint; a keystore signer works; keys never reach the checkpoint.
 
-use crate::common::{Project, address_of, refused, report, run, stderr, stdout};
+use crate::common::{Project, address_of, molt, refused, report, run, stderr, stdout};
 use alloy::{
     contract::{ContractInstance, Interface},
     dyn_abi::DynSolValue,
@@ -94,4 +94,21 @@ async fn a_keystore_signer_is_decrypted_and_used() {
     refused(&mut with_password("hunter2"), &["may not call `pause()`"]);
     let wrong = run(&mut with_password("nope"));
     assert!(stderr(&wrong).contains("cannot decrypt the keystore"), "{}", stderr(&wrong));
+}
+
+#[test]
+fn status_exits_1_when_the_last_verification_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = r#"{"type":"header","version":1,"manifest_hash":"0x0101010101010101010101010101010101010101010101010101010101010101","chain_id":31337,"sender":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","contracts":{}}"#;
+    let journal = dir.path().join("molt.toml.molt-journal");
+    let status = |lines: &[&str]| {
+        std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+        run(molt().current_dir(dir.path()).args(["--json", "status"]))
+    };
+    let failed = status(&[header, r#"{"type":"verified","ok":false}"#]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let doc: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(doc["phase"], "verification failed");
+    let passed = status(&[header, r#"{"type":"verified","ok":true}"#]);
+    assert_eq!(passed.status.code(), Some(0), "{}", stderr(&passed));
 }

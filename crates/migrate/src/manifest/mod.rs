@@ -202,8 +202,18 @@ pub struct Credit {
     pub component: String,
     /// The index of the amount field in the target record.
     pub amount: usize,
-    /// The index of the token field in the target record; without one, every record is ETH.
-    pub token: Option<usize>,
+    /// Which token a record credits.
+    pub token: CreditedToken,
+}
+
+/// Which token a funds move's records credit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreditedToken {
+    /// The token named by this field of the target record (its index).
+    Field(usize),
+    /// The one token the funds move moves (`Address::ZERO` for ETH): `tokens` names one and
+    /// `credited_by` has no `token` field.
+    Only(Address),
 }
 
 /// The shape of a record: named, typed fields.

@@ -15,8 +15,8 @@ use molt_abi::Artifact;
 use toml::Spanned;
 
 use super::{
-    Arg, Call, Check, Component, Contract, Credit, Filter, Funds, Manifest, Pause, Readback,
-    RecordShape, Rule, Source, Target, Tokens, Verify,
+    Arg, Call, Check, Component, Contract, Credit, CreditedToken, Filter, Funds, Manifest, Pause,
+    Readback, RecordShape, Rule, Source, Target, Tokens, Verify,
     raw::{RawCall, RawComponent, RawContract, RawFunds, RawManifest},
     validate,
 };
@@ -617,12 +617,22 @@ impl Resolver<'_> {
             |t| matches!(t, DynSolType::Uint(_)),
             "an unsigned integer",
         )?;
-        let token = f
-            .credited_by
-            .token
-            .as_ref()
-            .map(|t| field(t, |t| *t == DynSolType::Address, "an address"))
-            .transpose()?;
+        let token = match (&f.credited_by.token, &tokens) {
+            (Some(t), _) => {
+                CreditedToken::Field(field(t, |t| *t == DynSolType::Address, "an address")?)
+            }
+            // One token moves: it is what every record credits.
+            (None, Tokens::List(list)) if list.len() == 1 => CreditedToken::Only(list[0]),
+            (None, _) => {
+                return Err(cx.err(
+                    f.credited_by.amount.span(),
+                    format!(
+                        "`[[funds]]` `{}` moves several tokens (or the tokens of a component): `credited_by` needs `token = \"<field>\"`, the import-struct field that says which token a record credits",
+                        f.name.get_ref()
+                    ),
+                ));
+            }
+        };
         Ok(Funds {
             name: f.name.get_ref().clone(),
             from,

@@ -367,3 +367,22 @@ fn a_dependency_cycle_is_shown_at_its_depends_on_line() {
         "a cycle: `deposits` depends on `deposits`;",
     );
 }
+
+#[test]
+fn funds_of_one_token_credit_that_token_and_several_need_a_token_field() {
+    // One ERC-20 and no `token` in `credited_by` (the vault case of issue #9): that token.
+    let m = accepted("tokens = \"ETH\"", &format!("tokens = \"{DEV0}\""));
+    let stakes = m.funds.iter().find(|f| f.name == "stakes").unwrap();
+    assert_eq!(stakes.credited_by.token, CreditedToken::Only(DEV0.parse().unwrap()));
+    // ETH stays ETH.
+    let m = accepted("tokens = \"ETH\"", "tokens = \"ETH\"");
+    let stakes = m.funds.iter().find(|f| f.name == "stakes").unwrap();
+    assert_eq!(stakes.credited_by.token, CreditedToken::Only(alloy::primitives::Address::ZERO));
+    // Several tokens and no `token` field: which one a record credits is ambiguous.
+    refused_at(
+        "tokens = \"ETH\"",
+        &format!("tokens = [\"ETH\", \"{DEV0}\"]"),
+        "credited_by = { component = \"nodes\"",
+        "moves several tokens (or the tokens of a component): `credited_by` needs `token",
+    );
+}
