@@ -29,7 +29,8 @@ fn tools() -> PathBuf {
     repo().join(".tools/bin")
 }
 
-/// `molt <args>` with the project's toolchain on PATH (so `forge fmt` runs) unless `fmt` is false.
+/// `molt adapter <args>` with the project's toolchain on PATH (so `forge fmt` runs) unless `fmt`
+/// is false.
 fn molt(args: &[&str], fmt: bool) -> Output {
     let path = if fmt {
         let old = std::env::var_os("PATH").unwrap_or_default();
@@ -39,14 +40,9 @@ fn molt(args: &[&str], fmt: bool) -> Output {
     } else {
         std::ffi::OsString::from("/nonexistent")
     };
-    Command::new(env!("CARGO_BIN_EXE_molt"))
-        .current_dir(repo())
-        .arg("adapter")
-        .args(args)
-        .env("PATH", path)
-        .env_remove("MOLT_JSON")
-        .output()
-        .expect("the molt binary runs")
+    crate::common::run(
+        crate::common::molt().current_dir(repo()).arg("adapter").args(args).env("PATH", path),
+    )
 }
 
 fn ok(o: &Output) -> String {

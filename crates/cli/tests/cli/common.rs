@@ -1,7 +1,7 @@
 //! Shared helpers of the CLI's end-to-end tests: the real `molt` binary against a real anvil.
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Output},
 };
 
@@ -11,18 +11,35 @@ use alloy::{
 };
 use molt_chain::Devnet;
 use serde_json::Value;
+use tempfile::TempDir;
 
 sol! {
     function paused() external view returns (bool);
 }
 
+/// The `molt` binary under test: cargo's path to it inside molt-cli's tests; elsewhere (the
+/// molt-e2e crate, which includes this file) the workspace's `target/debug/molt`, which
+/// `scripts/test` builds first.
+pub(crate) fn molt_bin() -> PathBuf {
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_molt") {
+        return PathBuf::from(bin);
+    }
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.ancestors().find(|d| d.join("Cargo.lock").is_file()).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    let bin = target.join("debug/molt");
+    assert!(bin.is_file(), "{} is missing: run `cargo build -p molt-cli` first", bin.display());
+    bin
+}
+
 /// A `molt` command with progress off and a clean environment for the variables molt reads.
 pub(crate) fn molt() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_molt"));
+    let mut c = Command::new(molt_bin());
     c.env("MOLT_NO_PROGRESS", "1")
         .env_remove("ETH_RPC_URL")
         .env_remove("MOLT_PRIVATE_KEY")
         .env_remove("MOLT_JSON")
+        .env_remove("MOLT_DIFF_FORMAT")
         .env_remove("MOLT_TEST_CRASH_AT")
         .env_remove("MOLT_TEST_PAUSE_AT")
         .env_remove("MOLT_TEST_PAUSE_FILE");
@@ -34,54 +51,191 @@ pub(crate) fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
-/// Deploys the Fabstir contracts on `devnet`, seeds V1 and writes `<dir>/molt.toml`.
-pub(crate) fn seed(devnet: &Devnet, dir: &Path, nodes: u32, jobs: u32, balances: u32) {
-    let out = run(molt()
-        .args(["demo", "--seed-only", "--rpc-url", &devnet.endpoint(), "--out"])
-        .arg(dir)
-        .args([
-            "--nodes",
-            &nodes.to_string(),
-            "--jobs",
-            &jobs.to_string(),
-            "--balances",
-            &balances.to_string(),
-        ]));
-    assert!(out.status.success(), "seeding failed:\n{}", String::from_utf8_lossy(&out.stderr));
+/// Stdout of a command's output, as text.
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Edits `[batch]` of the manifest in `dir`.
-pub(crate) fn set_batch(dir: &Path, max_records: u32, max_in_flight: u32) {
-    let path = dir.join("molt.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let text = text.replace(
-        "max_in_flight = 4",
-        &format!("max_in_flight = {max_in_flight}\nmax_records = {max_records}"),
-    );
-    std::fs::write(path, text).unwrap();
+/// Stderr of a command's output, as text.
+pub(crate) fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// `molt migrate --yes --json` in `dir`, with an optional crash point.
-pub(crate) fn migrate(dir: &Path, crash_at: Option<&str>) -> Output {
-    let mut cmd = molt();
-    cmd.current_dir(dir).args(["--json", "migrate", "--yes"]);
-    if let Some(c) = crash_at {
-        cmd.env("MOLT_TEST_CRASH_AT", c);
+/// Runs `cmd` and checks that it was refused as bad input: exit 2, exactly one `error:` line,
+/// and every `want` in stderr. Returns stderr, or what is wrong.
+pub(crate) fn refusal(cmd: &mut Command, want: &[&str]) -> Result<String, String> {
+    let out = run(cmd);
+    let stderr = stderr(&out);
+    if out.status.code() != Some(2) {
+        return Err(format!("exit {:?}, expected 2; stderr:\n{stderr}", out.status.code()));
     }
-    run(&mut cmd)
+    if let Some(w) = want.iter().find(|w| !stderr.contains(*w)) {
+        return Err(format!("expected `{w}` in:\n{stderr}"));
+    }
+    if stderr.lines().filter(|l| l.starts_with("error: ")).count() != 1 {
+        return Err(format!("not exactly one error:\n{stderr}"));
+    }
+    Ok(stderr)
+}
+
+/// [`refusal`], panicking on what is wrong.
+pub(crate) fn refused(cmd: &mut Command, want: &[&str]) -> String {
+    refusal(cmd, want).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// A seeded Fabstir project: a real anvil with the V1 and V2 contracts deployed and V1 seeded,
+/// and a temporary folder holding its `molt.toml`. Dropping it stops the anvil and removes the
+/// folder.
+#[derive(Debug)]
+pub(crate) struct Project {
+    /// The node the project was seeded on.
+    pub(crate) devnet: Devnet,
+    dir: TempDir,
+    seeded: String,
+}
+
+impl Project {
+    /// A fresh anvil, seeded with `nodes`, `jobs` and `balances`.
+    pub(crate) async fn seeded(nodes: u32, jobs: u32, balances: u32) -> Self {
+        Self::seeded_on(Devnet::spawn().await.unwrap(), nodes, jobs, balances)
+    }
+
+    /// The same state every time: an anvil with a fixed genesis time (with the seeder's fixed
+    /// block interval, job timestamps repeat too) and the same deployer nonces.
+    pub(crate) async fn reproducible(nodes: u32, jobs: u32, balances: u32) -> Self {
+        let devnet = Devnet::builder().arg("--timestamp").arg("1767225600").spawn().await.unwrap();
+        Self::seeded_on(devnet, nodes, jobs, balances)
+    }
+
+    /// Deploys the Fabstir contracts on `devnet`, seeds V1 and writes `molt.toml` in a new
+    /// temporary folder.
+    pub(crate) fn seeded_on(devnet: Devnet, nodes: u32, jobs: u32, balances: u32) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let counts = [("--nodes", nodes), ("--jobs", jobs), ("--balances", balances)];
+        let mut cmd = molt();
+        cmd.args(["demo", "--seed-only", "--rpc-url", &devnet.endpoint(), "--out"]).arg(dir.path());
+        for (flag, n) in counts {
+            cmd.arg(flag).arg(n.to_string());
+        }
+        let out = run(&mut cmd);
+        assert!(out.status.success(), "seeding failed:\n{}", stderr(&out));
+        let seeded = std::fs::read_to_string(dir.path().join("molt.toml")).unwrap();
+        Self { devnet, dir, seeded }
+    }
+
+    /// The project folder.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `molt` command (see [`molt`]) that runs in the project folder.
+    pub(crate) fn molt(&self) -> Command {
+        let mut c = molt();
+        c.current_dir(self.path());
+        c
+    }
+
+    /// The manifest's path.
+    pub(crate) fn manifest(&self) -> PathBuf {
+        self.path().join("molt.toml")
+    }
+
+    /// The manifest's text as it is now.
+    pub(crate) fn manifest_text(&self) -> String {
+        std::fs::read_to_string(self.manifest()).unwrap()
+    }
+
+    /// Replaces the first `from` in the manifest with `to`; panics if the manifest has no `from`.
+    pub(crate) fn edit(&self, from: &str, to: &str) {
+        let text = self.manifest_text();
+        assert!(text.contains(from), "the manifest has no `{from}`:\n{text}");
+        std::fs::write(self.manifest(), text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// The manifest as the seeder wrote it.
+    pub(crate) fn seeded_text(&self) -> &str {
+        &self.seeded
+    }
+
+    /// Undoes every edit: writes the manifest back as the seeder wrote it.
+    pub(crate) fn restore(&self) {
+        std::fs::write(self.manifest(), &self.seeded).unwrap();
+    }
+
+    /// Sets `[batch]`'s `max_in_flight` and adds `max_records` (the seeded manifest has
+    /// `max_in_flight = 4` and no `max_records`).
+    pub(crate) fn set_batch(&self, max_records: u32, max_in_flight: u32) {
+        let to = format!("max_in_flight = {max_in_flight}\nmax_records = {max_records}");
+        self.edit("max_in_flight = 4", &to);
+    }
+
+    /// `molt migrate --yes --json` in the project, with an optional crash point.
+    pub(crate) fn migrate(&self, crash_at: Option<&str>) -> Output {
+        let mut cmd = self.molt();
+        cmd.args(["--json", "migrate", "--yes"]);
+        if let Some(c) = crash_at {
+            cmd.env("MOLT_TEST_CRASH_AT", c);
+        }
+        run(&mut cmd)
+    }
+
+    /// The journal's path.
+    pub(crate) fn journal_path(&self) -> PathBuf {
+        self.path().join("molt.toml.molt-journal")
+    }
+
+    /// The journal's entries.
+    pub(crate) fn journal(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.journal_path())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// `molt migrate --yes --json` in the project, started in the background and held at
+    /// `point` (`MOLT_TEST_PAUSE_AT`, e.g. `mined:2`): returns once it is paused there.
+    /// Removing the returned file lets it go on.
+    pub(crate) fn migrate_paused(&self, point: &str) -> (std::process::Child, PathBuf) {
+        let file = self.path().join("molt-test-paused");
+        let mut child = self
+            .molt()
+            .args(["--json", "migrate", "--yes"])
+            .env("MOLT_TEST_PAUSE_AT", point)
+            .env("MOLT_TEST_PAUSE_FILE", &file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !file.exists() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let out = child.wait_with_output().unwrap();
+                panic!("the run ended ({status:?}) before {point}:\n{}", stderr(&out));
+            }
+            assert!(start.elapsed().as_secs() < 120, "the run never reached {point}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        (child, file)
+    }
+
+    /// Notes the chain as it is now, to check later that nothing was sent.
+    pub(crate) async fn untouched(&self) -> Untouched {
+        Untouched::note(&self.devnet).await
+    }
+
+    /// Asserts that nothing was sent since `before` (see [`Untouched::assert_still`]), with
+    /// the V1 addresses of the seeded manifest.
+    pub(crate) async fn assert_untouched_since(&self, before: Untouched) {
+        before.assert_still(&self.devnet, &self.seeded).await;
+    }
 }
 
 /// The JSON report on stdout of a successful run.
 pub(crate) fn report(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "molt failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout))
-    })
+    assert!(out.status.success(), "molt failed ({:?}):\n{}", out.status, stderr(out));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
 }
 
 /// What must be equal between two runs of the same migration: counts, hashes, funds.
@@ -134,6 +288,11 @@ impl Untouched {
         Self { nonce, block: p.get_block_number().await.unwrap() }
     }
 
+    /// The dev account's nonce then.
+    pub(crate) fn nonce(&self) -> u64 {
+        self.nonce
+    }
+
     /// Asserts that nothing was sent since: same nonce, same head, and no V1 contract of the
     /// manifest text paused.
     pub(crate) async fn assert_still(&self, devnet: &Devnet, manifest: &str) {
@@ -145,33 +304,4 @@ impl Untouched {
             assert!(!is_paused(devnet, &address_of(manifest, v1)).await, "{v1} was paused");
         }
     }
-}
-
-/// `molt migrate --yes --json` in `dir`, started in the background and held at `point`
-/// (`MOLT_TEST_PAUSE_AT`, e.g. `mined:2`): returns once it is paused there. Removing the returned
-/// file lets it go on.
-pub(crate) fn migrate_paused(dir: &Path, point: &str) -> (std::process::Child, std::path::PathBuf) {
-    let file = dir.join("molt-test-paused");
-    let mut child = molt()
-        .current_dir(dir)
-        .args(["--json", "migrate", "--yes"])
-        .env("MOLT_TEST_PAUSE_AT", point)
-        .env("MOLT_TEST_PAUSE_FILE", &file)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while !file.exists() {
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "the run ended ({status:?}) before {point}:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        assert!(start.elapsed().as_secs() < 120, "the run never reached {point}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    (child, file)
 }

@@ -9,27 +9,15 @@ use std::{
 
 use serde_json::Value;
 
+use crate::common::{self, run, stderr, stdout};
+
+/// `molt diff <args>` in `dir`.
 fn molt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_molt"))
-        .current_dir(dir)
-        .arg("diff")
-        .args(args)
-        .env_remove("MOLT_JSON")
-        .env_remove("MOLT_DIFF_FORMAT")
-        .output()
-        .expect("the molt binary runs")
+    run(common::molt().current_dir(dir).arg("diff").args(args))
 }
 
 fn code(o: &Output) -> i32 {
     o.status.code().expect("molt exits normally")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn fixtures() -> PathBuf {
@@ -228,8 +216,10 @@ fn sarif_github_markdown_and_global_json() {
 
 #[test]
 fn list_kinds_prints_the_catalog() {
-    let out = molt(&fixtures(), &["--list-kinds"]);
-    assert_eq!(code(&out), 0);
+    // Without MOLT_NO_PROGRESS: clap's `exclusive` counts a global flag set from the
+    // environment, so `MOLT_NO_PROGRESS=1 molt diff --list-kinds` is refused as a conflict.
+    let out = run(common::molt().env_remove("MOLT_NO_PROGRESS").args(["diff", "--list-kinds"]));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("storage_gap_misused") && text.contains("selector_collision"), "{text}");
 }
@@ -339,13 +329,11 @@ fn base_ref_builds_the_baseline_in_a_worktree_and_caches_it() {
 
     let cache = tmp.path().join("cache");
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_molt"))
+        run(common::molt()
             .current_dir(project)
             .args(["diff", "--base-ref", "HEAD", "--format", "json"])
             .env("MOLT_CACHE_DIR", &cache)
-            .env_remove("FOUNDRY_SOLC")
-            .output()
-            .unwrap()
+            .env_remove("FOUNDRY_SOLC"))
     };
     let out = run();
     assert_eq!(code(&out), 1, "{}", stderr(&out));

@@ -2,7 +2,9 @@
 //! reports exactly the ABI changes listed in `contracts/README.md`, with the right kinds, and
 //! nothing else.
 
-use std::{collections::BTreeSet, path::PathBuf, process::Command};
+use std::{collections::BTreeSet, path::PathBuf};
+
+use crate::common::{molt, run, stderr};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -31,18 +33,8 @@ fn documented(old: &str, new: &str) -> BTreeSet<(String, String)> {
 
 fn reported(old: &str, new: &str) -> BTreeSet<(String, String)> {
     let artifact = |c: &str| root().join(format!("out/{c}.sol/{c}.json"));
-    let out = Command::new(env!("CARGO_BIN_EXE_molt"))
-        .args(["diff", "--format", "json"])
-        .arg(artifact(old))
-        .arg(artifact(new))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "V1 → V2 breaks: exit 1\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(molt().args(["diff", "--format", "json"]).arg(artifact(old)).arg(artifact(new)));
+    assert_eq!(out.status.code(), Some(1), "V1 → V2 breaks: exit 1\n{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["schema"], "molt.diff/1");
     json["contracts"][0]["changes"]

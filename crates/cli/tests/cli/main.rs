@@ -10,6 +10,7 @@ mod dev_key;
 mod diff_cli;
 mod exit_codes;
 mod fabstir_oracle;
+mod human_output;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;

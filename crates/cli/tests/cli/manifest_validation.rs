@@ -2,12 +2,7 @@
 //! line, reason first, exit code 2, and nothing is sent (the signer's nonce is unchanged, no
 //! block is mined, V1 is not paused).
 
-use std::path::Path;
-
-use alloy::providers::Provider;
-use molt_chain::Devnet;
-
-use crate::common::{address_of, is_paused, molt, run, seed};
+use crate::common::{Project, address_of, run, stderr};
 
 /// One bad edit of the seeded manifest.
 struct Case {
@@ -97,15 +92,12 @@ fn cases(text: &str) -> Vec<Case> {
 }
 
 /// Runs `molt migrate --yes` on the manifest edited as `case` says; what is wrong, if anything.
-fn check(dir: &Path, text: &str, case: &Case) -> Result<(), String> {
-    if !text.contains(&case.from) {
-        return Err(format!("the manifest has no `{}`", case.from));
-    }
-    let edited = text.replacen(&case.from, &case.to, 1);
+fn check(project: &Project, case: &Case) -> Result<(), String> {
+    project.edit(&case.from, &case.to);
+    let edited = project.manifest_text();
     let line = edited.lines().position(|l| l.starts_with(&case.at)).ok_or("no line to point at")?;
-    std::fs::write(dir.join("molt.toml"), &edited).unwrap();
-    let out = run(molt().current_dir(dir).args(["migrate", "--yes"]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = run(project.molt().args(["migrate", "--yes"]));
+    let stderr = stderr(&out);
     if out.status.code() != Some(2) {
         return Err(format!("exit {:?}, expected 2; stderr:\n{stderr}", out.status.code()));
     }
@@ -128,28 +120,18 @@ fn check(dir: &Path, text: &str, case: &Case) -> Result<(), String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_settings_are_refused_at_their_line_and_nothing_is_sent() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    seed(&devnet, dir.path(), 3, 4, 2);
-    let manifest = dir.path().join("molt.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let sender = devnet.accounts()[0];
-    let nonce = devnet.provider().get_transaction_count(sender).await.unwrap();
-    let block = devnet.provider().get_block_number().await.unwrap();
+    let project = Project::seeded(3, 4, 2).await;
+    let before = project.untouched().await;
 
     let mut failed = Vec::new();
-    for case in cases(&text) {
-        if let Err(why) = check(dir.path(), &text, &case) {
+    for case in cases(project.seeded_text()) {
+        if let Err(why) = check(&project, &case) {
             failed.push(format!("case `{}`: {why}", case.name));
         }
-        std::fs::write(&manifest, &text).unwrap();
+        project.restore();
     }
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 
-    assert_eq!(devnet.provider().get_transaction_count(sender).await.unwrap(), nonce, "sent");
-    assert_eq!(devnet.provider().get_block_number().await.unwrap(), block, "a block was mined");
-    for v1 in ["registry_v1", "jobs_v1", "escrow_v1"] {
-        assert!(!is_paused(&devnet, &address_of(&text, v1)).await, "{v1} was paused");
-    }
-    assert!(!dir.path().join("molt.toml.molt-journal").exists(), "a checkpoint was written");
+    project.assert_untouched_since(before).await;
+    assert!(!project.journal_path().exists(), "a journal was written");
 }

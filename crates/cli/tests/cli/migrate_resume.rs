@@ -6,29 +6,30 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{migrate, molt, outcome, report, seed, set_batch};
+use crate::common::{Project, outcome, report, run};
 use alloy::providers::Provider;
-use molt_chain::Devnet;
 
 const NODES: u32 = 40;
 const JOBS: u32 = 120;
 const BALANCES: u32 = 30;
 
-/// Seeds a fresh anvil with the same state every time (same seed, same deployer nonces).
-async fn fresh(dir: &std::path::Path) -> Devnet {
-    // A fixed genesis time: with the seeder's fixed block interval, job timestamps repeat too.
-    let devnet = Devnet::builder().arg("--timestamp").arg("1767225600").spawn().await.unwrap();
-    seed(&devnet, dir, NODES, JOBS, BALANCES);
+/// A fresh anvil with the same state every time (same seed, same deployer nonces).
+async fn fresh() -> Project {
+    let project = Project::reproducible(NODES, JOBS, BALANCES).await;
     // Small batches, several in flight: many steps to crash between.
-    set_batch(dir, 12, 3);
-    devnet
+    project.set_batch(12, 3);
+    project
+}
+
+/// The outcome of an uninterrupted run on a fresh project.
+async fn reference() -> serde_json::Value {
+    let project = fresh().await;
+    outcome(&report(&project.migrate(None)))
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn crashes_at_every_kind_of_point_resume_to_the_uninterrupted_result() {
-    let reference_dir = tempfile::tempdir().unwrap();
-    let _reference_chain = fresh(reference_dir.path()).await;
-    let reference = outcome(&report(&migrate(reference_dir.path(), None)));
+    let reference = reference().await;
     assert_eq!(reference["verified"], true);
     assert_eq!(reference["finalized"], true);
 
@@ -41,10 +42,9 @@ async fn crashes_at_every_kind_of_point_resume_to_the_uninterrupted_result() {
         &["mined:12"],                        // late: some components done, others not
     ];
     for crashes in scenarios {
-        let dir = tempfile::tempdir().unwrap();
-        let _chain = fresh(dir.path()).await;
+        let project = fresh().await;
         for crash in *crashes {
-            let out = migrate(dir.path(), Some(crash));
+            let out = project.migrate(Some(crash));
             assert!(!out.status.success(), "{crash}: the run was expected to abort");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(
@@ -52,27 +52,24 @@ async fn crashes_at_every_kind_of_point_resume_to_the_uninterrupted_result() {
                 "{crash}: did not reach the crash point:\n{stderr}"
             );
         }
-        let resumed = report(&migrate(dir.path(), None));
+        let resumed = report(&project.migrate(None));
         assert_eq!(outcome(&resumed), reference, "after crashes {crashes:?}");
         // Nothing was imported twice: V2 rejects duplicates, and the counts match exactly.
-        let again = report(&migrate(dir.path(), None));
+        let again = report(&project.migrate(None));
         assert_eq!(again["txs"], 0, "a finished run sends nothing more: {again}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_arbitrary_moments_then_resume() {
-    let reference_dir = tempfile::tempdir().unwrap();
-    let _reference_chain = fresh(reference_dir.path()).await;
-    let reference = outcome(&report(&migrate(reference_dir.path(), None)));
+    let reference = reference().await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let _chain = fresh(dir.path()).await;
+    let project = fresh().await;
     // Kill with SIGKILL after growing delays until a run gets to the end by itself.
     let mut kills = 0;
     for delay_ms in (40..).step_by(60) {
-        let mut child = molt()
-            .current_dir(dir.path())
+        let mut child = project
+            .molt()
             .args(["--json", "migrate", "--yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -99,32 +96,21 @@ async fn sigkill_at_arbitrary_moments_then_resume() {
         assert!(kills < 60, "the run never finished");
     }
     assert!(kills > 0, "the run finished before the first kill; the test proved nothing");
-    let finished = report(&migrate(dir.path(), None));
+    let finished = report(&project.migrate(None));
     assert_eq!(outcome(&finished), reference, "after {kills} kills");
-}
-
-/// The journal's entries.
-fn journal(dir: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(dir.join("molt.toml.molt-journal"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
-    let reference_dir = tempfile::tempdir().unwrap();
-    let _reference_chain = fresh(reference_dir.path()).await;
-    let reference = outcome(&report(&migrate(reference_dir.path(), None)));
+    let reference = reference().await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let chain = fresh(dir.path()).await;
-    let out = migrate(dir.path(), Some("mined:8"));
+    let project = fresh().await;
+    let chain = &project.devnet;
+    let out = project.migrate(Some("mined:8"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
     // Take back the block of the last transaction journaled as mined, and every block after it
     // (as a reorganization that drops them would): their transactions are gone from the node.
-    let entries = journal(dir.path());
+    let entries = project.journal();
     let last = entries.iter().rev().find(|e| e["type"] == "tx_mined").unwrap();
     let block = last["block"].as_u64().unwrap();
     let head = chain.provider().get_block_number().await.unwrap();
@@ -132,9 +118,9 @@ async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
     let hash: alloy::primitives::B256 = last["hash"].as_str().unwrap().parse().unwrap();
     assert!(chain.provider().get_transaction_receipt(hash).await.unwrap().is_none());
 
-    let resumed = report(&migrate(dir.path(), None));
+    let resumed = report(&project.migrate(None));
     assert_eq!(outcome(&resumed), reference);
-    let entries = journal(dir.path());
+    let entries = project.journal();
     let reorged: Vec<_> = entries.iter().filter(|e| e["type"] == "tx_reorged").collect();
     assert_eq!(reorged.len(), 1, "only the one journaled as mined is reorged: {reorged:?}");
     assert_eq!(reorged[0]["hash"], last["hash"]);
@@ -145,29 +131,25 @@ async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
         .find(|e| e["type"] == "tx_mined" && e["hash"] == last["hash"])
         .unwrap();
     assert!(remined["block"].as_u64().unwrap() >= block);
-    let again = report(&migrate(dir.path(), None));
+    let again = report(&project.migrate(None));
     assert_eq!(again["txs"], 0, "a finished run sends nothing more: {again}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_run_waits_for_confirmations_before_it_snapshots_and_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = Devnet::spawn().await.unwrap();
-    seed(&chain, dir.path(), 6, 12, 4);
-    let path = dir.path().join("molt.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("confirmations = 1"));
-    std::fs::write(&path, text.replace("confirmations = 1", "confirmations = 3")).unwrap();
+    let project = Project::seeded(6, 12, 4).await;
+    let chain = &project.devnet;
+    project.edit("confirmations = 1", "confirmations = 3");
     // A block every second, as on a real chain.
     chain.anvil_call("evm_setIntervalMining", (1,)).await.unwrap();
 
-    let out = migrate(dir.path(), None);
+    let out = project.migrate(None);
     let r = report(&out);
     assert_eq!(r["verified"], true);
     assert_eq!(r["finalized"], true);
     assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for 3 confirmations"));
 
-    let entries = journal(dir.path());
+    let entries = project.journal();
     let mined_block = |prefix: &str| {
         entries
             .iter()
@@ -186,17 +168,15 @@ async fn the_run_waits_for_confirmations_before_it_snapshots_and_verifies() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_mined_batch_lost_to_a_torn_last_line_is_adopted_and_verification_passes() {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = Devnet::spawn().await.unwrap();
-    seed(&chain, dir.path(), NODES, JOBS, BALANCES);
+    let project = Project::seeded(NODES, JOBS, BALANCES).await;
     // One batch in flight: a batch's `tx_prepared` is followed by its `tx_mined`.
-    set_batch(dir.path(), 12, 1);
-    let out = migrate(dir.path(), Some("mined:10"));
+    project.set_batch(12, 1);
+    let out = project.migrate(Some("mined:10"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
 
     // Tear the journal: the mined batch's receipt line is gone and its `tx_prepared` is cut in
     // half, as if the crash had come in the middle of writing it.
-    let path = dir.path().join("molt.toml.molt-journal");
+    let path = project.journal_path();
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     let mined: serde_json::Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
@@ -212,27 +192,23 @@ async fn a_mined_batch_lost_to_a_torn_last_line_is_adopted_and_verification_pass
     std::fs::write(&path, text).unwrap();
 
     // The journal no longer accounts for the batch's records: taking them over needs consent.
-    let refused = migrate(dir.path(), None);
+    let refused = project.migrate(None);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--adopt-existing"), "{stderr}");
-    let resumed = report(&crate::common::run(molt().current_dir(dir.path()).args([
-        "--json",
-        "migrate",
-        "--yes",
-        "--adopt-existing",
-    ])));
+    let resumed =
+        report(&run(project.molt().args(["--json", "migrate", "--yes", "--adopt-existing"])));
     assert_eq!(resumed["verified"], true, "{resumed}");
     assert_eq!(resumed["finalized"], true, "{resumed}");
     let c = resumed["components"].as_array().unwrap().iter().find(|c| c["name"] == *component);
     assert_eq!(c.unwrap()["skipped"], end - start, "the lost batch is found, not sent again");
     let adopted: Vec<_> =
-        journal(dir.path()).into_iter().filter(|e| e["type"] == "adopted").collect();
+        project.journal().into_iter().filter(|e| e["type"] == "adopted").collect();
     assert_eq!(adopted.len(), 1, "{adopted:?}");
     assert_eq!(adopted[0]["component"], *component);
     assert_eq!(adopted[0]["ranges"], serde_json::json!([[start, end]]));
 
-    let verify = crate::common::run(molt().current_dir(dir.path()).arg("verify"));
+    let verify = run(project.molt().arg("verify"));
     let stdout = String::from_utf8_lossy(&verify.stdout);
     assert_eq!(
         verify.status.code(),
@@ -240,6 +216,6 @@ async fn a_mined_batch_lost_to_a_torn_last_line_is_adopted_and_verification_pass
         "{stdout}{}",
         String::from_utf8_lossy(&verify.stderr)
     );
-    let again = report(&migrate(dir.path(), None));
+    let again = report(&project.migrate(None));
     assert_eq!(again["txs"], 0, "a finished run sends nothing more: {again}");
 }

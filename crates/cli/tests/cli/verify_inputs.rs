@@ -4,27 +4,18 @@
 
 use std::path::Path;
 
-use crate::common::{migrate, molt, report, run, seed};
-use molt_chain::Devnet;
+use crate::common::{Project, refused, report, run, stderr};
 use serde_json::Value;
 
-/// `molt verify` in `dir` with `args`; asserts exit 2 with one error containing every `want`.
-fn verify_refused(dir: &Path, args: &[&str], want: &[&str]) {
-    let out = run(molt().current_dir(dir).arg("verify").args(args));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{stderr}");
-    for w in want {
-        assert!(stderr.contains(w), "expected `{w}` in:\n{stderr}");
-    }
+/// `molt verify <args>` in the project; asserts exit 2 with one error containing every `want`.
+fn verify_refused(project: &Project, args: &[&str], want: &[&str]) {
+    refused(project.molt().arg("verify").args(args), want);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_backup_is_one_clean_error_not_a_panic() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    seed(&devnet, dir.path(), 6, 12, 4);
-    let done = report(&migrate(dir.path(), None));
+    let project = Project::seeded(6, 12, 4).await;
+    let done = report(&project.migrate(None));
     assert_eq!(done["verified"], true);
     let backup = Path::new(done["backup"].as_str().unwrap()).to_path_buf();
     let original = std::fs::read_to_string(&backup).unwrap();
@@ -32,54 +23,50 @@ async fn a_damaged_backup_is_one_clean_error_not_a_panic() {
 
     // One record removed, in a copy given with --backup and in the checkpoint's own backup.
     v["components"]["nodes"]["records"].as_array_mut().unwrap().remove(2);
-    let copy = dir.path().join("damaged.json");
+    let copy = project.path().join("damaged.json");
     std::fs::write(&copy, serde_json::to_string(&v).unwrap()).unwrap();
     let want = ["component `nodes`: it has 5 records, but `migrating` says 6"];
-    verify_refused(dir.path(), &["--backup", copy.to_str().unwrap()], &want);
+    verify_refused(&project, &["--backup", copy.to_str().unwrap()], &want);
     std::fs::write(&backup, serde_json::to_string(&v).unwrap()).unwrap();
-    verify_refused(dir.path(), &[], &want);
+    verify_refused(&project, &[], &want);
 
     // The header fixed too: the records no longer hash to what the backup says.
     v["components"]["nodes"]["migrating"] = 5.into();
     std::fs::write(&backup, serde_json::to_string(&v).unwrap()).unwrap();
-    verify_refused(dir.path(), &[], &["the records were changed after the backup was written"]);
+    verify_refused(&project, &[], &["the records were changed after the backup was written"]);
 
     // Truncated JSON; a component renamed.
     std::fs::write(&backup, &original[..original.len() / 2]).unwrap();
-    verify_refused(dir.path(), &[], &["not JSON"]);
+    verify_refused(&project, &[], &["not JSON"]);
     std::fs::write(&backup, original.replace("\"nodes\":", "\"nodez\":")).unwrap();
-    verify_refused(dir.path(), &[], &["component `nodez` that the manifest does not have"]);
+    verify_refused(&project, &[], &["component `nodez` that the manifest does not have"]);
 
     std::fs::write(&backup, &original).unwrap();
-    let ok = run(molt().current_dir(dir.path()).arg("verify"));
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = run(project.molt().arg("verify"));
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn records_missing_from_a_partly_migrated_target_are_a_finding_with_the_revert_decoded() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    seed(&devnet, dir.path(), 6, 12, 4);
-    crate::common::set_batch(dir.path(), 2, 1);
+    let project = Project::seeded(6, 12, 4).await;
+    project.set_batch(2, 1);
     // Crash after each receipt until the first batch is mined: 2 of 6 nodes imported.
-    let journal = dir.path().join("molt.toml.molt-journal");
     for attempt in 0.. {
         assert!(attempt < 20, "the first batch was never mined");
-        let out = migrate(dir.path(), Some("mined:1"));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
-        let text = std::fs::read_to_string(&journal).unwrap();
-        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        let out = project.migrate(Some("mined:1"));
+        assert!(stderr(&out).contains("aborting here"), "{}", stderr(&out));
+        let last = project.journal().pop().unwrap();
         if last["type"] == "tx_mined" && last["step"].as_str().unwrap().starts_with("batch:") {
             assert_eq!(last["step"], "batch:nodes:0-2");
             break;
         }
     }
 
-    let out = run(molt().current_dir(dir.path()).args(["--json", "verify"]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "a finding, not an error: {stderr}");
+    let out = run(project.molt().args(["--json", "verify"]));
+    let log = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "a finding, not an error: {log}");
     let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {stderr}"));
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {log}"));
     assert_eq!(v["schema"], "molt.verify/1");
     assert_eq!(v["verified"], false);
     let mismatch = v["mismatch"].as_str().unwrap();
