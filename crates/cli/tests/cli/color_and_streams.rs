@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use molt_chain::Devnet;
-
-use crate::common::{molt, run, seed};
+use crate::common::{Project, molt, run};
 
 const ESC: &str = "\x1b[";
 
@@ -99,16 +97,11 @@ fn adapter_writes_its_table_to_stdout_and_what_it_wrote_to_stderr() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_paints_its_warning_and_progress_only_with_color() {
-    let devnet = Devnet::spawn().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    seed(&devnet, dir.path(), 3, 4, 2);
+    let project = Project::seeded(3, 4, 2).await;
     // The filter keeps no job: `jobs` has no records and plan warns about it.
-    let manifest = dir.path().join("molt.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    assert!(text.contains("in = [2]"), "the jobs filter moved:\n{text}");
-    std::fs::write(&manifest, text.replace("in = [2]", "in = [9]")).unwrap();
+    project.edit("in = [2]", "in = [9]");
     let plan = |color: &str| {
-        let out = run(molt().current_dir(dir.path()).env_remove("NO_COLOR").args([
+        let out = run(project.molt().env_remove("NO_COLOR").args([
             "--color",
             color,
             "plan",
