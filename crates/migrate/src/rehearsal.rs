@@ -95,24 +95,40 @@ pub async fn preflight(
         Some(path) => Snapshot::read_backup(manifest, &path)?,
         None => Snapshot::take(real.provider(), manifest, real.chain_id(), fork.block).await?,
     };
-    let dir =
-        tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
-    let fork_opts = RunOptions {
-        journal: dir.path().join("preflight.molt-journal"),
-        backup_dir: dir.path().to_path_buf(),
+    let opts = RunOptions {
         // What the real journal already imported is on the fork too: recognised, not refused.
         adopt_existing: true,
-        preflight: None,
         scope: Scope::FirstBatches,
-        rehearsal: true,
         snapshot: Some(snapshot),
         ..opts.clone()
     };
-    let block = fork.block;
-    run::migrate(&fork.manifest, &fork.sender, &fork_opts, &Silent)
-        .await
-        .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
-    Ok(Preflight { block, txs: mined_txs(&fork_opts.journal)? })
+    let (_, txs) = fork.run(&opts, &Silent).await?;
+    Ok(Preflight { block: fork.block, txs })
+}
+
+impl Fork {
+    /// Runs the migration on the fork with `opts` (in a journal and backup folder of its own,
+    /// without fault injection); returns the report and every transaction with its gas.
+    async fn run(
+        &self,
+        opts: &RunOptions,
+        obs: &dyn Observer,
+    ) -> Result<(Report, Vec<(String, u64)>)> {
+        let dir = tempfile::tempdir()
+            .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+        let opts = RunOptions {
+            journal: dir.path().join("rehearsal.molt-journal"),
+            backup_dir: dir.path().to_path_buf(),
+            preflight: None,
+            rehearsal: true,
+            ..opts.clone()
+        };
+        let block = self.block;
+        let report = run::migrate(&self.manifest, &self.sender, &opts, obs)
+            .await
+            .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
+        Ok((report, mined_txs(&opts.journal)?))
+    }
 }
 
 /// A whole run rehearsed on a fork.
@@ -145,25 +161,10 @@ pub async fn rehearse(
     obs: &dyn Observer,
 ) -> Result<Rehearsal> {
     let fork = fork(manifest, real, url).await?;
-    let dir =
-        tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
-    let fork_opts = RunOptions {
-        journal: dir.path().join("plan.molt-journal"),
-        backup_dir: dir.path().to_path_buf(),
-        finalize: true,
-        preflight: None,
-        scope: Scope::Full,
-        rehearsal: true,
-        snapshot: None,
-        ..opts.clone()
-    };
+    let opts = RunOptions { finalize: true, scope: Scope::Full, snapshot: None, ..opts.clone() };
     let started = Instant::now();
-    let block = fork.block;
-    let report = run::migrate(&fork.manifest, &fork.sender, &fork_opts, obs)
-        .await
-        .map_err(|e| Error::PreflightFailed { block, source: Box::new(e) })?;
-    let elapsed = started.elapsed();
-    Ok(Rehearsal { block, report, txs: mined_txs(&fork_opts.journal)?, elapsed })
+    let (report, txs) = fork.run(&opts, obs).await?;
+    Ok(Rehearsal { block: fork.block, report, txs, elapsed: started.elapsed() })
 }
 
 /// The backup the journal at `path` snapshotted, if it exists and has one.

@@ -131,8 +131,9 @@ impl PlanArgs {
         } else {
             print_plan(&plan);
             println!("transactions:");
+            let width = r.txs.iter().map(|(step, _)| step.len()).max().unwrap_or(0);
             for (step, gas) in &r.txs {
-                println!("  {step:<40} {:>14} gas", group(*gas));
+                println!("  {step:<width$} {:>14} gas", group(*gas));
             }
             println!(
                 "total: {} transactions, {} gas, at most {} ETH at the current max fee of {:.4} gwei (the account holds {} ETH)",

@@ -48,11 +48,12 @@ fn print_status(s: &Status) {
             println!("snapshot   block {block}, backup {}", backup.display());
             for c in &s.components {
                 println!(
-                    "  {:<10} {:>7}/{:<7} records migrated in {} batches{}",
+                    "  {:<10} {:>7}/{:<7} records migrated in {} batch{}{}",
                     c.name,
                     c.migrated,
                     c.records,
                     c.batches,
+                    if c.batches == 1 { "" } else { "es" },
                     if c.pending_batches > 0 {
                         format!(", {} pending", c.pending_batches)
                     } else {
