@@ -9,6 +9,7 @@ mod connect;
 mod demo;
 mod exit;
 mod hint;
+mod migration;
 mod opts;
 mod progress;
 mod style;

@@ -19,6 +19,7 @@ pub mod funds;
 pub mod journal;
 pub mod lock;
 pub mod manifest;
+pub mod plan;
 pub mod precheck;
 pub mod record;
 pub mod rehearsal;

@@ -7,10 +7,10 @@ use eyre::{Result, eyre};
 use molt_migrate::reverify::{SnapshotSource, reverify};
 
 use crate::{
-    cmd::migrate::load_manifest,
     connect,
     exit::Outcome,
     hint::Hint,
+    migration::load_manifest,
     opts::{GlobalOpts, ManifestOpts, RpcOpts},
     progress::Progress,
 };

@@ -15,10 +15,10 @@ use molt_migrate::{
 };
 
 use crate::{
-    cmd::migrate::{decoder, print_report},
     connect,
     exit::Outcome,
     hint::Hint,
+    migration::{decoder, print_plan, print_report},
     opts::{GlobalOpts, RpcOpts, WalletOpts},
     progress::Progress,
 };
@@ -177,20 +177,20 @@ impl DemoArgs {
 
         // Plan: the whole run rehearsed on a fork of the node first.
         progress.step("planning: rehearsing the migration on a local fork of the node");
-        let plan = crate::cmd::plan::rehearse(
+        let plan = molt_migrate::plan::plan(
             &manifest,
-            &url,
             &sender,
+            &url,
             &opts,
             &molt_migrate::events::Silent,
         )
         .await?;
         if !global.json {
-            crate::cmd::plan::print_plan(&plan);
+            print_plan(&plan);
             println!(
                 "total: {} transactions, {} gas\n",
-                plan.rehearsal.txs.len(),
-                crate::progress::group(plan.rehearsal.total_gas())
+                plan.transactions.len(),
+                crate::progress::group(plan.total_gas)
             );
         }
 
