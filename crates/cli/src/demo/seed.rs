@@ -207,6 +207,48 @@ struct Impersonator {
 }
 
 impl Impersonator {
+    /// Turns on impersonation (and, for more than one transaction per block, turns automine
+    /// off) on the node behind `plain`.
+    async fn start(
+        plain: &DynProvider,
+        provider: &DynProvider,
+        owner: Address,
+        per_block: usize,
+        bar: ProgressBar,
+    ) -> Result<Self> {
+        // `plain` (without a wallet) retries reads on transient failures; sends never are.
+        plain
+            .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
+            .await
+            .wrap_err("seeding needs an anvil node (anvil_autoImpersonateAccount failed)")?;
+        let per_block = per_block.max(1);
+        if per_block > 1 {
+            plain.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (false,)).await?;
+        }
+        Ok(Self {
+            plain: plain.clone(),
+            owner: (provider.clone(), owner),
+            bar,
+            per_block,
+            pending: Default::default(),
+        })
+    }
+
+    /// Undoes [`Impersonator::start`] and clears the progress bar.
+    async fn stop(&self) -> Result<()> {
+        if self.per_block > 1 {
+            self.plain
+                .raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (true,))
+                .await?;
+        }
+        let _ = self
+            .plain
+            .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
+            .await;
+        self.bar.finish_and_clear();
+        Ok(())
+    }
+
     /// A transaction from an impersonated account.
     async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<()> {
         let tx = TransactionRequest::default()
@@ -291,42 +333,58 @@ pub(crate) async fn seed(
     size: SeedSize,
     bar: ProgressBar,
 ) -> Result<Active> {
-    // `plain` (without a wallet) retries reads on transient failures; sends never are.
-    plain
-        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (true,))
-        .await
-        .wrap_err("seeding needs an anvil node (anvil_autoImpersonateAccount failed)")?;
-    let per_block = size.per_block.max(1);
-    if per_block > 1 {
-        plain.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (false,)).await?;
-    }
-    let sim = Impersonator {
-        plain: plain.clone(),
-        owner: (provider.clone(), owner),
-        bar,
-        per_block,
-        pending: Default::default(),
-    };
+    let sim = Impersonator::start(plain, provider, owner, size.per_block, bar).await?;
     let mut rng = Rng(size.seed);
-
-    let operators: Vec<Address> = (0..size.nodes).map(|i| account("node", i)).collect();
-    let renters: Vec<Address> = (0..(size.jobs / 4).max(3)).map(|i| account("renter", i)).collect();
-    let users: Vec<Address> =
-        (0..size.balances.div_ceil(3).max(1)).map(|i| account("user", i)).collect();
-    let rich = U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18));
-    for a in operators.iter().chain(&renters).chain(&users) {
-        plain.raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (a, rich)).await?;
-    }
+    let accounts = Accounts::new(size);
+    accounts.fund(plain).await?;
     sim.bar.set_length((size.nodes * 2 + size.jobs * 3 + size.balances * 3) as u64);
+    seed_nodes(&sim, dep, abis, &mut rng, &accounts.operators).await?;
+    let active = seed_jobs(&sim, dep, abis, &mut rng, &accounts, size.jobs).await?;
+    seed_balances(&sim, dep, abis, &mut rng, &accounts.users, size.balances).await?;
+    sim.stop().await?;
+    Ok(active)
+}
 
-    // Nodes.
-    let (reg, jobs, escrow, token) = (
-        abis.abi("NodeRegistryV1"),
-        abis.abi("JobMarketplaceV1"),
-        abis.abi("PaymentEscrowV1"),
-        abis.abi("TestToken"),
-    );
-    for op in &operators {
+/// The accounts that act in the seed, by role.
+struct Accounts {
+    /// Node operators (hosts), one per node.
+    operators: Vec<Address>,
+    /// Renters posting jobs.
+    renters: Vec<Address>,
+    /// Users holding escrow balances.
+    users: Vec<Address>,
+}
+
+impl Accounts {
+    fn new(size: SeedSize) -> Self {
+        Self {
+            operators: (0..size.nodes).map(|i| account("node", i)).collect(),
+            renters: (0..(size.jobs / 4).max(3)).map(|i| account("renter", i)).collect(),
+            users: (0..size.balances.div_ceil(3).max(1)).map(|i| account("user", i)).collect(),
+        }
+    }
+
+    /// Gives every account plenty of ETH.
+    async fn fund(&self, plain: &DynProvider) -> Result<()> {
+        let rich = U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18));
+        for a in self.operators.iter().chain(&self.renters).chain(&self.users) {
+            plain.raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (a, rich)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Registers a node per operator (peer id, models, region, stake), then sets the reputation of
+/// some of them.
+async fn seed_nodes(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    rng: &mut Rng,
+    operators: &[Address],
+) -> Result<()> {
+    let reg = abis.abi("NodeRegistryV1");
+    for op in operators {
         let peer_len = 46 + rng.below(7) as usize;
         let peer: String = "12D3KooW"
             .chars()
@@ -349,7 +407,7 @@ pub(crate) async fn seed(
         sim.send(*op, dep.registry_v1, stake, calldata(reg, "registerNode", &args)).await?;
     }
     sim.flush().await?;
-    for op in &operators {
+    for op in operators {
         if rng.below(10) < 6 {
             let args = [DynSolValue::Address(*op), uint(rng.below(101))];
             let data = calldata(reg, "updateReputation", &args);
@@ -357,22 +415,70 @@ pub(crate) async fn seed(
         }
         sim.bar.inc(1);
     }
+    Ok(())
+}
 
-    // Jobs: post all, then claim, then complete or cancel; a few stay active.
+/// A posted job and what becomes of it.
+struct PlannedJob {
+    id: u64,
+    renter: Address,
+    /// 0..75 completed, 75..90 cancelled, 90..95 claimed (active), 95..100 posted (active).
+    roll: u64,
+    /// The host that would claim it (none without nodes).
+    host: Option<Address>,
+}
+
+/// Jobs: post all, then claim, then complete or cancel; a few stay active.
+async fn seed_jobs(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    rng: &mut Rng,
+    accounts: &Accounts,
+    count: usize,
+) -> Result<Active> {
+    let plan = post_jobs(sim, dep, abis, rng, accounts, count).await?;
+    let mut active = Active::default();
+    claim_or_cancel_jobs(sim, dep, abis, &plan, &mut active).await?;
+    complete_jobs(sim, dep, abis, &plan, &mut active).await?;
+    Ok(active)
+}
+
+/// Posts `count` jobs from random renters and plans what becomes of each.
+async fn post_jobs(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    rng: &mut Rng,
+    accounts: &Accounts,
+    count: usize,
+) -> Result<Vec<PlannedJob>> {
+    let jobs = abis.abi("JobMarketplaceV1");
+    let operators = &accounts.operators;
     let mut plan = Vec::new();
-    for id in 0..size.jobs as u64 {
-        let renter = *rng.pick(&renters);
+    for id in 0..count as u64 {
+        let renter = *rng.pick(&accounts.renters);
         let args =
             [DynSolValue::String((*rng.pick(&MODELS)).into()), uint(256 + rng.below(32_768))];
         let payment = U256::from(1 + rng.below(500)) * parse_ether("0.0001")?;
         sim.send(renter, dep.jobs_v1, payment, calldata(jobs, "postJob", &args)).await?;
-        // 0..75 completed, 75..90 cancelled, 90..95 claimed (active), 95..100 posted (active).
         let host = operators.get(rng.below(operators.len() as u64) as usize).copied();
-        plan.push((id, renter, rng.below(100), host));
+        plan.push(PlannedJob { id, renter, roll: rng.below(100), host });
     }
     sim.flush().await?;
-    let mut active = Active::default();
-    for (id, renter, roll, host) in &plan {
+    Ok(plan)
+}
+
+/// Claims the jobs to complete or leave claimed, cancels those to cancel; the rest stay posted.
+async fn claim_or_cancel_jobs(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    plan: &[PlannedJob],
+    active: &mut Active,
+) -> Result<()> {
+    let jobs = abis.abi("JobMarketplaceV1");
+    for PlannedJob { id, renter, roll, host } in plan {
         match (roll, host) {
             (0..75 | 90..95, Some(host)) => {
                 let data = calldata(jobs, "claimJob", &[uint(*id)]);
@@ -385,8 +491,19 @@ pub(crate) async fn seed(
             _ => active.posted.push((*id, *renter)),
         }
     }
-    sim.flush().await?;
-    for (id, _, roll, host) in &plan {
+    sim.flush().await
+}
+
+/// Completes the claimed jobs to complete; the others claimed stay active.
+async fn complete_jobs(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    plan: &[PlannedJob],
+    active: &mut Active,
+) -> Result<()> {
+    let jobs = abis.abi("JobMarketplaceV1");
+    for PlannedJob { id, roll, host, .. } in plan {
         match (roll, host) {
             (0..75, Some(host)) => {
                 let result = DynSolValue::FixedBytes(keccak256(format!("result/{id}")), 32);
@@ -397,24 +514,21 @@ pub(crate) async fn seed(
             _ => sim.bar.inc(1),
         }
     }
-    sim.flush().await?;
+    sim.flush().await
+}
 
-    // Escrow: distinct (user, token) pairs over ETH and the two tokens; ERC20s are minted,
-    // approved, then deposited (three passes: each depends on the one before).
-    let assets: Vec<Address> =
-        std::iter::once(Address::ZERO).chain(dep.tokens.iter().copied()).collect();
-    let deposits: Vec<(Address, Address, U256)> = (0..size.balances)
-        .map(|k| {
-            let user = users[k % users.len()];
-            let asset = assets[(k / users.len()) % assets.len()];
-            let amount = if asset.is_zero() {
-                U256::from(1 + rng.below(2_000)) * U256::from(10u64).pow(U256::from(15))
-            } else {
-                U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64)
-            };
-            (user, asset, amount)
-        })
-        .collect();
+/// Escrow: distinct (user, token) pairs over ETH and the two tokens; ERC20s are minted,
+/// approved, then deposited (three passes: each depends on the one before).
+async fn seed_balances(
+    sim: &Impersonator,
+    dep: &Deployment,
+    abis: &Abis,
+    rng: &mut Rng,
+    users: &[Address],
+    count: usize,
+) -> Result<()> {
+    let (escrow, token) = (abis.abi("PaymentEscrowV1"), abis.abi("TestToken"));
+    let deposits = plan_deposits(dep, rng, users, count);
     for &(user, asset, amount) in deposits.iter().filter(|d| !d.1.is_zero()) {
         sim.owner_call(asset, calldata(token, "mint", &[DynSolValue::Address(user), uint(amount)]))
             .await?;
@@ -435,15 +549,30 @@ pub(crate) async fn seed(
             sim.send(user, dep.escrow_v1, U256::ZERO, deposit).await?;
         }
     }
-    sim.flush().await?;
-    if per_block > 1 {
-        plain.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (true,)).await?;
-    }
-    let _ = plain
-        .raw_request::<_, serde_json::Value>("anvil_autoImpersonateAccount".into(), (false,))
-        .await;
-    sim.bar.finish_and_clear();
-    Ok(active)
+    sim.flush().await
+}
+
+/// `count` deposits as (user, asset, amount), the asset `Address::ZERO` for ETH.
+fn plan_deposits(
+    dep: &Deployment,
+    rng: &mut Rng,
+    users: &[Address],
+    count: usize,
+) -> Vec<(Address, Address, U256)> {
+    let assets: Vec<Address> =
+        std::iter::once(Address::ZERO).chain(dep.tokens.iter().copied()).collect();
+    (0..count)
+        .map(|k| {
+            let user = users[k % users.len()];
+            let asset = assets[(k / users.len()) % assets.len()];
+            let amount = if asset.is_zero() {
+                U256::from(1 + rng.below(2_000)) * U256::from(10u64).pow(U256::from(15))
+            } else {
+                U256::from(1 + rng.below(1_000_000)) * U256::from(10_000u64)
+            };
+            (user, asset, amount)
+        })
+        .collect()
 }
 
 /// Settles the jobs left active: claimed ones complete, posted ones are cancelled.

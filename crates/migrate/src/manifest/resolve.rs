@@ -17,18 +17,19 @@ use toml::Spanned;
 use super::{
     Arg, Call, Check, Component, Contract, Credit, CreditedToken, Filter, Funds, Manifest, Pause,
     Readback, RecordShape, Rule, Source, Target, Tokens, Verify,
-    raw::{RawCall, RawComponent, RawContract, RawFunds, RawManifest},
+    raw::{RawCall, RawCheck, RawComponent, RawContract, RawFunds, RawManifest, RawPause},
     validate,
 };
 use crate::{Error, Result};
 
-/// Turns byte spans into `file:line:col` errors.
-pub(super) struct Ctx<'a> {
+/// The manifest's path and text: turns byte spans into `file:line:col` errors.
+pub(super) struct ManifestText<'a> {
     path: &'a Path,
     text: &'a str,
 }
 
-impl Ctx<'_> {
+impl ManifestText<'_> {
+    /// An error at `span` of the manifest.
     pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
         let before = &self.text[..span.start.min(self.text.len())];
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -43,7 +44,7 @@ impl Ctx<'_> {
 }
 
 pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
-    let cx = Ctx { path, text };
+    let cx = ManifestText { path, text };
     let raw: RawManifest = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         cx.err(span, e.message().to_owned())
@@ -62,58 +63,8 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     validate::unique_names(&cx, "components", raw.component.iter().map(|c| &c.name))?;
     let r = Resolver { cx: &cx, contracts: &contracts };
 
-    let pause = raw
-        .pause
-        .iter()
-        .map(|p| {
-            let contract = r.contract_name(&p.contract)?;
-            let call = r.function(&p.contract, &p.call)?;
-            if !call.inputs.is_empty() {
-                return Err(cx.err(
-                    p.call.span(),
-                    format!("`{}` takes arguments; a pause call must take none", call.signature()),
-                ));
-            }
-            let paused = r.function(&p.contract, &p.paused)?;
-            if !paused.inputs.is_empty()
-                || paused.outputs.len() != 1
-                || paused.outputs[0].ty != "bool"
-            {
-                return Err(cx.err(
-                    p.paused.span(),
-                    format!("`{}` must take no arguments and return one bool", paused.signature()),
-                ));
-            }
-            Ok(Pause { contract, call, paused })
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    let checks = raw
-        .check
-        .iter()
-        .map(|c| {
-            let contract = r.contract_name(&c.contract)?;
-            let function = r.function(&c.contract, &c.function)?;
-            if !function.inputs.is_empty() || function.outputs.len() != 1 {
-                return Err(cx.err(
-                    c.function.span(),
-                    format!(
-                        "`{}` must take no arguments and return one value",
-                        function.signature()
-                    ),
-                ));
-            }
-            let ty = param_type(&function.outputs[0]).map_err(|m| cx.err(c.function.span(), m))?;
-            let expect = value(&ty, c.expect.get_ref()).map_err(|m| cx.err(c.expect.span(), m))?;
-            Ok(Check {
-                name: c.name.get_ref().clone(),
-                contract,
-                function,
-                expect,
-                message: c.message.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let pause = raw.pause.iter().map(|p| r.pause(p)).collect::<Result<Vec<_>>>()?;
+    let checks = raw.check.iter().map(|c| r.check(c)).collect::<Result<Vec<_>>>()?;
 
     let components = raw.component.iter().map(|c| r.component(c)).collect::<Result<Vec<_>>>()?;
     let components = order(&cx, &raw.component, components)?;
@@ -136,7 +87,12 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     })
 }
 
-fn contract(cx: &Ctx<'_>, dir: &Path, name: &str, c: &Spanned<RawContract>) -> Result<Contract> {
+fn contract(
+    cx: &ManifestText<'_>,
+    dir: &Path,
+    name: &str,
+    c: &Spanned<RawContract>,
+) -> Result<Contract> {
     let raw = c.get_ref();
     let address =
         validate::address(raw.address.get_ref()).map_err(|m| cx.err(raw.address.span(), m))?;
@@ -147,7 +103,7 @@ fn contract(cx: &Ctx<'_>, dir: &Path, name: &str, c: &Spanned<RawContract>) -> R
 }
 
 struct Resolver<'a> {
-    cx: &'a Ctx<'a>,
+    cx: &'a ManifestText<'a>,
     contracts: &'a BTreeMap<String, Contract>,
 }
 
@@ -203,11 +159,73 @@ impl Resolver<'_> {
         }
     }
 
-    fn component(&self, c: &RawComponent) -> Result<Component> {
+    /// A `[pause]` entry: a call taking no arguments and a view returning whether paused.
+    fn pause(&self, p: &RawPause) -> Result<Pause> {
         let cx = self.cx;
-        let name = c.name.get_ref().clone();
+        let contract = self.contract_name(&p.contract)?;
+        let call = self.function(&p.contract, &p.call)?;
+        if !call.inputs.is_empty() {
+            return Err(cx.err(
+                p.call.span(),
+                format!("`{}` takes arguments; a pause call must take none", call.signature()),
+            ));
+        }
+        let paused = self.function(&p.contract, &p.paused)?;
+        if !paused.inputs.is_empty() || paused.outputs.len() != 1 || paused.outputs[0].ty != "bool"
+        {
+            return Err(cx.err(
+                p.paused.span(),
+                format!("`{}` must take no arguments and return one bool", paused.signature()),
+            ));
+        }
+        Ok(Pause { contract, call, paused })
+    }
 
-        // Source: count() and get(uint).
+    /// A `[[check]]` entry: a view taking no arguments and the value it must return.
+    fn check(&self, c: &RawCheck) -> Result<Check> {
+        let cx = self.cx;
+        let contract = self.contract_name(&c.contract)?;
+        let function = self.function(&c.contract, &c.function)?;
+        if !function.inputs.is_empty() || function.outputs.len() != 1 {
+            return Err(cx.err(
+                c.function.span(),
+                format!("`{}` must take no arguments and return one value", function.signature()),
+            ));
+        }
+        let ty = param_type(&function.outputs[0]).map_err(|m| cx.err(c.function.span(), m))?;
+        let expect = value(&ty, c.expect.get_ref()).map_err(|m| cx.err(c.expect.span(), m))?;
+        Ok(Check {
+            name: c.name.get_ref().clone(),
+            contract,
+            function,
+            expect,
+            message: c.message.clone(),
+        })
+    }
+
+    /// A `[[component]]`: its source, target, mapping, key, filter and read-back.
+    fn component(&self, c: &RawComponent) -> Result<Component> {
+        let source = self.source(c)?;
+        let target = self.target(c)?;
+        let mapping = self.mapping(c, &source, &target.record)?;
+        let key = self.key(c, &target.record)?;
+        let filter = self.filter(c, &source)?;
+        let verify = self.verify(c, &target.record)?;
+        Ok(Component {
+            name: c.name.get_ref().clone(),
+            source,
+            target,
+            key,
+            filter,
+            mapping,
+            verify,
+            depends_on: c.depends_on.iter().map(|d| d.get_ref().clone()).collect(),
+        })
+    }
+
+    /// The source: `count()` and `get(uint)`, and the record `get` returns.
+    fn source(&self, c: &RawComponent) -> Result<Source> {
+        let cx = self.cx;
         let count = self.function(&c.source.contract, &c.source.count)?;
         if !count.inputs.is_empty()
             || count.outputs.len() != 1
@@ -228,11 +246,21 @@ impl Resolver<'_> {
                 format!("`{}` must take one unsigned integer (the index)", get.signature()),
             ));
         }
-        let source_record = output_record(&get).map_err(|m| cx.err(c.source.get.span(), m))?;
+        let record = output_record(&get).map_err(|m| cx.err(c.source.get.span(), m))?;
+        Ok(Source {
+            contract: c.source.contract.get_ref().clone(),
+            count,
+            get,
+            first: c.source.first,
+            record,
+        })
+    }
 
-        // Target: import(Struct[]).
+    /// The target: `import(Struct[])`, and the struct it takes.
+    fn target(&self, c: &RawComponent) -> Result<Target> {
+        let cx = self.cx;
         let import = self.function(&c.target.contract, &c.target.import)?;
-        let target_record = match import.inputs.as_slice() {
+        let record = match import.inputs.as_slice() {
             [p] if p.ty == "tuple[]" => {
                 shape(&p.components).map_err(|m| cx.err(c.target.import.span(), m))?
             }
@@ -246,26 +274,43 @@ impl Resolver<'_> {
                 ));
             }
         };
+        Ok(Target { contract: c.target.contract.get_ref().clone(), import, record })
+    }
 
-        // Mapping, then the check that no source field is silently lost.
+    /// The rule for every import field, then the check that no source field is silently lost.
+    fn mapping(
+        &self,
+        c: &RawComponent,
+        source: &Source,
+        target: &RecordShape,
+    ) -> Result<Vec<Rule>> {
         let mut used = BTreeSet::new();
         let mapping =
-            map_fields(cx, &target_record, &source_record, &c.map, &mut used, "", &c.name.span())?;
+            map_fields(self.cx, target, &source.record, &c.map, &mut used, "", &c.name.span())?;
+        self.drops(c, source, &used)?;
+        Ok(mapping)
+    }
+
+    /// Checks `drop`: it names source fields that are not mapped, and every source field is
+    /// either mapped (`used`) or dropped.
+    fn drops(&self, c: &RawComponent, source: &Source, used: &BTreeSet<usize>) -> Result<()> {
+        let cx = self.cx;
+        let record = &source.record;
         for d in &c.drop {
-            if source_record.index(d.get_ref()).is_none() {
+            if record.index(d.get_ref()).is_none() {
                 return Err(cx.err(
                     d.span(),
                     format!(
                         "`drop` names `{}`, which `{}` does not return (it returns: {})",
                         d.get_ref(),
-                        get.signature(),
-                        source_record.names.join(", ")
+                        source.get.signature(),
+                        record.names.join(", ")
                     ),
                 ));
             }
         }
         for d in &c.drop {
-            if source_record.index(d.get_ref()).is_some_and(|i| used.contains(&i)) {
+            if record.index(d.get_ref()).is_some_and(|i| used.contains(&i)) {
                 return Err(cx.err(
                     d.span(),
                     format!("`{}` is both mapped and dropped; remove it from `drop`", d.get_ref()),
@@ -273,78 +318,59 @@ impl Resolver<'_> {
             }
         }
         let dropped: BTreeSet<&str> = c.drop.iter().map(|d| d.get_ref().as_str()).collect();
-        for (i, n) in source_record.names.iter().enumerate() {
+        for (i, n) in record.names.iter().enumerate() {
             if !used.contains(&i) && !dropped.contains(n.as_str()) {
                 return Err(cx.err(c.name.span(), format!(
-                    "component `{name}`: source field `{n}` is not carried to the target; map it to a field of the import struct or list it in `drop = [...]` to discard it on purpose"
+                    "component `{}`: source field `{n}` is not carried to the target; map it to a field of the import struct or list it in `drop = [...]` to discard it on purpose",
+                    c.name.get_ref()
                 )));
             }
         }
+        Ok(())
+    }
 
-        let key = c
-            .key
+    /// The indices of the key fields in the import struct.
+    fn key(&self, c: &RawComponent, target: &RecordShape) -> Result<Vec<usize>> {
+        c.key
             .get_ref()
             .names()
             .iter()
             .map(|k| {
-                target_record.index(k).ok_or_else(|| {
-                    cx.err(
+                target.index(k).ok_or_else(|| {
+                    self.cx.err(
                         c.key.span(),
                         format!(
                             "key field `{k}` is not a field of the import struct (fields: {})",
-                            target_record.names.join(", ")
+                            target.names.join(", ")
                         ),
                     )
                 })
             })
+            .collect()
+    }
+
+    /// The filter on source records, if the component has one.
+    fn filter(&self, c: &RawComponent, source: &Source) -> Result<Option<Filter>> {
+        let cx = self.cx;
+        let Some(f) = &c.filter else { return Ok(None) };
+        let field = source.record.index(f.field.get_ref()).ok_or_else(|| {
+            cx.err(
+                f.field.span(),
+                format!(
+                    "filter field `{}` is not returned by `{}`",
+                    f.field.get_ref(),
+                    source.get.signature()
+                ),
+            )
+        })?;
+        let ty = &source.record.types[field];
+        let one_of = f
+            .one_of
+            .get_ref()
+            .iter()
+            .map(|v| value(ty, v).map_err(|m| cx.err(f.one_of.span(), m)))
             .collect::<Result<Vec<_>>>()?;
-
-        let filter = c
-            .filter
-            .as_ref()
-            .map(|f| {
-                let field = source_record.index(f.field.get_ref()).ok_or_else(|| {
-                    cx.err(
-                        f.field.span(),
-                        format!(
-                            "filter field `{}` is not returned by `{}`",
-                            f.field.get_ref(),
-                            get.signature()
-                        ),
-                    )
-                })?;
-                let ty = &source_record.types[field];
-                let one_of = f
-                    .one_of
-                    .get_ref()
-                    .iter()
-                    .map(|v| value(ty, v).map_err(|m| cx.err(f.one_of.span(), m)))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok::<_, Error>(Filter { field, one_of })
-            })
-            .transpose()?;
-
-        let verify = self.verify(c, &target_record)?;
-        Ok(Component {
-            name,
-            source: Source {
-                contract: c.source.contract.get_ref().clone(),
-                count,
-                get,
-                first: c.source.first,
-                record: source_record,
-            },
-            target: Target {
-                contract: c.target.contract.get_ref().clone(),
-                import,
-                record: target_record,
-            },
-            key,
-            filter,
-            mapping,
-            verify,
-            depends_on: c.depends_on.iter().map(|d| d.get_ref().clone()).collect(),
-        })
+        Ok(Some(Filter { field, one_of }))
     }
 
     fn verify(&self, c: &RawComponent, target: &RecordShape) -> Result<Verify> {
@@ -647,7 +673,7 @@ impl Resolver<'_> {
 /// Builds the rule for every field of `target` from `source`, with `map` overriding same-name
 /// copies. `prefix` names the enclosing struct field in messages.
 fn map_fields(
-    cx: &Ctx<'_>,
+    cx: &ManifestText<'_>,
     target: &RecordShape,
     source: &RecordShape,
     map: &BTreeMap<String, Spanned<toml::Value>>,
@@ -703,7 +729,7 @@ fn map_fields(
 }
 
 fn rule(
-    cx: &Ctx<'_>,
+    cx: &ManifestText<'_>,
     v: &Spanned<toml::Value>,
     ty: &DynSolType,
     nested: Option<&RecordShape>,
@@ -891,7 +917,11 @@ pub(crate) fn zero(ty: &DynSolType) -> DynSolValue {
 }
 
 /// Orders components so that each comes after those it depends on (manifest order otherwise).
-fn order(cx: &Ctx<'_>, raw: &[RawComponent], components: Vec<Component>) -> Result<Vec<Component>> {
+fn order(
+    cx: &ManifestText<'_>,
+    raw: &[RawComponent],
+    components: Vec<Component>,
+) -> Result<Vec<Component>> {
     for (c, r) in components.iter().zip(raw) {
         for (d, span) in c.depends_on.iter().zip(&r.depends_on) {
             if !components.iter().any(|x| &x.name == d) {
@@ -918,7 +948,7 @@ fn order(cx: &Ctx<'_>, raw: &[RawComponent], components: Vec<Component>) -> Resu
 
 /// The error for components that cannot be ordered: one dependency cycle among them, shown at
 /// the `depends_on` entry of its member that comes last in the file.
-fn cycle(cx: &Ctx<'_>, raw: &[RawComponent], left: &[Component]) -> Error {
+fn cycle(cx: &ManifestText<'_>, raw: &[RawComponent], left: &[Component]) -> Error {
     let position = |name: &str| raw.iter().position(|r| r.name.get_ref() == name);
     // Each component left over waits for another left over (unknown ones were refused).
     let next = |name: &str| {

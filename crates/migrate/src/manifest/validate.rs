@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::{
     BatchOptions, Contract, Network, TX_GAS_CAP,
     raw::{RawBatch, RawContract, RawNetwork},
-    resolve::Ctx,
+    resolve::ManifestText,
 };
 use crate::Result;
 
@@ -20,7 +20,7 @@ const MIN_GAS_BUDGET: u64 = 100_000;
 const MAX_GAS_MARGIN: f64 = 3.0;
 
 /// `[network]`, with `confirmations` checked.
-pub(super) fn network(cx: &Ctx<'_>, raw: &RawNetwork) -> Result<Network> {
+pub(super) fn network(cx: &ManifestText<'_>, raw: &RawNetwork) -> Result<Network> {
     let confirmations = setting(
         cx,
         "confirmations",
@@ -36,7 +36,7 @@ pub(super) fn network(cx: &Ctx<'_>, raw: &RawNetwork) -> Result<Network> {
 }
 
 /// `[batch]`, every value checked against its range.
-pub(super) fn batch(cx: &Ctx<'_>, raw: &RawBatch) -> Result<BatchOptions> {
+pub(super) fn batch(cx: &ManifestText<'_>, raw: &RawBatch) -> Result<BatchOptions> {
     let d = BatchOptions::default();
     let gas_budget = setting(
         cx,
@@ -85,7 +85,7 @@ pub(super) fn batch(cx: &Ctx<'_>, raw: &RawBatch) -> Result<BatchOptions> {
 /// The value of an optional setting, or an error at its own line when `ok` refuses it
 /// (NaN fails every comparison, so range checks refuse it too).
 fn setting<T: Copy + Display>(
-    cx: &Ctx<'_>,
+    cx: &ManifestText<'_>,
     key: &str,
     value: &Option<Spanned<T>>,
     ok: impl Fn(T) -> bool,
@@ -149,7 +149,7 @@ pub(super) fn has_address(ty: &DynSolType) -> bool {
 
 /// No two entries of a kind (`what`, plural) share a name; the error is at the second one.
 pub(super) fn unique_names<'a>(
-    cx: &Ctx<'_>,
+    cx: &ManifestText<'_>,
     what: &str,
     names: impl IntoIterator<Item = &'a Spanned<String>>,
 ) -> Result<()> {
@@ -173,7 +173,7 @@ pub(super) fn unique_names<'a>(
 /// No address serves two roles: each `[contracts]` entry is a different contract. The error is
 /// at the entry that comes second in the file and names both.
 pub(super) fn distinct_addresses(
-    cx: &Ctx<'_>,
+    cx: &ManifestText<'_>,
     raw: &BTreeMap<String, Spanned<RawContract>>,
     contracts: &BTreeMap<String, Contract>,
 ) -> Result<()> {
