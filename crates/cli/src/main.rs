@@ -6,7 +6,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cmd;
 mod connect;
-mod demo;
 mod exit;
 mod hint;
 mod migration;
@@ -45,7 +44,7 @@ enum Command {
     /// Show where a migration run stands, from its journal.
     Status(cmd::status::StatusArgs),
     /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
-    Demo(demo::DemoArgs),
+    Demo(cmd::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {

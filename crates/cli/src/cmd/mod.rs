@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod adapter;
+pub(crate) mod demo;
 pub(crate) mod diff;
 pub(crate) mod migrate;
 pub(crate) mod plan;

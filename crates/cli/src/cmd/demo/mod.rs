@@ -26,7 +26,7 @@ use crate::{
 pub(crate) use seed::{Deployment, SeedSize};
 
 /// The demo manifest: the Fabstir fixture, with the deployed addresses filled in.
-const TEMPLATE: &str = include_str!("../../../../fixtures/manifests/fabstir.toml");
+const TEMPLATE: &str = include_str!("../../../../../fixtures/manifests/fabstir.toml");
 
 /// Arguments of `molt demo`.
 #[derive(Debug, Args)]
