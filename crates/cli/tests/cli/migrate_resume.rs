@@ -115,6 +115,9 @@ async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
     let block = last["block"].as_u64().unwrap();
     let head = chain.provider().get_block_number().await.unwrap();
     chain.anvil_call("anvil_rollback", (head - block + 1,)).await.unwrap();
+    // anvil puts the rolled-back transactions back into its pool and may mine them again at any
+    // moment, racing the resumed run; a reorganization's losing transactions are simply gone.
+    chain.anvil_call("anvil_dropAllTransactions", ()).await.unwrap();
     let hash: alloy::primitives::B256 = last["hash"].as_str().unwrap().parse().unwrap();
     assert!(chain.provider().get_transaction_receipt(hash).await.unwrap().is_none());
 

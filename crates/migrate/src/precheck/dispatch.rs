@@ -66,13 +66,16 @@ fn uses(manifest: &Manifest) -> BTreeMap<&str, Vec<Use<'_>>> {
     out
 }
 
-/// Checks that every address dispatches every function the run calls on it.
+/// Checks that every manifest address holds code, and dispatches every function the run calls
+/// on it.
 pub(super) async fn check(provider: &DynProvider, manifest: &Manifest) -> Result<()> {
     let uses = uses(manifest);
     let mut dispatched: BTreeMap<&str, BTreeSet<Selector>> = BTreeMap::new();
-    for &name in uses.keys() {
-        let address = manifest.contract(name).address;
-        dispatched.insert(name, selectors_behind_proxies(provider, address).await?);
+    for c in manifest.contracts.values() {
+        let selectors = selectors_behind_proxies(provider, c.address)
+            .await?
+            .ok_or_else(|| Error::NoCode { contract: c.name.clone(), address: c.address })?;
+        dispatched.insert(c.name.as_str(), selectors);
     }
     for (&name, used) in &uses {
         let found = &dispatched[name];
@@ -104,17 +107,20 @@ fn looks_like(manifest: &Manifest, name: &str, found: &BTreeSet<Selector>) -> Op
 }
 
 /// The selectors the code at `address` dispatches, with those of the implementation behind it
-/// when it is a proxy.
+/// when it is a proxy; `None` when there is no code.
 async fn selectors_behind_proxies(
     provider: &DynProvider,
     address: Address,
-) -> Result<BTreeSet<Selector>> {
+) -> Result<Option<BTreeSet<Selector>>> {
     let code = code_at(provider, address).await?;
+    if code.is_empty() {
+        return Ok(None);
+    }
     let mut selectors = bytecode_selectors(&code);
     if let Some(implementation) = implementation(provider, address, &code).await? {
         selectors.extend(bytecode_selectors(&code_at(provider, implementation).await?));
     }
-    Ok(selectors)
+    Ok(Some(selectors))
 }
 
 async fn code_at(provider: &DynProvider, address: Address) -> Result<Bytes> {

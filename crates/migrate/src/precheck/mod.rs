@@ -64,7 +64,6 @@ pub struct ComponentPrecheck {
 pub async fn run(manifest: &Manifest, sender: &Sender, opts: &PrecheckOptions) -> Result<Precheck> {
     let provider = sender.provider();
     sender.check_chain_id().await?;
-    check_code(provider, manifest).await?;
     dispatch::check(provider, manifest).await?;
     let allowed_failures = run_checks(provider, manifest, &opts.allow_checks).await?;
     check_access(sender, manifest).await?;
@@ -110,17 +109,6 @@ pub async fn run(manifest: &Manifest, sender: &Sender, opts: &PrecheckOptions) -
         gas_estimate,
         max_fee_per_gas: fees.max_fee_per_gas,
     })
-}
-
-/// Every manifest address holds code.
-async fn check_code(provider: &DynProvider, manifest: &Manifest) -> Result<()> {
-    for c in manifest.contracts.values() {
-        let code = provider.get_code_at(c.address).await.map_err(molt_chain::Error::from)?;
-        if code.is_empty() {
-            return Err(Error::NoCode { contract: c.name.clone(), address: c.address });
-        }
-    }
-    Ok(())
 }
 
 /// Evaluates the `[[check]]`s; returns the failures that `allow` lets through.

@@ -64,17 +64,8 @@ impl DemoArgs {
         let progress = Progress::new(global);
         let toolchain = Toolchain::discover();
         let abis = seed::Abis::load(&toolchain.out_dir())?;
-
         // The node: ours (kept alive until the end) or the given one.
-        let (devnet, url) = match &self.rpc.rpc_url {
-            Some(url) => (None, url.clone()),
-            None => {
-                progress.step("starting anvil");
-                let devnet = Devnet::builder().toolchain(toolchain.clone()).spawn().await?;
-                let url = devnet.endpoint();
-                (Some(devnet), url)
-            }
-        };
+        let (devnet, url) = self.node(&toolchain, &progress).await?;
         let (_, provider) = connect::provider(&self.rpc.with_url(&url), None).await?;
         if !connect::is_anvil(&provider).await {
             return Err(eyre!(
@@ -98,13 +89,7 @@ impl DemoArgs {
             molt_chain::rpc::redact_url(&url)
         ));
         let dep = seed::deploy(&wallet_provider, owner, &abis).await?;
-        let size = SeedSize {
-            nodes: self.nodes,
-            jobs: self.jobs,
-            balances: self.balances,
-            seed: self.seed,
-            per_block: self.seed_txs_per_block,
-        };
+        let size = self.size();
         progress.step(format!(
             "seeding V1: {} nodes, {} jobs, {} escrow balances (ETH, FUSD, FAB) from {} accounts",
             size.nodes,
@@ -112,26 +97,11 @@ impl DemoArgs {
             size.balances,
             size.nodes + (size.jobs / 4).max(3) + size.balances.div_ceil(3)
         ));
-        let bar = if global.json || global.quiet || global.no_progress {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(0).with_style(
-                ProgressStyle::with_template(
-                    "      seed [{bar:30}] {pos}/{len} transactions ({per_sec})",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
-            )
-        };
         let plain = molt_chain::connect(&url, self.rpc.options())?;
+        let bar = seed_bar(global);
         let active = seed::seed(&plain, &wallet_provider, owner, &dep, &abis, size, bar).await?;
 
-        let out = match &self.out {
-            Some(dir) => dir.clone(),
-            None => std::env::temp_dir().join(format!("molt-demo-{}", std::process::id())),
-        };
-        std::fs::create_dir_all(&out)
-            .wrap_err_with(|| format!("cannot create {}", out.display()))?;
+        let out = self.out_dir()?;
         let chain_id = alloy::providers::Provider::get_chain_id(&provider).await?;
         let manifest_path = out.join("molt.toml");
         std::fs::write(&manifest_path, manifest_text(&url, chain_id, &dep, &toolchain.out_dir()))
@@ -140,23 +110,12 @@ impl DemoArgs {
             progress.say(note);
         }
         let manifest = Manifest::load(&manifest_path)?;
-
         let sender =
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let mut opts = RunOptions::new(out.join("molt.toml.molt-journal"), out.clone());
         opts.receipt_timeout = Duration::from_secs(60);
         opts.preflight = Some(url.clone());
-        // The seed leaves jobs active on purpose: the pre-check must catch them first.
-        let checks = opts.precheck_options(&[], &manifest);
-        match molt_migrate::precheck::run(&manifest, &sender, &checks).await {
-            Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
-                progress.step(format!("the pre-check caught it: {e}"))
-            }
-            // A demo seeded without records of a kind: `molt migrate` will ask for --allow-empty.
-            Err(e @ molt_migrate::Error::EmptySource { .. }) => progress.step(format!("note: {e}")),
-            Err(e) => return Err(e.into()),
-            Ok(_) => {}
-        }
+        show_the_precheck(&manifest, &sender, &opts, &progress).await?;
         progress.step(format!(
             "settling the {} active jobs: the claimed ones ({}) complete, the posted ones ({}) are cancelled",
             active.claimed.len() + active.posted.len(),
@@ -174,32 +133,107 @@ impl DemoArgs {
             }
             return Ok(Outcome::Ok);
         }
-
-        // Plan: the whole run rehearsed on a fork of the node first.
-        progress.step("planning: rehearsing the migration on a local fork of the node");
-        let plan = molt_migrate::plan::plan(
-            &manifest,
-            &sender,
-            &url,
-            &opts,
-            &molt_migrate::events::Silent,
-        )
-        .await?;
-        if !global.json {
-            print_plan(&plan);
-            println!(
-                "total: {} transactions, {} gas\n",
-                plan.transactions.len(),
-                crate::progress::group(plan.total_gas)
-            );
-        }
-
-        let report = run::migrate(&manifest, &sender, &opts, &progress).await?;
-        print_report(global, &progress, &report)?;
+        let outcome = plan_and_migrate(global, &progress, &manifest, &sender, &url, &opts).await?;
         progress.step(format!("manifest, journal and backup are in {}", out.display()));
         drop(devnet);
-        Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
+        Ok(outcome)
     }
+
+    /// The node to seed: the one at `--rpc-url`, or an anvil molt starts (and keeps until the
+    /// demo ends).
+    async fn node(
+        &self,
+        toolchain: &Toolchain,
+        progress: &Progress,
+    ) -> Result<(Option<Devnet>, String)> {
+        Ok(match &self.rpc.rpc_url {
+            Some(url) => (None, url.clone()),
+            None => {
+                progress.step("starting anvil");
+                let devnet = Devnet::builder().toolchain(toolchain.clone()).spawn().await?;
+                let url = devnet.endpoint();
+                (Some(devnet), url)
+            }
+        })
+    }
+
+    fn size(&self) -> SeedSize {
+        SeedSize {
+            nodes: self.nodes,
+            jobs: self.jobs,
+            balances: self.balances,
+            seed: self.seed,
+            per_block: self.seed_txs_per_block,
+        }
+    }
+
+    /// `--out`, or a fresh folder in the temporary directory; created.
+    fn out_dir(&self) -> Result<PathBuf> {
+        let out = match &self.out {
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join(format!("molt-demo-{}", std::process::id())),
+        };
+        std::fs::create_dir_all(&out)
+            .wrap_err_with(|| format!("cannot create {}", out.display()))?;
+        Ok(out)
+    }
+}
+
+/// The seeding progress bar (hidden when progress is off).
+fn seed_bar(global: &GlobalOpts) -> ProgressBar {
+    if global.json || global.quiet || global.no_progress {
+        return ProgressBar::hidden();
+    }
+    ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("      seed [{bar:30}] {pos}/{len} transactions ({per_sec})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    )
+}
+
+/// The seed leaves jobs active on purpose: the pre-check must catch them first.
+async fn show_the_precheck(
+    manifest: &Manifest,
+    sender: &molt_chain::Sender,
+    opts: &RunOptions,
+    progress: &Progress,
+) -> Result<()> {
+    let checks = opts.precheck_options(&[], manifest);
+    match molt_migrate::precheck::run(manifest, sender, &checks).await {
+        Err(e @ molt_migrate::Error::CheckFailed { .. }) => {
+            progress.step(format!("the pre-check caught it: {e}"))
+        }
+        // A demo seeded without records of a kind: `molt migrate` will ask for --allow-empty.
+        Err(e @ molt_migrate::Error::EmptySource { .. }) => progress.step(format!("note: {e}")),
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    Ok(())
+}
+
+/// The plan (the whole run rehearsed on a fork of the node), then the migration itself.
+async fn plan_and_migrate(
+    global: &GlobalOpts,
+    progress: &Progress,
+    manifest: &Manifest,
+    sender: &molt_chain::Sender,
+    url: &str,
+    opts: &RunOptions,
+) -> Result<Outcome> {
+    progress.step("planning: rehearsing the migration on a local fork of the node");
+    let plan = molt_migrate::plan::plan(manifest, sender, url, opts, &molt_migrate::events::Silent)
+        .await?;
+    if !global.json {
+        print_plan(&plan);
+        println!(
+            "total: {} transactions, {} gas\n",
+            plan.transactions.len(),
+            crate::progress::group(plan.total_gas)
+        );
+    }
+    let report = run::migrate(manifest, sender, opts, progress).await?;
+    print_report(global, progress, &report)?;
+    Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
 }
 
 /// When the node's URL carries credentials, what to tell the user about the manifest's URL,
