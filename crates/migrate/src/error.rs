@@ -114,11 +114,13 @@ pub enum Error {
     },
     /// The target already holds records that no journal of this run accounts for.
     #[error(
-        "`{contract}` already holds {onchain} imported records, but this run's journal accounts for {known}"
+        "`{contract}` already holds {onchain} imported records of {components}, but this run's journal accounts for {known}"
     )]
     ExistingRecords {
         /// The target contract's manifest name.
         contract: String,
+        /// The components whose count it is (one digest group).
+        components: String,
         /// Its import count.
         onchain: u64,
         /// Records the journal says it imported.

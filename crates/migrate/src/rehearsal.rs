@@ -17,7 +17,7 @@ use molt_chain::{Devnet, Sender};
 use crate::{
     Error, Result,
     events::{Observer, Silent},
-    journal::{Entry, Journal},
+    journal::{self, Entry, Journal},
     manifest::Manifest,
     run::{self, Report, RunOptions, Scope},
     snapshot::Snapshot,
@@ -172,10 +172,7 @@ fn journaled_backup(path: &std::path::Path) -> Result<Option<std::path::PathBuf>
     if !path.exists() {
         return Ok(None);
     }
-    Ok(Journal::read(path)?.into_iter().find_map(|e| match e {
-        Entry::Snapshot { backup, .. } => Some(backup),
-        _ => None,
-    }))
+    Ok(journal::snapshot(&Journal::read(path)?).map(|s| s.backup.to_path_buf()))
 }
 
 /// Every successful transaction of a journal, with its gas.

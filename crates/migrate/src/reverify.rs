@@ -87,24 +87,17 @@ pub async fn reverify(
 }
 
 fn journaled_backup(entries: &[Entry]) -> Option<PathBuf> {
-    entries.iter().find_map(|e| match e {
-        Entry::Snapshot { backup, .. } => Some(backup.clone()),
-        _ => None,
-    })
+    journal::snapshot(entries).map(|s| s.backup.to_path_buf())
 }
 
 /// The import order from the journal (batches by nonce, adopted records) when it was written
 /// for this snapshot, after checking the snapshot is the one it recorded; snapshot order (empty)
 /// for another snapshot or without a journal.
 fn import_order(entries: &[Entry], snapshot: &Snapshot) -> Result<BTreeMap<String, Vec<u64>>> {
-    let recorded = entries.iter().find_map(|e| match e {
-        Entry::Snapshot { block, components, backup } => Some((*block, components, backup)),
-        _ => None,
-    });
-    match recorded {
-        Some((block, components, backup)) if block == snapshot.block => {
-            snapshot.check_recorded(components).map_err(|reason| Error::Backup {
-                path: backup.clone(),
+    match journal::snapshot(entries) {
+        Some(recorded) if recorded.block == snapshot.block => {
+            snapshot.check_recorded(recorded.components).map_err(|reason| Error::Backup {
+                path: recorded.backup.to_path_buf(),
                 reason: format!("it does not match the journal's snapshot: {reason}"),
             })?;
             Ok(journal::import_order(entries))

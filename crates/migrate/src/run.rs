@@ -23,7 +23,7 @@ use crate::{
     Error, Result,
     events::{Event, Observer},
     funds::owed,
-    journal::{Entry, Journal, SnapshotComponent, StepState, VERSION},
+    journal::{self, Entry, Journal, Prepared, SnapshotComponent, Step, VERSION},
     lock::RunLock,
     manifest::{Arg, Component, Funds, Manifest},
     precheck::PrecheckOptions,
@@ -104,19 +104,20 @@ impl RunOptions {
         // Records of batches mined, and of batches that may have been (pending: reconciled by
         // hash before anything else), per target contract.
         let mut journaled: BTreeMap<String, u64> = BTreeMap::new();
-        for (component, positions) in crate::journal::import_order(entries) {
+        for (component, positions) in journal::import_order(entries) {
             if let Some(c) = manifest.component(&component) {
-                *journaled.entry(c.target.contract.clone()).or_default() += positions.len() as u64;
+                let group = manifest.digest_group(c).leader.name.clone();
+                *journaled.entry(group).or_default() += positions.len() as u64;
             }
         }
-        for (step, state) in crate::journal::steps(entries) {
-            let (Some(component), StepState::Pending { range: Some((start, end)), .. }) =
-                (crate::journal::batch_component(&step), state)
+        for (step, p) in journal::pending(entries) {
+            let (Some(component), Some((start, end))) = (Step::batch_component(&step), p.range)
             else {
                 continue;
             };
-            if let Some(c) = manifest.component(component) {
-                *journaled.entry(c.target.contract.clone()).or_default() += end - start;
+            if let Some(c) = manifest.component(&component) {
+                let group = manifest.digest_group(c).leader.name.clone();
+                *journaled.entry(group).or_default() += end - start;
             }
         }
         PrecheckOptions {
@@ -300,8 +301,7 @@ async fn open_journal(
     Journal::check_resumable(&opts.journal, &entries, &header, opts.adopt_manifest)?;
     // A run that already verified (and maybe finalized) has nothing left to check: what is
     // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
-    let finished =
-        entries.iter().any(|e| matches!(e, Entry::Finalized | Entry::Verified { ok: true, .. }));
+    let finished = journal::is_finished(&entries);
     if !finished {
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
@@ -402,7 +402,7 @@ impl Run<'_> {
         snapshot: &Snapshot,
         clock: &mut PhaseClock,
     ) -> Result<bool> {
-        let mut finalized = self.journal.entries().iter().any(|e| matches!(e, Entry::Finalized));
+        let mut finalized = self.journal.is_finalized();
         if v.ok && self.opts.finalize && !finalized {
             self.finalize(snapshot).await?;
             while self.settle().await? {
@@ -455,17 +455,7 @@ impl Run<'_> {
     /// Settles every transaction the journal left pending: by hash, never by position, and in
     /// nonce order (a transaction waits for the one before it). Then reads the next nonce.
     async fn reconcile(&mut self) -> Result<()> {
-        let mut pending: Vec<(u64, String, B256, Bytes)> = self
-            .journal
-            .steps()
-            .into_iter()
-            .filter_map(|(step, state)| match state {
-                StepState::Pending { hash, nonce, raw, .. } => Some((nonce, step, hash, raw)),
-                _ => None,
-            })
-            .collect();
-        pending.sort();
-        for (nonce, step, hash, raw) in pending {
+        for (step, Prepared { hash, nonce, raw, .. }) in self.journal.pending() {
             match self.sender.status(hash, nonce).await? {
                 TxStatus::Mined(r) => self.record_mined(&step, &r)?,
                 TxStatus::Pending => {
@@ -498,12 +488,9 @@ impl Run<'_> {
     async fn recheck_mined(&mut self) -> Result<bool> {
         let mined: Vec<(String, B256, u64, bool)> = self
             .journal
-            .steps()
+            .mined()
             .into_iter()
-            .filter_map(|(step, state)| match state {
-                StepState::Mined { hash, block, success, .. } => Some((step, hash, block, success)),
-                _ => None,
-            })
+            .map(|(step, m)| (step, m.hash, m.block, m.success))
             .collect();
         let provider = self.sender.provider();
         let receipts: Vec<Option<ReceiptSummary>> = stream::iter(&mined)
@@ -546,15 +533,7 @@ impl Run<'_> {
             // Nothing to wait for; a reorganization is caught on the next run.
             return Ok(false);
         }
-        let newest = self
-            .journal
-            .steps()
-            .values()
-            .filter_map(|s| match s {
-                StepState::Mined { block, .. } => Some(*block),
-                _ => None,
-            })
-            .max();
+        let newest = self.journal.mined().iter().map(|(_, m)| m.block).max();
         let Some(newest) = newest else { return Ok(false) };
         let target = newest + confirmations - 1;
         let provider = self.sender.provider();
@@ -608,7 +587,7 @@ impl Run<'_> {
     }
 
     fn done(&self, step: &str) -> bool {
-        matches!(self.journal.steps().get(step), Some(StepState::Mined { success: true, .. }))
+        self.journal.is_done(step)
     }
 
     /// Estimates, signs, journals, then broadcasts one transaction.
@@ -770,7 +749,7 @@ impl Run<'_> {
             self.obs
                 .on(&Event::Phase { phase: "pause", message: format!("pausing {}", p.contract) });
             let data = p.call.abi_encode_input(&[]).expect("no arguments").into();
-            self.call_step(&format!("pause:{}", p.contract), address, data).await?;
+            self.call_step(&Step::Pause(p.contract.clone()).to_string(), address, data).await?;
             if !is_true(&view(self.sender.provider(), address, &p.paused, &[], None).await?) {
                 return Err(Error::Inconsistent(format!(
                     "{} ({address}) still reports not paused after `{}`",
@@ -784,11 +763,10 @@ impl Run<'_> {
 
     /// Takes the snapshot once; a resumed run reads it back from the backup it wrote.
     async fn snapshot(&mut self) -> Result<(Snapshot, PathBuf)> {
-        if let Some(Entry::Snapshot { backup, components, .. }) =
-            self.journal.entries().iter().find(|e| matches!(e, Entry::Snapshot { .. })).cloned()
-        {
+        if let Some(recorded) = self.journal.snapshot() {
+            let backup = recorded.backup.to_path_buf();
             let snap = Snapshot::read_backup(self.manifest, &backup)?;
-            for (name, c) in &components {
+            for (name, c) in recorded.components {
                 if snap.components.get(name).map(|s| s.source_hash) != Some(c.source_hash) {
                     return Err(Error::Backup {
                         path: backup,
@@ -844,7 +822,8 @@ impl Run<'_> {
                 if amount.is_zero() {
                     continue;
                 }
-                let step = format!("funds:{}:{token}", f.name);
+                let step =
+                    Step::Funds { name: f.name.clone(), token: token.to_string() }.to_string();
                 if self.done(&step) || self.already_moved(f, token, amount).await? {
                     continue;
                 }
@@ -915,13 +894,13 @@ impl Run<'_> {
                 .map_err(|e| Error::Inconsistent(e.to_string()))?
                 .into();
             self.call_step(
-                &format!("finalize:{i}"),
+                &Step::Finalize(i).to_string(),
                 self.manifest.contract(&call.contract).address,
                 data,
             )
             .await?;
         }
-        if !self.journal.entries().iter().any(|e| matches!(e, Entry::Finalized)) {
+        if !self.journal.is_finalized() {
             self.journal.append(Entry::Finalized)?;
         }
         Ok(())
@@ -938,7 +917,7 @@ impl Run<'_> {
     /// Record positions (in the component's snapshot) already imported, per component, in the
     /// order they were imported (by nonce).
     fn import_order(&self) -> BTreeMap<String, Vec<u64>> {
-        crate::journal::import_order(self.journal.entries())
+        journal::import_order(self.journal.entries())
     }
 
     /// Imports the component's records that are not in the target yet, in gas-sized batches,
@@ -1051,7 +1030,7 @@ impl Run<'_> {
         cap: u64,
     ) -> Result<InFlight> {
         let (start, end) = (start as u64, (start + batch.records) as u64);
-        let step = format!("batch:{}:{start}-{end}", c.name);
+        let step = Step::Batch { component: c.name.clone(), start, end }.to_string();
         let gas_limit =
             ((batch.gas as f64 * self.manifest.batch.gas_margin) as u64).min(cap).max(batch.gas);
         let tx = self
@@ -1076,14 +1055,10 @@ impl Run<'_> {
     ) -> ComponentReport {
         let (batches, gas_used) = self
             .journal
-            .steps()
+            .mined()
             .iter()
-            .filter(|(s, _)| crate::journal::batch_component(s) == Some(c.name.as_str()))
-            .filter_map(|(_, st)| match st {
-                StepState::Mined { success: true, gas_used, .. } => Some(*gas_used),
-                _ => None,
-            })
-            .fold((0, 0), |(n, g), x| (n + 1, g + x));
+            .filter(|(s, m)| m.success && Step::batch_component(s).as_deref() == Some(&c.name))
+            .fold((0, 0), |(n, g), (_, m)| (n + 1, g + m.gas_used));
         let total = cs.records.len() as u64;
         ComponentReport {
             name: c.name.clone(),
@@ -1134,17 +1109,13 @@ impl Run<'_> {
         cs: &crate::snapshot::ComponentSnapshot,
         done: &mut [bool],
     ) -> Result<u64> {
-        let Some(count_fn) = &c.verify.count else { return Ok(0) };
+        let group = self.manifest.digest_group(c);
+        let Some(count_fn) = &group.leader.verify.count else { return Ok(0) };
         let target = self.manifest.contract(&c.target.contract).address;
         let onchain = view_u64(self.sender.provider(), target, count_fn, None).await?;
         let order = self.import_order();
-        let known: u64 = self
-            .manifest
-            .components
-            .iter()
-            .filter(|x| x.target.contract == c.target.contract)
-            .map(|x| order.get(&x.name).map_or(0, |v| v.len() as u64))
-            .sum();
+        let known: u64 =
+            group.members.iter().map(|x| order.get(&x.name).map_or(0, |v| v.len() as u64)).sum();
         if onchain <= known {
             return Ok(0);
         }
@@ -1167,7 +1138,7 @@ impl Run<'_> {
             }
         }
         if !adopted.is_empty() {
-            let ranges = crate::journal::ranges_of(&adopted);
+            let ranges = journal::ranges_of(&adopted);
             self.journal.append(Entry::Adopted { component: c.name.clone(), ranges })?;
         }
         Ok(adopted.len() as u64)

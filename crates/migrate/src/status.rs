@@ -8,7 +8,7 @@ use std::{
 use alloy::primitives::{Address, B256};
 use serde::Serialize;
 
-use crate::journal::{self, Entry, JournalError, StepState};
+use crate::journal::{self, Entry, JournalError, Step};
 
 /// `molt.status/1`.
 #[derive(Debug, Clone, Serialize)]
@@ -113,19 +113,14 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
             reason: "it does not start with a molt journal header".into(),
         });
     };
-    let snapshot = entries.iter().find_map(|e| match e {
-        Entry::Snapshot { block, components, backup } => Some((*block, components, backup)),
-        _ => None,
-    });
-    let verified = entries.iter().rev().find_map(|e| match e {
-        Entry::Verified { ok, .. } => Some(*ok),
-        _ => None,
-    });
-    let finalized = entries.iter().any(|e| matches!(e, Entry::Finalized));
+    let snapshot = journal::snapshot(entries);
+    let verified = journal::verified(entries);
+    let finalized = journal::is_finalized(entries);
     let (counts, pending) = counts(entries);
     let components = snapshot
-        .map(|(_, cs, _)| {
-            cs.iter()
+        .map(|s| {
+            s.components
+                .iter()
                 .map(|(name, c)| {
                     let n = counts.get(name).copied().unwrap_or_default();
                     ComponentStatus {
@@ -155,8 +150,8 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
         chain_id: *chain_id,
         manifest_hash: *manifest_hash,
         sender: *sender,
-        snapshot_block: snapshot.map(|s| s.0),
-        backup: snapshot.map(|s| s.2.clone()),
+        snapshot_block: snapshot.map(|s| s.block),
+        backup: snapshot.map(|s| s.backup.to_path_buf()),
         components,
         pending,
         verified,
@@ -169,22 +164,18 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
 fn counts(entries: &[Entry]) -> (BTreeMap<String, Counts>, Vec<PendingTx>) {
     let mut per: BTreeMap<String, Counts> = BTreeMap::new();
     let mut pending = Vec::new();
-    for (step, state) in journal::steps(entries) {
-        let component = journal::batch_component(&step).map(str::to_owned);
-        match (component, state) {
-            (Some(c), StepState::Mined { success: true, range: Some((a, b)), .. }) => {
-                let n = per.entry(c).or_default();
-                n.migrated += b - a;
-                n.batches += 1;
-            }
-            (component, StepState::Pending { hash, nonce, .. }) => {
-                if let Some(c) = component {
-                    per.entry(c).or_default().pending += 1;
-                }
-                pending.push(PendingTx { step, hash, nonce });
-            }
-            _ => {}
+    for (step, m) in journal::mined(entries) {
+        if let (true, Some((a, b)), Some(c)) = (m.success, m.range, Step::batch_component(&step)) {
+            let n = per.entry(c).or_default();
+            n.migrated += b - a;
+            n.batches += 1;
         }
+    }
+    for (step, p) in journal::pending(entries) {
+        if let Some(c) = Step::batch_component(&step) {
+            per.entry(c).or_default().pending += 1;
+        }
+        pending.push(PendingTx { step, hash: p.hash, nonce: p.nonce });
     }
     // Records found in the target and adopted by the journal count as migrated.
     for e in entries {

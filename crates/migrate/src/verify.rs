@@ -129,8 +129,9 @@ pub async fn verify(
     Ok(Verification { ok, components, funds, mismatch })
 }
 
-/// Compares each target contract's on-chain digest and count with the whole source: every
-/// record of its components, folded in import order ([`expected_digest`]).
+/// Compares each digest group's on-chain digest and count ([`Manifest::digest_groups`]: a
+/// component's own, or shared by components that say so) with its records, folded in import
+/// order ([`expected_digest`]).
 async fn check_digests(
     provider: &DynProvider,
     manifest: &Manifest,
@@ -139,16 +140,9 @@ async fn check_digests(
     components: &mut [ComponentCheck],
     mismatch: &mut Option<String>,
 ) -> Result<()> {
-    let mut contracts: Vec<&str> =
-        manifest.components.iter().map(|c| c.target.contract.as_str()).collect();
-    contracts.dedup();
-    for contract in contracts {
-        let of_contract: Vec<&Component> =
-            manifest.components.iter().filter(|c| c.target.contract == contract).collect();
-        let Some(digest_fn) = of_contract.iter().find_map(|c| c.verify.digest.as_ref()) else {
-            continue;
-        };
-        let address = manifest.contract(contract).address;
+    for group in manifest.digest_groups() {
+        let Some(digest_fn) = &group.leader.verify.digest else { continue };
+        let address = manifest.contract(group.contract()).address;
         let onchain = B256::from_slice(
             &view(provider, address, digest_fn, &[], None)
                 .await?
@@ -157,18 +151,19 @@ async fn check_digests(
                 .map(|(b, _)| b.to_vec())
                 .unwrap_or_else(|| vec![0; 32])[..32],
         );
-        let (expected, count) = expected_digest(snap, &of_contract, order)?;
-        let onchain_count = match of_contract.iter().find_map(|c| c.verify.count.as_ref()) {
+        let (expected, count) = expected_digest(snap, &group.members, order)?;
+        let onchain_count = match &group.leader.verify.count {
             Some(f) => Some(view_u64(provider, address, f, None).await?),
             None => None,
         };
         let count_ok = onchain_count.is_none_or(|n| n == count);
         let ok = onchain == expected && count_ok;
-        let of = |x: &&mut ComponentCheck| of_contract.iter().any(|c| c.name == x.name);
+        let of = |x: &&mut ComponentCheck| group.members.iter().any(|c| c.name == x.name);
         let records_equal = components.iter_mut().filter(of).all(|c| c.ok);
         if !ok && mismatch.is_none() {
             let digest = DigestCheck { onchain, expected, onchain_count, count };
-            *mismatch = Some(digest.mismatch(contract, records_equal));
+            let what = format!("{} ({}.{})", group.label(), group.contract(), digest_fn.name);
+            *mismatch = Some(digest.mismatch(&what, records_equal));
         }
         for check in components.iter_mut().filter(of) {
             check.onchain_digest = Some(onchain);
@@ -178,7 +173,7 @@ async fn check_digests(
     Ok(())
 }
 
-/// The digest a target contract's records fold to, and their count: per component (in manifest
+/// The digest a digest group's records fold to, and their count: per component (in migration
 /// order) every record of the snapshot, first those `order` names (the import order the
 /// journal knows: its batches and adopted records), then the others in snapshot order.
 /// Fails when `order` names a position the snapshot does not have, or one twice.
@@ -230,13 +225,14 @@ struct DigestCheck {
 }
 
 impl DigestCheck {
-    /// The mismatch, for a person. `records_equal`: every record read back equal.
-    fn mismatch(&self, contract: &str, records_equal: bool) -> String {
+    /// The mismatch, for a person, about `what` (the components and their digest view).
+    /// `records_equal`: every record read back equal.
+    fn mismatch(&self, what: &str, records_equal: bool) -> String {
         let Self { onchain, expected, onchain_count, count } = self;
         let count_ok = onchain_count.is_none_or(|n| n == *count);
         if records_equal && count_ok && onchain != expected {
             return format!(
-                "{contract}: every record reads back equal and the on-chain count matches ({count}), but the on-chain digest {onchain} is not the fold {expected} of the records in the import order known here (the journal's, then snapshot order): the order they were imported in is unknown (records imported by hand, or under another journal)"
+                "{what}: every record reads back equal and the on-chain count matches ({count}), but the on-chain digest {onchain} is not the fold {expected} of the records in the import order known here (the journal's, then snapshot order): the order they were imported in is unknown (records imported by hand, or under another journal)"
             );
         }
         let counts = match onchain_count {
@@ -244,7 +240,7 @@ impl DigestCheck {
             _ => String::new(),
         };
         format!(
-            "{contract}: the on-chain digest is {onchain} but the source records fold to {expected} in import order{counts}"
+            "{what}: the on-chain digest is {onchain} but the source records fold to {expected} in import order{counts}"
         )
     }
 }

@@ -8,6 +8,7 @@ mod adapter;
 mod color_and_streams;
 mod dev_key;
 mod diff_cli;
+mod digests;
 mod exit_codes;
 mod fabstir_oracle;
 mod human_output;

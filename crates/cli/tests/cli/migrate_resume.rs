@@ -187,7 +187,7 @@ async fn a_mined_batch_lost_to_a_torn_last_line_is_adopted_and_verification_pass
     assert_eq!(mined["type"], "tx_mined");
     assert_eq!((&prepared["type"], &prepared["hash"]), (&"tx_prepared".into(), &mined["hash"]));
     let step = prepared["step"].as_str().unwrap();
-    let component = molt_migrate::journal::batch_component(step).expect("a batch").to_owned();
+    let component = molt_migrate::journal::Step::batch_component(step).expect("a batch");
     let (start, end) = (prepared["start"].as_u64().unwrap(), prepared["end"].as_u64().unwrap());
     let torn = lines.pop().unwrap();
     let mut text: String = lines.iter().map(|l| format!("{l}\n")).collect();

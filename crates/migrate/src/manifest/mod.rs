@@ -6,6 +6,7 @@ pub mod fingerprint;
 mod raw;
 mod resolve;
 mod validate;
+mod verify;
 
 use std::{
     collections::BTreeMap,
@@ -328,6 +329,9 @@ pub struct Verify {
     pub digest: Option<Function>,
     /// The view returning the on-chain import count.
     pub count: Option<Function>,
+    /// The component whose digest and count these records fold into (after its own records,
+    /// in migration order), instead of views of their own.
+    pub digest_shared_with: Option<String>,
 }
 
 /// The origin of a target-record field in the read-back.
@@ -363,6 +367,63 @@ impl Manifest {
     /// The component called `name`.
     pub fn component(&self, name: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.name == name)
+    }
+
+    /// The record sets that fold into one on-chain digest and count: each component's own,
+    /// joined by the components that name it in `verify.digest_shared_with`. Members are in
+    /// migration order (dependencies first, then the file's order), which is the order their
+    /// records reach the chain and so the order they fold in.
+    pub fn digest_groups(&self) -> Vec<DigestGroup<'_>> {
+        self.components
+            .iter()
+            .filter(|c| c.verify.digest_shared_with.is_none())
+            .map(|leader| DigestGroup {
+                leader,
+                members: self
+                    .components
+                    .iter()
+                    .filter(|c| {
+                        c.name == leader.name
+                            || c.verify.digest_shared_with.as_deref() == Some(&leader.name)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The digest group `c` belongs to.
+    pub fn digest_group(&self, c: &Component) -> DigestGroup<'_> {
+        let leader = c.verify.digest_shared_with.as_deref().unwrap_or(&c.name);
+        self.digest_groups()
+            .into_iter()
+            .find(|g| g.leader.name == leader)
+            .expect("a manifest's digest groups cover every component")
+    }
+}
+
+/// Components whose records fold, one after the other, into one on-chain digest and count.
+#[derive(Debug, Clone)]
+pub struct DigestGroup<'a> {
+    /// The component whose `verify.digest` and `verify.count` the group reads.
+    pub leader: &'a Component,
+    /// Every member (the leader included), in migration order.
+    pub members: Vec<&'a Component>,
+}
+
+impl DigestGroup<'_> {
+    /// The target contract's manifest name.
+    pub fn contract(&self) -> &str {
+        &self.leader.target.contract
+    }
+
+    /// The group for messages: `` `jobs` `` or `` `reserves` and `loans` ``.
+    pub fn label(&self) -> String {
+        let names: Vec<String> = self.members.iter().map(|c| format!("`{}`", c.name)).collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 

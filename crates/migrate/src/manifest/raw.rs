@@ -193,4 +193,6 @@ pub(crate) struct RawVerify {
     pub(crate) digest: Option<Spanned<String>>,
     /// A view on the target contract returning the number of imported records.
     pub(crate) count: Option<Spanned<String>>,
+    /// Another component (same target contract) whose digest and count these records fold into.
+    pub(crate) digest_shared_with: Option<Spanned<String>>,
 }

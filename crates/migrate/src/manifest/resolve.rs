@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::{
     Arg, Call, Check, Component, Contract, Credit, CreditedToken, Filter, Funds, Manifest, Pause,
-    Readback, RecordShape, Rule, Source, Target, Tokens, Verify,
+    RecordShape, Rule, Source, Target, Tokens,
     raw::{RawCall, RawCheck, RawComponent, RawContract, RawFunds, RawManifest, RawPause},
     validate,
 };
@@ -68,6 +68,7 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
 
     let components = raw.component.iter().map(|c| r.component(c)).collect::<Result<Vec<_>>>()?;
     let components = order(&cx, &raw.component, components)?;
+    super::verify::check_digest_groups(&cx, &raw.component, &components)?;
 
     let funds = raw.funds.iter().map(|f| r.funds(f, &components)).collect::<Result<Vec<_>>>()?;
     let finalize = raw.finalize.iter().map(|c| r.call(c, false)).collect::<Result<Vec<_>>>()?;
@@ -102,9 +103,9 @@ fn contract(
     Ok(Contract { name: name.into(), address, abi: artifact.abi, abi_path })
 }
 
-struct Resolver<'a> {
-    cx: &'a ManifestText<'a>,
-    contracts: &'a BTreeMap<String, Contract>,
+pub(super) struct Resolver<'a> {
+    pub(super) cx: &'a ManifestText<'a>,
+    pub(super) contracts: &'a BTreeMap<String, Contract>,
 }
 
 impl Resolver<'_> {
@@ -124,7 +125,11 @@ impl Resolver<'_> {
     }
 
     /// A function by name (unique) or full signature (`f(uint256)`).
-    fn function(&self, contract: &Spanned<String>, name: &Spanned<String>) -> Result<Function> {
+    pub(super) fn function(
+        &self,
+        contract: &Spanned<String>,
+        name: &Spanned<String>,
+    ) -> Result<Function> {
         let c = &self.contracts[&self.contract_name(contract)?];
         let wanted = name.get_ref().trim();
         let found: Vec<&Function> = if wanted.contains('(') {
@@ -371,114 +376,6 @@ impl Resolver<'_> {
             .map(|v| value(ty, v).map_err(|m| cx.err(f.one_of.span(), m)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Filter { field, one_of }))
-    }
-
-    fn verify(&self, c: &RawComponent, target: &RecordShape) -> Result<Verify> {
-        let cx = self.cx;
-        let v = &c.verify;
-        let get = self.function(&c.target.contract, &v.get)?;
-        if get.inputs.len() != v.args.len() {
-            return Err(cx.err(
-                v.get.span(),
-                format!(
-                    "`{}` takes {} argument(s) but `args` lists {}",
-                    get.signature(),
-                    get.inputs.len(),
-                    v.args.len()
-                ),
-            ));
-        }
-        let mut args = Vec::new();
-        for (a, input) in v.args.iter().zip(&get.inputs) {
-            let i = target.index(a.get_ref()).ok_or_else(|| {
-                cx.err(
-                    a.span(),
-                    format!(
-                        "`{}` is not a field of the import struct (fields: {})",
-                        a.get_ref(),
-                        target.names.join(", ")
-                    ),
-                )
-            })?;
-            let ty = param_type(input).map_err(|m| cx.err(a.span(), m))?;
-            if ty != target.types[i] {
-                return Err(cx.err(
-                    a.span(),
-                    format!(
-                        "`{}` is {} but `{}` expects {}",
-                        a.get_ref(),
-                        target.types[i],
-                        get.signature(),
-                        ty
-                    ),
-                ));
-            }
-            args.push(i);
-        }
-        let out = output_record(&get).map_err(|m| cx.err(v.get.span(), m))?;
-        for (k, m) in &v.map {
-            if target.index(k).is_none() {
-                return Err(cx.err(
-                    m.span(),
-                    format!("`verify.map` names `{k}`, which is not a field of the import struct"),
-                ));
-            }
-        }
-        let mut readback = Vec::new();
-        for (i, n) in target.names.iter().enumerate() {
-            let from = match v.map.get(n) {
-                Some(m) => Some((
-                    out.index(m.get_ref()).ok_or_else(|| {
-                        cx.err(
-                            m.span(),
-                            format!(
-                                "`{}` does not return a field `{}` (it returns: {})",
-                                get.signature(),
-                                m.get_ref(),
-                                out.names.join(", ")
-                            ),
-                        )
-                    })?,
-                    m.span(),
-                )),
-                None => out.index(n).map(|o| (o, v.get.span())),
-            };
-            readback.push(match from {
-                Some((o, span)) => {
-                    if !copyable(&out.types[o], &target.types[i]) {
-                        return Err(cx.err(span, format!("read-back field `{}` is {} but the import field `{n}` is {}", out.names[o], out.types[o], target.types[i])));
-                    }
-                    Readback::Output(o)
-                }
-                None => match args.iter().position(|&a| a == i) {
-                    Some(j) => Readback::Arg(j),
-                    None => {
-                        return Err(cx.err(v.get.span(), format!(
-                            "import field `{n}` cannot be read back: `{}` returns no field of that name and it is not an argument; add `{n} = \"<output field>\"` to `verify.map`",
-                            get.signature()
-                        )));
-                    }
-                },
-            });
-        }
-        let view = |f: &Option<Spanned<String>>| {
-            f.as_ref()
-                .map(|f| {
-                    let func = self.function(&c.target.contract, f)?;
-                    if !func.inputs.is_empty() || func.outputs.len() != 1 {
-                        return Err(cx.err(
-                            f.span(),
-                            format!(
-                                "`{}` must take no arguments and return one value",
-                                func.signature()
-                            ),
-                        ));
-                    }
-                    Ok(func)
-                })
-                .transpose()
-        };
-        Ok(Verify { get, args, readback, digest: view(&v.digest)?, count: view(&v.count)? })
     }
 
     fn call(&self, c: &RawCall, funds_context: bool) -> Result<Call> {
@@ -829,7 +726,7 @@ pub(crate) fn copyable(from: &DynSolType, to: &DynSolType) -> bool {
     }
 }
 
-fn param_type(p: &Param) -> std::result::Result<DynSolType, String> {
+pub(super) fn param_type(p: &Param) -> std::result::Result<DynSolType, String> {
     p.resolve().map_err(|e| format!("cannot use type `{}` of `{}`: {e}", p.ty, p.name))
 }
 
@@ -848,7 +745,7 @@ fn shape(params: &[Param]) -> std::result::Result<RecordShape, String> {
 }
 
 /// The record a getter returns: the fields of its one struct output, or its named outputs.
-fn output_record(f: &Function) -> std::result::Result<RecordShape, String> {
+pub(super) fn output_record(f: &Function) -> std::result::Result<RecordShape, String> {
     match f.outputs.as_slice() {
         [] => Err(format!("`{}` returns nothing", f.signature())),
         [p] if p.ty == "tuple" => shape(&p.components),

@@ -28,7 +28,8 @@ pub struct PrecheckOptions {
     /// Accept records already on a target that the journal does not account for (an earlier run
     /// whose journal was lost): they are recognised by reading them back, and skipped.
     pub adopt_existing: bool,
-    /// Per target contract, the records this run's journal says were imported.
+    /// Per digest group (by its leader component, [`Manifest::digest_groups`]), the records
+    /// this run's journal says were imported.
     pub journaled: BTreeMap<String, u64>,
 }
 
@@ -68,14 +69,14 @@ pub async fn run(manifest: &Manifest, sender: &Sender, opts: &PrecheckOptions) -
     let allowed_failures = run_checks(provider, manifest, &opts.allow_checks).await?;
     check_access(sender, manifest).await?;
     let targets = target_counts(provider, manifest).await?;
-    check_existing(&targets, opts)?;
+    check_existing(manifest, &targets, opts)?;
 
     let mut components = Vec::new();
     let mut gas_estimate = 0u64;
     for c in &manifest.components {
         let source = manifest.contract(&c.source.contract).address;
         let count = view_u64(provider, source, &c.source.count, None).await?;
-        let target_count = targets.get(c.target.contract.as_str()).copied();
+        let target_count = targets.get(manifest.digest_group(c).leader.name.as_str()).copied();
         if count == 0 && target_count.unwrap_or(0) == 0 && !opts.allow_empty.contains(&c.name) {
             return Err(Error::EmptySource {
                 component: c.name.clone(),
@@ -157,32 +158,40 @@ async fn check_access(sender: &Sender, manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
-/// Per target contract with a count view, the records it holds.
+/// Per digest group with a count view (by its leader component), the records its target
+/// holds.
 async fn target_counts<'a>(
     provider: &DynProvider,
     manifest: &'a Manifest,
 ) -> Result<BTreeMap<&'a str, u64>> {
     let mut counts = BTreeMap::new();
-    for c in &manifest.components {
-        let Some(count) = &c.verify.count else { continue };
-        if counts.contains_key(c.target.contract.as_str()) {
-            continue;
-        }
-        let address = manifest.contract(&c.target.contract).address;
-        counts.insert(c.target.contract.as_str(), view_u64(provider, address, count, None).await?);
+    for group in manifest.digest_groups() {
+        let Some(count) = &group.leader.verify.count else { continue };
+        let address = manifest.contract(group.contract()).address;
+        counts.insert(group.leader.name.as_str(), view_u64(provider, address, count, None).await?);
     }
     Ok(counts)
 }
 
 /// A target holding more records than the journal accounts for stops the run, unless adopted.
-fn check_existing(targets: &BTreeMap<&str, u64>, opts: &PrecheckOptions) -> Result<()> {
+fn check_existing(
+    manifest: &Manifest,
+    targets: &BTreeMap<&str, u64>,
+    opts: &PrecheckOptions,
+) -> Result<()> {
     if opts.adopt_existing {
         return Ok(());
     }
-    for (&contract, &onchain) in targets {
-        let known = opts.journaled.get(contract).copied().unwrap_or(0);
+    for group in manifest.digest_groups() {
+        let Some(&onchain) = targets.get(group.leader.name.as_str()) else { continue };
+        let known = opts.journaled.get(&group.leader.name).copied().unwrap_or(0);
         if onchain > known {
-            return Err(Error::ExistingRecords { contract: contract.into(), onchain, known });
+            return Err(Error::ExistingRecords {
+                contract: group.contract().into(),
+                components: group.label(),
+                onchain,
+                known,
+            });
         }
     }
     Ok(())

@@ -19,6 +19,13 @@ use std::{
 use alloy::primitives::{Address, B256, Bytes};
 use serde::{Deserialize, Serialize};
 
+mod steps;
+
+pub use steps::{
+    Mined, Prepared, RecordedSnapshot, Step, StepState, UnknownStep, import_order, is_finalized,
+    is_finished, mined, pending, ranges_of, snapshot, steps, verified,
+};
+
 /// The journal format version written in the header.
 pub const VERSION: u32 = 1;
 
@@ -316,147 +323,35 @@ impl Journal {
         steps(&self.entries)
     }
 
+    /// The steps whose transaction is pending, in nonce order.
+    pub fn pending(&self) -> Vec<(String, Prepared)> {
+        pending(&self.entries)
+    }
+
+    /// The steps whose transaction was mined, by step id.
+    pub fn mined(&self) -> Vec<(String, Mined)> {
+        mined(&self.entries)
+    }
+
+    /// Whether the step's transaction was mined and succeeded.
+    pub fn is_done(&self, step: &str) -> bool {
+        matches!(self.steps().get(step), Some(StepState::Mined(m)) if m.success)
+    }
+
+    /// Whether the run verified (and may be left to finalize) or finalized.
+    pub fn is_finished(&self) -> bool {
+        is_finished(&self.entries)
+    }
+
+    /// Whether the migration phase was ended on the new contracts.
+    pub fn is_finalized(&self) -> bool {
+        is_finalized(&self.entries)
+    }
+
     /// The snapshot entry, once taken.
-    pub fn snapshot(&self) -> Option<(u64, &BTreeMap<String, SnapshotComponent>)> {
-        self.entries.iter().find_map(|e| match e {
-            Entry::Snapshot { block, components, .. } => Some((*block, components)),
-            _ => None,
-        })
+    pub fn snapshot(&self) -> Option<RecordedSnapshot<'_>> {
+        snapshot(&self.entries)
     }
-}
-
-/// Where one step (one logical transaction) stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepState {
-    /// Prepared (maybe sent), outcome unknown: reconcile by hash.
-    Pending {
-        /// Hash of the latest attempt.
-        hash: B256,
-        /// Its nonce.
-        nonce: u64,
-        /// Its signed bytes.
-        raw: Bytes,
-        /// Record range, for batches.
-        range: Option<(u64, u64)>,
-    },
-    /// Mined.
-    Mined {
-        /// The transaction hash.
-        hash: B256,
-        /// The block it was mined in.
-        block: u64,
-        /// Whether it succeeded.
-        success: bool,
-        /// Gas used.
-        gas_used: u64,
-        /// Record range, for batches.
-        range: Option<(u64, u64)>,
-    },
-    /// Abandoned: the step must be prepared again.
-    Abandoned,
-}
-
-/// Folds entries into the latest state per step.
-pub fn steps(entries: &[Entry]) -> BTreeMap<String, StepState> {
-    let mut out = BTreeMap::new();
-    // Every prepared attempt, by hash: what a reorged transaction goes back to.
-    let mut prepared: BTreeMap<B256, StepState> = BTreeMap::new();
-    for e in entries {
-        match e {
-            Entry::TxPrepared { step, hash, nonce, raw, start, end } => {
-                let range = start.zip(*end);
-                let state =
-                    StepState::Pending { hash: *hash, nonce: *nonce, raw: raw.clone(), range };
-                prepared.insert(*hash, state.clone());
-                out.insert(step.clone(), state);
-            }
-            Entry::TxMined { step, hash, block, gas_used, success } => {
-                let range = match prepared.get(hash) {
-                    Some(StepState::Pending { range, .. }) => *range,
-                    _ => None,
-                };
-                out.insert(
-                    step.clone(),
-                    StepState::Mined {
-                        hash: *hash,
-                        block: *block,
-                        success: *success,
-                        gas_used: *gas_used,
-                        range,
-                    },
-                );
-            }
-            Entry::TxReorged { step, hash, .. } => {
-                if matches!(out.get(step), Some(StepState::Mined { hash: h, .. }) if h == hash)
-                    && let Some(state) = prepared.get(hash)
-                {
-                    out.insert(step.clone(), state.clone());
-                }
-            }
-            Entry::TxAbandoned { step, hash, .. } => {
-                // Only the attempt that is current may be abandoned.
-                if matches!(out.get(step), Some(StepState::Pending { hash: h, .. }) if h == hash) {
-                    out.insert(step.clone(), StepState::Abandoned);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// The component a step id belongs to, for batch steps (`batch:<component>:<start>-<end>`).
-pub fn batch_component(step: &str) -> Option<&str> {
-    step.strip_prefix("batch:").and_then(|s| s.split(':').next())
-}
-
-/// Per component, the positions (in its snapshot) of the records imported by successful
-/// batches and adopted from the target, in the order they were imported: batches by nonce,
-/// which is the order they were mined; adopted records after every transaction prepared before
-/// their `adopted` line and before every one prepared after it.
-pub fn import_order(entries: &[Entry]) -> BTreeMap<String, Vec<u64>> {
-    // Sorted by (nonce, 0 for adopted before 1 for a batch, line).
-    type Imported = ((u64, u8, usize), String, (u64, u64));
-    let mut imported: Vec<Imported> = Vec::new();
-    let mut nonces: BTreeMap<B256, u64> = BTreeMap::new();
-    let mut next_nonce = 0;
-    for (line, e) in entries.iter().enumerate() {
-        match e {
-            Entry::TxPrepared { hash, nonce, .. } => {
-                nonces.insert(*hash, *nonce);
-                next_nonce = next_nonce.max(nonce.saturating_add(1));
-            }
-            Entry::Adopted { component, ranges } => imported
-                .extend(ranges.iter().map(|r| ((next_nonce, 0, line), component.clone(), *r))),
-            _ => {}
-        }
-    }
-    for (step, state) in steps(entries) {
-        if let StepState::Mined { success: true, range: Some(range), hash, .. } = state
-            && let Some(component) = batch_component(&step)
-        {
-            let nonce = nonces.get(&hash).copied().unwrap_or_default();
-            imported.push(((nonce, 1, 0), component.to_owned(), range));
-        }
-    }
-    imported.sort();
-    let mut order: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (_, c, (start, end)) in imported {
-        order.entry(c).or_default().extend(start..end);
-    }
-    order
-}
-
-/// `[start, end)` ranges of ascending positions.
-pub fn ranges_of(positions: &[u64]) -> Vec<(u64, u64)> {
-    let mut out: Vec<(u64, u64)> = Vec::new();
-    for &p in positions {
-        match out.last_mut() {
-            Some((_, end)) if *end == p => *end += 1,
-            _ => out.push((p, p + 1)),
-        }
-    }
-    out
 }
 
 fn parse(path: &Path, text: &str) -> Result<Vec<Entry>, JournalError> {
@@ -504,14 +399,18 @@ impl Consistency {
                 self.counts = Some(components.iter().map(|(n, c)| (n.clone(), c.count)).collect());
                 Ok(())
             }
-            Entry::TxPrepared { step, start, end, .. } => match (batch_component(step), start, end)
-            {
-                (None, None, None) => Ok(()),
-                (Some(c), Some(a), Some(b)) => self.range(step, c, (*a, *b)),
-                _ => Err(format!(
-                    "step `{step}`: a batch needs `start` and `end`, and only a batch has them"
-                )),
-            },
+            Entry::TxPrepared { step, start, end, .. } => {
+                let kind = step.parse::<Step>().map_err(|e| e.to_string())?;
+                match (kind.component(), start.zip(*end)) {
+                    (None, None) => Ok(()),
+                    (Some(c), Some(range)) if kind.range() == Some(range) => {
+                        self.range(step, c, range)
+                    }
+                    _ => Err(format!(
+                        "step `{step}`: a batch needs `start` and `end` equal to its id's range, and only a batch has them"
+                    )),
+                }
+            }
             Entry::Adopted { component, ranges } => {
                 ranges.iter().try_for_each(|r| self.range("adopted", component, *r))
             }
@@ -639,14 +538,45 @@ mod tests {
         }
     }
 
+    /// A prepared transaction of the step with this id (a batch's range is its id's).
     fn prepared(step: &str, n: u8) -> Entry {
+        let range = step.parse::<Step>().ok().and_then(|s| s.range());
         Entry::TxPrepared {
             step: step.into(),
             hash: B256::repeat_byte(n),
             nonce: u64::from(n),
             raw: Bytes::from(vec![n; 4]),
-            start: Some(0),
-            end: Some(10),
+            start: range.map(|r| r.0),
+            end: range.map(|r| r.1),
+        }
+    }
+
+    /// A pause step that carries a record range.
+    fn paused_with_range() -> Entry {
+        let Entry::TxPrepared { hash, nonce, raw, .. } = prepared("pause:x", 1) else {
+            unreachable!()
+        };
+        Entry::TxPrepared { step: "pause:x".into(), hash, nonce, raw, start: Some(0), end: Some(1) }
+    }
+
+    #[test]
+    fn step_ids_round_trip_through_their_kinds() {
+        let steps = [
+            Step::Pause("registry_v1".into()),
+            Step::Funds {
+                name: "escrow".into(),
+                token: "0x00000000000000000000000000000000000000aa".into(),
+            },
+            Step::Batch { component: "jobs".into(), start: 10, end: 20 },
+            Step::Finalize(2),
+        ];
+        for step in steps {
+            assert_eq!(step.to_string().parse::<Step>(), Ok(step.clone()), "{step}");
+        }
+        assert_eq!(Step::batch_component("batch:jobs:0-10").as_deref(), Some("jobs"));
+        assert_eq!(Step::batch_component("pause:jobs"), None);
+        for bad in ["batch:jobs:0", "batch:jobs:a-b", "finalize:x", "pause:", "sweep:x", "pause"] {
+            assert!(bad.parse::<Step>().is_err(), "{bad}");
         }
     }
 
@@ -656,33 +586,36 @@ mod tests {
         let path = dir.path().join("run.molt-journal");
         {
             let mut j = Journal::open(&path, header(31337)).unwrap();
-            j.append(snapshot("nodes", 10)).unwrap();
-            j.append(prepared("batch:nodes:0", 7)).unwrap();
+            j.append(snapshot("nodes", 20)).unwrap();
+            j.append(prepared("batch:nodes:0-10", 7)).unwrap();
             j.append(Entry::TxMined {
-                step: "batch:nodes:0".into(),
+                step: "batch:nodes:0-10".into(),
                 hash: B256::repeat_byte(7),
                 block: 5,
                 gas_used: 100,
                 success: true,
             })
             .unwrap();
-            j.append(prepared("batch:nodes:1", 8)).unwrap();
+            j.append(prepared("batch:nodes:10-20", 8)).unwrap();
         }
         let mut j = Journal::open(&path, header(31337)).unwrap();
         assert_eq!(j.entries().len(), 5);
         let steps = j.steps();
         assert!(matches!(
-            steps["batch:nodes:0"],
-            StepState::Mined { success: true, gas_used: 100, range: Some((0, 10)), .. }
+            steps["batch:nodes:0-10"],
+            StepState::Mined(Mined { success: true, gas_used: 100, range: Some((0, 10)), .. })
         ));
-        assert!(matches!(steps["batch:nodes:1"], StepState::Pending { nonce: 8, .. }));
+        assert!(matches!(
+            steps["batch:nodes:10-20"],
+            StepState::Pending(Prepared { nonce: 8, .. })
+        ));
         j.append(Entry::TxAbandoned {
-            step: "batch:nodes:1".into(),
+            step: "batch:nodes:10-20".into(),
             hash: B256::repeat_byte(8),
             reason: "dropped".into(),
         })
         .unwrap();
-        assert_eq!(j.steps()["batch:nodes:1"], StepState::Abandoned);
+        assert_eq!(j.steps()["batch:nodes:10-20"], StepState::Abandoned);
     }
 
     #[test]
@@ -695,7 +628,10 @@ mod tests {
             success: true,
         };
         let mut entries = vec![header(1), prepared("batch:jobs:0-10", 7), mined(5)];
-        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 5, .. }));
+        assert!(matches!(
+            steps(&entries)["batch:jobs:0-10"],
+            StepState::Mined(Mined { block: 5, .. })
+        ));
         assert_eq!(import_order(&entries)["jobs"], (0..10).collect::<Vec<u64>>());
 
         entries.push(Entry::TxReorged {
@@ -705,25 +641,31 @@ mod tests {
         });
         assert_eq!(
             steps(&entries)["batch:jobs:0-10"],
-            StepState::Pending {
+            StepState::Pending(Prepared {
                 hash: B256::repeat_byte(7),
                 nonce: 7,
                 raw: Bytes::from(vec![7; 4]),
                 range: Some((0, 10)),
-            }
+            })
         );
         assert!(!import_order(&entries).contains_key("jobs"), "its records are not imported");
 
         // Mined again (the same bytes, another block).
         entries.push(mined(9));
-        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 9, .. }));
+        assert!(matches!(
+            steps(&entries)["batch:jobs:0-10"],
+            StepState::Mined(Mined { block: 9, .. })
+        ));
         // A reorg line for another hash than the current one changes nothing.
         entries.push(Entry::TxReorged {
             step: "batch:jobs:0-10".into(),
             hash: B256::repeat_byte(8),
             block: 9,
         });
-        assert!(matches!(steps(&entries)["batch:jobs:0-10"], StepState::Mined { block: 9, .. }));
+        assert!(matches!(
+            steps(&entries)["batch:jobs:0-10"],
+            StepState::Mined(Mined { block: 9, .. })
+        ));
     }
 
     #[test]
@@ -773,11 +715,11 @@ mod tests {
         let path = dir.path().join("run.molt-journal");
         Journal::open(&path, header(1)).unwrap().append(snapshot("x", 10)).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(br#"{"type":"tx_prepared","step":"batch:x:0","ha"#).unwrap();
+        f.write_all(br#"{"type":"tx_prepared","step":"batch:x:0-10","ha"#).unwrap();
         drop(f);
         let mut j = Journal::open(&path, header(1)).unwrap();
         assert_eq!(j.entries().len(), 2);
-        j.append(prepared("batch:x:0", 9)).unwrap();
+        j.append(prepared("batch:x:0-10", 9)).unwrap();
         assert_eq!(Journal::read(&path).unwrap().len(), 3);
     }
 
@@ -825,7 +767,8 @@ mod tests {
                 ],
                 "records 3..2 of `x`",
             ),
-            (&[header(1), snapshot("x", 5), prepared("pause:x", 1)], "only a batch has them"),
+            (&[header(1), snapshot("x", 5), paused_with_range()], "only a batch has them"),
+            (&[header(1), snapshot("x", 5), prepared("sweep:x", 1)], "`sweep:x` is not a step id"),
         ];
         for (entries, want) in cases {
             let text: String =
