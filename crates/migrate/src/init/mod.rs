@@ -102,25 +102,31 @@ struct ContractEntry {
     address: String,
 }
 
-/// What a draft pairs, for a summary.
+/// What a draft pairs and leaves open: the `molt.init/1` document of `molt init --json`
+/// (docs/json.md).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Summary {
-    /// Each component: its name, its V1 source (`registry_v1.getNodeAt`, or None when the
-    /// draft found none) and its V2 import (`registry_v2.batchMigrateNodes`).
+pub struct Report {
+    /// `molt.init/1`.
+    pub schema: &'static str,
+    /// The file the draft was written to (None: stdout).
+    pub out: Option<PathBuf>,
+    /// Each component: its name, its V1 source and its V2 import.
     pub components: Vec<PairedComponent>,
     /// The `[[funds]]` entries, by name.
     pub funds: Vec<String>,
-    /// How many `[[pause]]`, `[[check]]` and `[[finalize]]` entries.
+    /// How many `[[pause]]` entries.
     pub pauses: usize,
-    /// See `pauses`.
+    /// How many `[[check]]` entries.
     pub checks: usize,
-    /// See `pauses`.
+    /// How many `[[finalize]]` entries.
     pub finalize: usize,
     /// Contracts given that the draft does not use.
     pub unused: Vec<String>,
+    /// The decisions left open, by line of the rendered text.
+    pub todos: Vec<Todo>,
 }
 
-/// One component of a [`Summary`].
+/// One component of a [`Report`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PairedComponent {
     /// The component's name.
@@ -286,10 +292,13 @@ impl Draft {
         render::render(self)
     }
 
-    /// What the draft pairs.
-    pub fn summary(&self) -> Summary {
+    /// What the draft pairs and, in `text` (its rendering), leaves open; `out` is where the
+    /// text was written.
+    pub fn report(&self, text: &str, out: Option<&Path>) -> Report {
         let at = |names: &[String], contract: usize, f: &str| format!("{}.{f}", names[contract]);
-        Summary {
+        Report {
+            schema: "molt.init/1",
+            out: out.map(Path::to_path_buf),
             components: self
                 .components
                 .iter()
@@ -304,6 +313,7 @@ impl Draft {
             checks: self.checks.len(),
             finalize: self.finalize.iter().filter(|(_, f)| f.is_some()).count(),
             unused: self.unused.clone(),
+            todos: todos(text),
         }
     }
 }
@@ -353,18 +363,35 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// `to` relative to the folder `from`, with `/` separators (`../../out/X.sol/X.json`).
+/// `to` relative to the folder `from`, with `/` separators (`../../out/X.sol/X.json`); the
+/// absolute path when the two share nothing but the root.
 fn relative(from: &Path, to: &Path) -> String {
-    let absolute = |p: &Path| {
-        p.canonicalize().or_else(|_| std::path::absolute(p)).unwrap_or_else(|_| p.to_path_buf())
-    };
-    let (from, to) = (absolute(from), absolute(to));
+    let (from, to) = (real(from), real(to));
     let a: Vec<PathPart<'_>> = from.components().collect();
     let b: Vec<PathPart<'_>> = to.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let rooted = a.first().is_some_and(|c| matches!(c, PathPart::RootDir | PathPart::Prefix(_)));
+    if rooted && common <= 1 {
+        return to.to_string_lossy().into_owned();
+    }
     let mut parts: Vec<String> = vec!["..".into(); a.len() - common];
     parts.extend(b[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
     parts.join("/")
+}
+
+/// A path with symbolic links resolved, as far as it exists (the output folder may not yet).
+fn real(p: &Path) -> PathBuf {
+    let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = p.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        let Some(parent) = existing.parent() else { break };
+        rest.push(existing.file_name().map(ToOwned::to_owned).unwrap_or_default());
+        existing = parent;
+    }
+    let mut out = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    out.extend(rest.iter().rev());
+    out
 }
 
 #[cfg(test)]

@@ -142,8 +142,27 @@ const AMOUNT: &[&str] = &["amount", "value", "wad", "amt", "quantity"];
 const GENERIC: &[&str] =
     &["withdraw", "transfer", "sweep", "migrate", "move", "rescue", "drain", "send", "recover"];
 
-/// The funds moves of one V1 contract: its owner functions that send ETH or tokens to an
-/// address (`transferStakes(to)`, `emergencyWithdraw(token, amount, to)`).
+/// Names of token-standard functions: they move the caller's tokens, not the contract's.
+const STANDARD: &[&str] =
+    &["transfer", "transferFrom", "safeTransfer", "safeTransferFrom", "mint", "burn", "approve"];
+/// Words of a function name that say it moves funds.
+const MOVES: &[&str] = &[
+    "withdraw",
+    "transfer",
+    "sweep",
+    "migrat",
+    "move",
+    "rescue",
+    "drain",
+    "send",
+    "recover",
+    "release",
+    "emergency",
+];
+
+/// The funds moves of one V1 contract: functions that send ETH or tokens to an address and
+/// take nothing else than the token and the amount (`transferStakes(to)`,
+/// `emergencyWithdraw(token, amount, to)`).
 pub(super) fn funds(
     from: usize,
     old: &Artifact,
@@ -154,11 +173,10 @@ pub(super) fn funds(
     let candidates: Vec<&Function> = old
         .abi
         .functions()
-        .filter(|f| {
-            is_nonpayable(f)
-                && !["transferOwnership", "renounceOwnership"].contains(&f.name.as_str())
-        })
+        .filter(|f| is_nonpayable(f) && !STANDARD.contains(&f.name.as_str()))
+        .filter(|f| words(&f.name).iter().any(|w| MOVES.iter().any(|m| w.starts_with(m))))
         .filter(|f| f.inputs.iter().any(|p| p.ty == "address" && is_named(&p.name, RECIPIENT)))
+        .filter(|f| f.inputs.iter().all(|p| role(p).is_some()))
         .collect();
     let several = candidates.len() > 1;
     candidates
@@ -176,6 +194,19 @@ pub(super) fn funds(
         .collect()
 }
 
+/// The placeholder a funds call's parameter takes: `$to`, `$token` or `$amount`.
+fn role(p: &alloy::json_abi::Param) -> Option<&'static str> {
+    if p.ty == "address" && is_named(&p.name, RECIPIENT) {
+        Some("$to")
+    } else if p.ty == "address" && is_named(&p.name, TOKEN) {
+        Some("$token")
+    } else if p.ty.starts_with("uint") && is_named(&p.name, AMOUNT) {
+        Some("$amount")
+    } else {
+        None
+    }
+}
+
 fn is_named(name: &str, set: &[&str]) -> bool {
     set.contains(&name.trim_start_matches('_').to_lowercase().as_str())
 }
@@ -190,27 +221,9 @@ fn one_funds(
     components: &[Component],
 ) -> Funds {
     let mut todos = Vec::new();
-    let mut has_token = false;
-    let args = f
-        .inputs
-        .iter()
-        .map(|p| {
-            if p.ty == "address" && is_named(&p.name, RECIPIENT) {
-                "\"$to\"".to_owned()
-            } else if p.ty == "address" && is_named(&p.name, TOKEN) {
-                has_token = true;
-                "\"$token\"".to_owned()
-            } else if p.ty.starts_with("uint") && is_named(&p.name, AMOUNT) {
-                "\"$amount\"".to_owned()
-            } else {
-                todos.push(format!(
-                    "the argument `{}` ({}) of `{}`: give its value",
-                    p.name, p.ty, f.name
-                ));
-                "\"TODO\"".to_owned()
-            }
-        })
-        .collect();
+    let roles: Vec<&str> = f.inputs.iter().filter_map(role).collect();
+    let has_token = roles.contains(&"$token");
+    let args = roles.iter().map(|r| format!("\"{r}\"")).collect();
     let (tokens, credited_token) = tokens(from, old, has_token, components, &mut todos);
     let credited = credited(to, f, components, &credited_token, &mut todos);
     let last = words(&f.name).pop().unwrap_or_default();

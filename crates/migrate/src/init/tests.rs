@@ -31,17 +31,19 @@ fn fabstir_draft() -> (PathBuf, String) {
 /// What a reviewer who accepts every proposal does: each placeholder address replaced by the
 /// fixture's address of the same contract, then every `TODO(molt)` comment deleted.
 fn accept_all(text: &str, fixture: &Manifest) -> String {
-    let mut text = text.to_owned();
-    for line in text.clone().lines().filter(|l| l.contains("address = \"0x")) {
-        let artifact = line.split("abi = \"").nth(1).and_then(|r| r.split('"').next()).unwrap();
-        let stem = Path::new(artifact).file_stem().unwrap().to_str().unwrap();
-        let real = fixture.contracts.values().find(|c| file_stem(&c.abi_path) == stem).unwrap();
-        let placeholder = line.split("address = \"").nth(1).unwrap().split('"').next().unwrap();
-        text = text.replace(placeholder, &real.address.to_checksum(None));
-    }
+    let real_address = |line: &str| {
+        let artifact = line.split("abi = \"").nth(1)?.split('"').next()?;
+        let stem = Path::new(artifact).file_stem()?.to_str()?.to_owned();
+        let real = fixture.contracts.values().find(|c| file_stem(&c.abi_path) == stem)?;
+        let placeholder = line.split("address = \"").nth(1)?.split('"').next()?;
+        Some(line.replace(placeholder, &real.address.to_checksum(None)))
+    };
     text.lines()
         .filter(|l| !l.trim_start().starts_with(&format!("# {TODO_MARKER}")))
-        .map(|l| l.split(&format!("# {TODO_MARKER}")).next().unwrap().trim_end())
+        .map(|l| {
+            let l = l.split(&format!("# {TODO_MARKER}")).next().unwrap().trim_end();
+            if l.contains("address = \"0x") { real_address(l).unwrap() } else { l.to_owned() }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -86,21 +88,29 @@ impl Comparison {
                 c.name(&format!("contract {k}"), name, other);
             }
         }
+        // Pauses all happen before the snapshot and finalize calls after verification: their
+        // order does not change what the run does.
         let pauses = |m: &Manifest| -> Vec<(String, String, String)> {
-            m.pause
+            let mut v: Vec<_> = m
+                .pause
                 .iter()
                 .map(|p| (art(m, &p.contract), p.call.signature(), p.paused.signature()))
-                .collect()
+                .collect();
+            v.sort();
+            v
         };
         c.same("pauses", &pauses(a), &pauses(b));
         c.checks(a, b);
         c.components(a, b);
         c.funds(a, b);
         let finalize = |m: &Manifest| -> Vec<(String, String, String)> {
-            m.finalize
+            let mut v: Vec<_> = m
+                .finalize
                 .iter()
                 .map(|f| (art(m, &f.contract), f.function.signature(), format!("{:?}", f.args)))
-                .collect()
+                .collect();
+            v.sort();
+            v
         };
         c.same("finalize", &finalize(a), &finalize(b));
         c
@@ -283,4 +293,217 @@ fn the_comparison_finds_every_kind_of_difference() {
     assert!(diff.items[0].starts_with("component nodes: map.reputationBps"), "{:#?}", diff.items);
     assert!(diff.items[1].starts_with("component jobs: map.host"), "{:#?}", diff.items);
     assert!(diff.items[2].starts_with("funds stakes: call.args"), "{:#?}", diff.items);
+}
+
+/// The draft of the staking-vault fixture (contracts/test/fixtures/init): positions in a
+/// mapping keyed by `Staked` logs, epochs in an array, claims keyed by (user, epoch) from
+/// `Claimed` logs, one ERC-20, a digest per record set.
+fn vault_draft() -> String {
+    let out = repo().join("fixtures/manifests");
+    draft(&artifacts(&["StakingVaultV1"]), &artifacts(&["StakingVaultV2"]), &out).unwrap().render()
+}
+
+/// Asserts that every line of `want` is a line of `text`.
+fn has_lines(text: &str, want: &[&str]) {
+    for w in want {
+        assert!(text.lines().any(|l| l == *w), "no line `{w}` in:\n{text}");
+    }
+}
+
+/// The block of `text` that starts at the line `start` and ends before the next blank line.
+fn block<'a>(text: &'a str, start: &str) -> &'a str {
+    let at = text.find(start).unwrap_or_else(|| panic!("no `{start}` in:\n{text}"));
+    let rest = &text[at..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
+#[test]
+fn mappings_keyed_by_events_become_keyed_sources_with_key_and_filter() {
+    let text = vault_draft();
+    let positions = block(&text, "name = \"positions\"");
+    has_lines(
+        positions,
+        &[
+            r#"source = { contract = "vault_v1", get = "positions(address)", keys = { event = "Staked(address indexed user, uint256 amount)", arg = "user", from_block = 0 } }"#,
+            r#"target = { contract = "vault_v2", import = "importPositions" }"#,
+            r#"key = "user""#,
+            r#"filter = { field = "amount", nonzero = true }"#,
+            r#"# copied by name: amount, since"#,
+            r#"verify = { get = "positionOf", args = ["user"], digest = "positionsDigest", count = "positionsCount" }"#,
+        ],
+    );
+    // The V2 `user` is the mapping's key; a uint8 percentage becomes a uint16 in basis points.
+    assert!(positions.contains("map.user = \"$key\" "), "{positions}");
+    assert!(positions.contains("map.boostBps = { from = \"boost\", mul = 100 }"), "{positions}");
+    assert!(positions.contains("map.lockedUntil = { default = true }"), "{positions}");
+    // Unstaked logs would name the same keys: the event that creates a position is chosen.
+    assert!(!positions.contains("Unstaked"), "{positions}");
+    // Deleted entries read as zeros: the filter is a question, not a silent choice.
+    assert!(positions.contains("# TODO(molt): keys come from every `Staked` log"), "{positions}");
+}
+
+#[test]
+fn nested_mappings_take_composite_keys_from_two_event_arguments() {
+    let text = vault_draft();
+    let claims = block(&text, "name = \"claims\"");
+    has_lines(
+        claims,
+        &[
+            r#"source = { contract = "vault_v1", get = "claims(address,uint256)", keys = { event = "Claimed(address indexed user, uint256 indexed epoch, uint256 amount)", args = ["user", "epoch"], from_block = 0 } }"#,
+            r#"key = ["user", "epoch"]"#,
+            r#"verify = { get = "claimOf", args = ["user", "epoch"], digest = "claimsDigest", count = "claimsCount" }"#,
+        ],
+    );
+    assert!(claims.contains("map.user = \"$key.0\""), "{claims}");
+    assert!(claims.contains("map.epoch = \"$key.1\""), "{claims}");
+    assert!(claims.contains("map.claimedAt = \"at\""), "{claims}");
+}
+
+#[test]
+fn an_array_with_a_count_is_enumerated_and_its_index_becomes_the_id() {
+    let text = vault_draft();
+    let epochs = block(&text, "name = \"epochs\"");
+    has_lines(
+        epochs,
+        &[
+            r#"source = { contract = "vault_v1", count = "epochCount", get = "epochs" }"#,
+            r#"key = "id""#,
+            r#"verify = { get = "getEpoch", args = ["id"], digest = "epochsDigest", count = "epochsCount" }"#,
+        ],
+    );
+    assert!(epochs.contains("map.id = \"$index\""), "{epochs}");
+    assert!(!epochs.contains("TODO"), "{epochs}");
+}
+
+#[test]
+fn one_erc20_held_by_v1_is_a_question_with_the_getter_that_names_it() {
+    let text = vault_draft();
+    let funds = block(&text, "[[funds]]");
+    has_lines(
+        funds,
+        &[
+            r#"from = "vault_v1""#,
+            r#"to = "vault_v2""#,
+            r#"call = { function = "migrateTokens", args = ["$to"] }"#,
+            "# TODO(molt): `StakingVaultV1` takes no ETH: the address of the ERC-20 it holds (V1's `stakingToken()` returns it)",
+        ],
+    );
+    // Until it is answered, the token is not a valid address: the loader refuses it.
+    assert!(funds.contains("tokens = \"TODO: token address\""), "{funds}");
+    // Two components credit an `amount`: which one the funds back is asked.
+    assert!(funds.contains("`positions.amount` would fit too: which one?"), "{funds}");
+    has_lines(&text, &["[[pause]]", "contract = \"vault_v1\"", "function = \"finalizeMigration\""]);
+}
+
+#[test]
+fn the_vault_draft_is_valid_toml_and_every_todo_is_listed() {
+    let text = vault_draft();
+    let parsed: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(parsed["component"].as_array().unwrap().len(), 3);
+    let todos = todos(&text);
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(TODO_MARKER))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(todos.iter().map(|t| t.line).collect::<Vec<_>>(), lines);
+    assert_eq!(todos.len(), 6, "{todos:#?}");
+    assert!(text.contains("The 6 lines marked TODO below"), "{text}");
+}
+
+#[test]
+fn folders_of_artifacts_draft_the_same_manifest_as_the_files() {
+    // Foundry's layout: <File>.sol/<Contract>.json, with interfaces, abstract contracts, test
+    // contracts and build info around them, which are skipped.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |names: &[&str], dir: &Path| {
+        for n in names {
+            let to = dir.join(format!("{n}.sol"));
+            std::fs::create_dir_all(&to).unwrap();
+            std::fs::copy(
+                repo().join(format!("out/{n}.sol/{n}.json")),
+                to.join(format!("{n}.json")),
+            )
+            .unwrap();
+        }
+    };
+    let (v1, v2) = (tmp.path().join("v1"), tmp.path().join("v2"));
+    copy(&FABSTIR_V1, &v1);
+    copy(&["IERC20", "Ownable"], &v1);
+    copy(&FABSTIR_V2, &v2);
+    copy(&["MigrationPhase"], &v2);
+    let t = v1.join("NodeRegistryV1.t.sol");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::copy(
+        repo().join("out/NodeRegistryV1.sol/NodeRegistryV1.json"),
+        t.join("NodeRegistryV1Test.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(v1.join("build-info")).unwrap();
+    std::fs::write(v1.join("build-info/x.json"), "{\"id\": 1}").unwrap();
+
+    let old = load_artifacts(std::slice::from_ref(&v1)).unwrap();
+    let new = load_artifacts(std::slice::from_ref(&v2)).unwrap();
+    let names = |a: &[Artifact]| a.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&old), ["JobMarketplaceV1", "NodeRegistryV1", "PaymentEscrowV1"]);
+    assert_eq!(names(&new), ["JobMarketplaceV2", "NodeRegistryV2", "PaymentEscrowV2"]);
+
+    let from_folders = draft(&old, &new, tmp.path()).unwrap().render();
+    assert!(
+        from_folders.contains("abi = \"v1/NodeRegistryV1.sol/NodeRegistryV1.json\""),
+        "{from_folders}"
+    );
+    let fixture = Manifest::load(repo().join("fixtures/manifests/fabstir.toml")).unwrap();
+    let loaded =
+        Manifest::parse(&tmp.path().join("molt.toml"), &accept_all(&from_folders, &fixture))
+            .unwrap();
+    let diff = Comparison::of(&loaded, &fixture);
+    // The same single edit; the folder lists the contracts alphabetically, so jobs come first.
+    assert_eq!(diff.items.len(), 2, "{:#?}", diff.items);
+    assert!(diff.items[0].starts_with("component jobs: filter"), "{:#?}", diff.items);
+    assert!(diff.items[1].starts_with("component order"), "{:#?}", diff.items);
+}
+
+#[test]
+fn an_import_without_a_v1_source_and_a_v1_without_pause_are_questions() {
+    // The escrow's V2 without its V1: no getter returns deposits.
+    let old = artifacts(&["NodeRegistryV1"]);
+    let new = artifacts(&["NodeRegistryV2", "PaymentEscrowV2"]);
+    let text = draft(&old, &new, &repo()).unwrap().render();
+    let deposits = block(&text, "name = \"deposits\"");
+    assert!(
+        deposits.contains(
+            "# TODO(molt): no V1 getter returns records like the struct `migrateDeposits` takes"
+        ),
+        "{deposits}"
+    );
+    assert!(deposits.contains("source = { contract = \"TODO\""), "{deposits}");
+    // The token contract has no pause: asked, not skipped silently.
+    let old = artifacts(&["TestToken", "NodeRegistryV1"]);
+    let text = draft(&old, &artifacts(&["NodeRegistryV2"]), &repo()).unwrap().render();
+    assert!(
+        text.contains(
+            "# Not used by this draft (no V1 records or funds paired with them): TestToken."
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn inputs_that_cannot_be_drafted_are_refused_with_the_reason() {
+    let v1 = artifacts(&["NodeRegistryV1"]);
+    let err = draft(&v1, &artifacts(&["NodeRegistryV1"]), &repo()).unwrap_err().to_string();
+    assert!(err.contains("is given both as an old (V1) and as a new (V2) contract"), "{err}");
+    let err = draft(&v1, &artifacts(&["TestToken"]), &repo()).unwrap_err().to_string();
+    assert!(
+        err.contains("none of the new contracts (TestToken) has a batch import function"),
+        "{err}"
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let err = load_artifacts(&[empty.path().to_path_buf()]).unwrap_err().to_string();
+    assert!(err.contains("holds no contract artifact"), "{err}");
+    let err =
+        load_artifacts(&[repo().join("out/Missing.sol/Missing.json")]).unwrap_err().to_string();
+    assert!(err.contains("Missing.json"), "{err}");
 }
