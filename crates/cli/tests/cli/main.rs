@@ -11,6 +11,7 @@ mod diff_cli;
 mod exit_codes;
 mod fabstir_oracle;
 mod human_output;
+mod init;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;
