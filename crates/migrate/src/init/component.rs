@@ -117,7 +117,7 @@ pub(super) fn components(
         .map(|(imp, pick)| {
             let name = unique(component_name(&imp.function.name), &mut names);
             let pick = pick.map(|(s, m)| (sources[s].clone(), m));
-            component(name, imp, pick, &new[..])
+            component(name, imp, pick, new)
         })
         .collect();
     shared_digests(&mut out);
@@ -262,7 +262,7 @@ fn verify(
             (about * 10 - v.map.len() as i32, v)
         })
         .collect();
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
     let (_, mut v) = candidates.into_iter().next()?;
     let (digest, count) = digest_and_count(target, component);
     v.digest = digest;

@@ -77,6 +77,9 @@ pub(super) fn plan(target: &[Field], source: &Source) -> Mapping {
     Mapping { fields, unused, score: cx.score }
 }
 
+/// One way of drafting a field; `None` leaves it to the next.
+type Pass<'a> = fn(&mut Planner<'a>, &Field, Option<&str>) -> Option<FieldPlan>;
+
 struct Planner<'a> {
     source: &'a Source,
     /// Source fields already taken.
@@ -90,7 +93,7 @@ impl Planner<'_> {
     /// Plans the fields of one struct level; `parent` names the struct field they belong to.
     fn level(&mut self, target: &[Field], parent: Option<&str>) -> Vec<FieldPlan> {
         let mut plans: Vec<Option<FieldPlan>> = vec![None; target.len()];
-        let passes: [fn(&mut Self, &Field, Option<&str>) -> Option<FieldPlan>; 5] =
+        let passes: [Pass<'_>; 5] =
             [Self::by_name, Self::narrowed, Self::basis_points, Self::index_or_key, Self::renamed];
         for pass in passes {
             for (slot, f) in plans.iter_mut().zip(target) {
@@ -218,7 +221,7 @@ impl Planner<'_> {
             })
             .filter(|(score, _)| *score > 0)
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         let (best, name) = scored.first()?.clone();
         if scored.get(1).is_some_and(|(s, _)| *s == best) {
             return None; // two candidates as close: the default pass asks which
@@ -246,7 +249,7 @@ impl Planner<'_> {
         } else {
             format!(" (`{}`)", parts[*i].name)
         };
-        let mut plan = plain(&f.name, How::From(key.clone()));
+        let mut plan = plain(&f.name, How::From(key));
         plan.todo = Some(format!(
             "`{}` has no V1 field of its name; taken from the mapping key{part}, the only key part of type {}: is that it?",
             f.name, f.ty

@@ -211,8 +211,53 @@ pub fn draft(old: &[Artifact], new: &[Artifact], out_dir: &Path) -> Result<Draft
     let sources = sources::sources(old);
     let components = component::components(old, new, &sources, imports);
     let (old_names, new_names) = contract_names(old, new);
+    let funds = funds(old, new, &old_names, &components);
+    let (old_used, new_used) = used(old.len(), new.len(), &components, &funds);
 
-    let v1_pair = |i: usize| -> Option<usize> {
+    let pauses = old_used.iter().map(|&i| roles::pause(i, &old[i].abi)).collect();
+    let finalize: Vec<(usize, Option<String>)> =
+        new_used.iter().map(|&i| (i, roles::finalize(&new[i].abi))).collect();
+    let mut checks: Vec<Check> =
+        old_used.iter().flat_map(|&i| roles::v1_checks(&old_names[i], &old[i].abi)).collect();
+    for (i, f) in &finalize {
+        checks.extend(roles::migrating_check(&new_names[*i], &new[*i], f.as_deref()));
+    }
+    let used_artifacts: Vec<(&Artifact, &String)> = old_used
+        .iter()
+        .map(|&i| (&old[i], &old_names[i]))
+        .chain(new_used.iter().map(|&i| (&new[i], &new_names[i])))
+        .collect();
+    let unused = old
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !old_used.contains(i))
+        .chain(new.iter().enumerate().filter(|(i, _)| !new_used.contains(i)))
+        .map(|(_, a)| a.name.clone())
+        .collect();
+    Ok(Draft {
+        contracts: entries(&used_artifacts, out_dir),
+        old_names,
+        new_names,
+        old_abis: old.iter().map(|a| a.abi.clone()).collect(),
+        new_abis: new.iter().map(|a| a.abi.clone()).collect(),
+        pauses,
+        checks,
+        components,
+        funds,
+        finalize,
+        unused,
+    })
+}
+
+/// The funds moves of every old contract, each to the new contract of the same name (without
+/// its version) or else to the target of the records it holds.
+fn funds(
+    old: &[Artifact],
+    new: &[Artifact],
+    old_names: &[String],
+    components: &[Component],
+) -> Vec<Funds> {
+    let successor = |i: usize| -> Option<usize> {
         let base = names::split_version(&old[i].name).0;
         new.iter().position(|n| names::split_version(&n.name).0 == base).or_else(|| {
             components
@@ -224,66 +269,47 @@ pub fn draft(old: &[Artifact], new: &[Artifact], out_dir: &Path) -> Result<Draft
     let mut funds = Vec::new();
     for (i, a) in old.iter().enumerate() {
         let short = old_names[i].rsplit_once('_').map_or(old_names[i].as_str(), |(s, _)| s);
-        funds.extend(roles::funds(i, a, short, v1_pair(i), &components));
+        funds.extend(roles::funds(i, a, short, successor(i), components));
     }
-    let old_used: Vec<usize> = (0..old.len())
+    funds
+}
+
+/// The old and the new contracts the draft uses (by index): sources, import targets and the
+/// two ends of funds moves.
+fn used(
+    old: usize,
+    new: usize,
+    components: &[Component],
+    funds: &[Funds],
+) -> (Vec<usize>, Vec<usize>) {
+    let old_used = (0..old)
         .filter(|&i| {
             components.iter().any(|c| c.source.as_ref().is_some_and(|s| s.contract == i))
                 || funds.iter().any(|f| f.from == i)
         })
         .collect();
-    let new_used: Vec<usize> = (0..new.len())
+    let new_used = (0..new)
         .filter(|&i| {
             components.iter().any(|c| c.import.contract == i)
                 || funds.iter().any(|f| f.to == Some(i))
         })
         .collect();
+    (old_used, new_used)
+}
 
-    let pauses = old_used.iter().map(|&i| roles::pause(i, &old[i].abi)).collect();
-    let finalize: Vec<(usize, Option<String>)> =
-        new_used.iter().map(|&i| (i, roles::finalize(&new[i].abi))).collect();
-    let mut checks: Vec<Check> =
-        old_used.iter().flat_map(|&i| roles::v1_checks(&old_names[i], &old[i].abi)).collect();
-    for (i, f) in &finalize {
-        checks.extend(roles::migrating_check(&new_names[*i], &new[*i], f.as_deref()));
-    }
-
-    let mut contracts = Vec::new();
-    for (artifact, name) in old_used
-        .iter()
-        .map(|&i| (&old[i], &old_names[i]))
-        .chain(new_used.iter().map(|&i| (&new[i], &new_names[i])))
-    {
-        let address = alloy::primitives::Address::with_last_byte(contracts.len() as u8 + 1);
-        contracts.push(ContractEntry {
-            name: name.clone(),
+/// The `[contracts]` entries: placeholder addresses `0x…01`, `0x…02`, … in order, ABI paths
+/// relative to the manifest's folder.
+fn entries(used: &[(&Artifact, &String)], out_dir: &Path) -> Vec<ContractEntry> {
+    used.iter()
+        .enumerate()
+        .map(|(i, (artifact, name))| ContractEntry {
+            name: (*name).clone(),
             artifact: artifact.name.clone(),
             abi: relative(out_dir, &artifact.path),
-            address: address.to_checksum(None),
-        });
-    }
-    let unused = old
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !old_used.contains(i))
-        .chain(new.iter().enumerate().filter(|(i, _)| !new_used.contains(i)))
-        .map(|(_, a)| a.name.clone())
-        .collect();
-    let old_abis = old.iter().map(|a| a.abi.clone()).collect();
-    let new_abis = new.iter().map(|a| a.abi.clone()).collect();
-    Ok(Draft {
-        contracts,
-        old_names,
-        new_names,
-        old_abis,
-        new_abis,
-        pauses,
-        checks,
-        components,
-        funds,
-        finalize,
-        unused,
-    })
+            address: alloy::primitives::Address::left_padding_from(&(i as u64 + 1).to_be_bytes())
+                .to_checksum(None),
+        })
+        .collect()
 }
 
 impl Draft {

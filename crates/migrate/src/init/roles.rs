@@ -30,7 +30,7 @@ pub(super) fn pause(contract: usize, abi: &JsonAbi) -> Pause {
     Pause { contract, calls: call.zip(paused).map(|(c, p)| (c.name.clone(), p.name.clone())) }
 }
 
-fn no_arg<'a>(abi: &'a JsonAbi, want: impl Fn(&Function) -> bool) -> Option<&'a Function> {
+fn no_arg(abi: &JsonAbi, want: impl Fn(&Function) -> bool) -> Option<&Function> {
     abi.functions().find(|f| f.inputs.is_empty() && want(f))
 }
 
@@ -245,42 +245,18 @@ fn tokens(
     todos: &mut Vec<String>,
 ) -> (String, Option<(String, String)>) {
     if has_token {
-        for c in components {
-            let (Some(s), Some(m)) = (&c.source, &c.mapping) else { continue };
-            if s.contract != from {
-                continue;
-            }
-            let Some(field) = s
-                .record
-                .iter()
-                .find(|f| f.ty == alloy::dyn_abi::DynSolType::Address && is_named(&f.name, TOKEN))
-            else {
-                continue;
-            };
-            // The import field that carries this source field.
-            let carried = m.fields.iter().find(|p| match &p.how {
-                How::ByName => p.name == field.name,
-                How::From(s) => *s == field.name,
-                _ => false,
-            });
-            if let Some(t) = carried {
-                let tokens =
-                    format!("{{ component = \"{}\", field = \"{}\" }}", c.name, field.name);
-                return (tokens, Some((c.name.clone(), t.name.clone())));
-            }
+        if let Some(found) = component_tokens(from, components) {
+            return found;
         }
         todos.push(
             "which tokens move? `tokens` is a list of addresses, or `{ component, field }`".into(),
         );
         return ("[\"TODO: token addresses\"]".into(), None);
     }
-    let takes_eth = old.abi.functions().any(|f| f.state_mutability == StateMutability::Payable)
+    let payable = |m: StateMutability| m == StateMutability::Payable;
+    let takes_eth = old.abi.functions().any(|f| payable(f.state_mutability))
         || old.abi.receive.is_some()
-        || old
-            .abi
-            .fallback
-            .as_ref()
-            .is_some_and(|f| f.state_mutability == StateMutability::Payable);
+        || old.abi.fallback.as_ref().is_some_and(|f| payable(f.state_mutability));
     if takes_eth {
         return ("\"ETH\"".into(), None);
     }
@@ -303,6 +279,31 @@ fn tokens(
     };
     todos.push(format!("`{}` takes no ETH: the address of the ERC-20 it holds{hint}", old.name));
     ("\"TODO: token address\"".into(), None)
+}
+
+/// `tokens = { component, field }` from a component of `from` whose source has a `token`
+/// (or `asset`) address field that the import carries; with the import field that carries it.
+fn component_tokens(
+    from: usize,
+    components: &[Component],
+) -> Option<(String, Option<(String, String)>)> {
+    components.iter().find_map(|c| {
+        let (s, m) = (c.source.as_ref()?, c.mapping.as_ref()?);
+        if s.contract != from {
+            return None;
+        }
+        let field = s
+            .record
+            .iter()
+            .find(|f| f.ty == alloy::dyn_abi::DynSolType::Address && is_named(&f.name, TOKEN))?;
+        let carried = m.fields.iter().find(|p| match &p.how {
+            How::ByName => p.name == field.name,
+            How::From(s) => *s == field.name,
+            _ => false,
+        })?;
+        let tokens = format!("{{ component = \"{}\", field = \"{}\" }}", c.name, field.name);
+        Some((tokens, Some((c.name.clone(), carried.name.clone()))))
+    })
 }
 
 /// `credited_by`: the import field of a component of the receiving contract that credits the
@@ -340,7 +341,7 @@ fn credited(
             }
         }
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     let Some((best, c, amount)) = scored.first() else {
         todos.push(format!(
             "which import field credits the funds moved by `{}`? (`credited_by = {{ component, amount }}`)",

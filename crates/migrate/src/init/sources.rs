@@ -218,7 +218,7 @@ fn key_event(abi: &JsonAbi, f: &Function, types: &[DynSolType]) -> Option<(Vec<K
             Some((fit, e, args))
         })
         .collect();
-    fits.sort_by(|a, b| b.0.cmp(&a.0));
+    fits.sort_by_key(|f| std::cmp::Reverse(f.0));
     let (best, event, args) = fits.first()?.clone();
     let alternatives =
         fits[1..].iter().filter(|(fit, ..)| *fit == best).map(|(_, e, _)| e.name.clone()).collect();
