@@ -131,12 +131,12 @@ pub(super) struct Funds {
     pub(super) todos: Vec<String>,
 }
 
-/// Parameter names that say where funds go.
+/// Words of parameter names that say where funds go (`to`, `recipient`, `newVault`).
 const RECIPIENT: &[&str] =
-    &["to", "recipient", "receiver", "destination", "dest", "target", "beneficiary"];
-/// Parameter names of the token moved.
+    &["to", "recipient", "receiver", "destination", "dest", "target", "beneficiary", "successor"];
+/// Words of parameter names of the token moved (`token`, `asset`, `collateralToken`).
 const TOKEN: &[&str] = &["token", "asset", "erc20"];
-/// Parameter names of the amount moved.
+/// Words of parameter names of the amount moved (`amount`, `value`, `collateralAmount`).
 const AMOUNT: &[&str] = &["amount", "value", "wad", "amt", "quantity"];
 /// Verbs that name a funds function without saying what it moves.
 const GENERIC: &[&str] =
@@ -207,8 +207,13 @@ fn role(p: &alloy::json_abi::Param) -> Option<&'static str> {
     }
 }
 
+/// Whether the last word of a name is in `set`; for recipients also a `new…` name other than
+/// `newOwner` (`newPool`: the contract that takes over).
 fn is_named(name: &str, set: &[&str]) -> bool {
-    set.contains(&name.trim_start_matches('_').to_lowercase().as_str())
+    let ws = words(name);
+    let last = ws.last().map(String::as_str).unwrap_or_default();
+    let successor = set == RECIPIENT && ws.len() > 1 && ws[0] == "new" && last != "owner";
+    set.contains(&last) || successor
 }
 
 /// One funds move through `f`.
@@ -363,4 +368,20 @@ fn credited(
         ));
     }
     Some((c.name.clone(), amount.clone(), token.as_ref().map(|(_, t)| t.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn funds_parameters_are_recognised_by_their_last_word() {
+        for to in ["to", "_to", "recipient", "newPool", "newVault"] {
+            assert!(is_named(to, RECIPIENT), "{to}");
+        }
+        assert!(!is_named("newOwner", RECIPIENT));
+        assert!(!is_named("account", RECIPIENT));
+        assert!(is_named("collateralToken", TOKEN) && is_named("asset", TOKEN));
+        assert!(is_named("collateralAmount", AMOUNT) && !is_named("amounts", AMOUNT));
+    }
 }
