@@ -35,6 +35,8 @@ enum Command {
     Diff(cmd::diff::DiffArgs),
     /// Generate a Solidity adapter that keeps the old interface alive in front of the new contract.
     Adapter(cmd::adapter::AdapterArgs),
+    /// Draft a migration manifest (`molt.toml`) from the V1 and V2 artifacts.
+    Init(cmd::init::InitArgs),
     /// Pre-check a migration manifest and print the plan (records, batches, gas, cost); sends nothing.
     Plan(cmd::plan::PlanArgs),
     /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Diff(args) => args.run(&global).await,
             Command::Adapter(args) => args.run(&global).await,
+            Command::Init(args) => args.run(&global).await,
             Command::Plan(args) => args.run(&global).await,
             Command::Migrate(args) => args.run(&global).await,
             Command::Verify(args) => args.run(&global).await,

@@ -11,11 +11,13 @@
 //! - [`rehearsal`]: the same run on a local anvil fork (`molt plan`, and the preflight of
 //!   `molt migrate`).
 //! - [`events`]: what a run reports while it works.
+//! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
 
 mod error;
 pub mod events;
 mod fsutil;
 pub mod funds;
+pub mod init;
 pub mod journal;
 pub mod lock;
 pub mod manifest;

@@ -3,6 +3,7 @@
 pub(crate) mod adapter;
 pub(crate) mod demo;
 pub(crate) mod diff;
+pub(crate) mod init;
 pub(crate) mod migrate;
 pub(crate) mod plan;
 pub(crate) mod status;

@@ -12,6 +12,7 @@ mod digests;
 mod exit_codes;
 mod fabstir_oracle;
 mod human_output;
+mod init;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;

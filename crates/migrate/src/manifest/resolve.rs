@@ -45,6 +45,7 @@ impl ManifestText<'_> {
 
 pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     let cx = ManifestText { path, text };
+    validate::no_todos(&cx, text)?;
     let raw: RawManifest = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         cx.err(span, e.message().to_owned())

@@ -386,3 +386,19 @@ fn funds_of_one_token_credit_that_token_and_several_need_a_token_field() {
         "moves several tokens (or the tokens of a component): `credited_by` needs `token",
     );
 }
+
+#[test]
+fn a_draft_with_an_unresolved_todo_is_refused_at_its_line() {
+    let todo = "# TODO(molt): which statuses migrate?";
+    refused_at(
+        "[[component]]\nname = \"jobs\"\n",
+        &format!("[[component]]\nname = \"jobs\"\n{todo}\n"),
+        todo,
+        "unresolved `TODO(molt)`: which statuses migrate?. Decide it, then delete the comment;",
+    );
+    // A trailing one counts too, and the error says how many are left.
+    let err =
+        error_of("[network]\n", "# TODO(molt): the first\n[network]   # TODO(molt): the second\n");
+    assert!(err.contains("fabstir.toml:4:3: unresolved `TODO(molt)`: the first."), "{err}");
+    assert!(err.contains("(one more, at line 5)"), "{err}");
+}

@@ -12,7 +12,28 @@ use super::{
     raw::{RawBatch, RawContract, RawNetwork},
     resolve::ManifestText,
 };
-use crate::Result;
+use crate::{Result, init::TODO_MARKER};
+
+/// Refuses a manifest that still has a `TODO(molt)` line (a `molt init` draft whose open
+/// decisions are not all made), at the first one, saying how many more there are.
+pub(super) fn no_todos(cx: &ManifestText<'_>, text: &str) -> Result<()> {
+    let mut at = text.match_indices(TODO_MARKER).map(|(i, _)| i);
+    let Some(first) = at.next() else { return Ok(()) };
+    let line_end = text[first..].find('\n').map_or(text.len(), |n| first + n);
+    let what = text[first + TODO_MARKER.len()..line_end].trim_start_matches(':').trim();
+    let more: Vec<String> = at.map(|i| cx.line(i).to_string()).collect();
+    let more = match more.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (one more, at line {one})"),
+        many => format!(" ({} more, at lines {})", many.len(), many.join(", ")),
+    };
+    Err(cx.err(
+        first..first,
+        format!(
+            "unresolved `{TODO_MARKER}`: {what}. Decide it, then delete the comment{more}; `molt plan` and `molt migrate` refuse a draft until every one is resolved"
+        ),
+    ))
+}
 
 /// The smallest `gas_budget`: what any import batch needs.
 const MIN_GAS_BUDGET: u64 = 100_000;
