@@ -366,7 +366,7 @@ fn shared_digests(components: &mut [Component]) {
             .collect();
         if !others.is_empty() {
             components[i].todos.push(format!(
-                "`{}` folds the records of this component and of {} together: say how they share it (docs/manifest.md), or name a digest of these records only",
+                "`{}` folds the records of this component and of {} together: in every component but the first migrated, replace `digest` and `count` with `digest_shared_with = \"<that first component>\"` (docs/manifest.md, the state hashes), or name a digest of these records only",
                 k.1,
                 others.join(", ")
             ));
