@@ -77,7 +77,9 @@ pub(crate) struct DiffArgs {
     rpc: crate::opts::RpcOpts,
 
     /// Print the rule catalog (kind, default severity, description) and exit.
-    #[arg(long, exclusive = true)]
+    // Not `exclusive`: that refuses global options too, even when they come from the
+    // environment (`MOLT_NO_PROGRESS=1 molt diff --list-kinds`).
+    #[arg(long, conflicts_with_all = ["paths", "deny", "rename", "config", "proxy", "include_tests", "base_ref", "deployed"])]
     list_kinds: bool,
 }
 

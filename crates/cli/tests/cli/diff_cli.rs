@@ -216,12 +216,14 @@ fn sarif_github_markdown_and_global_json() {
 
 #[test]
 fn list_kinds_prints_the_catalog() {
-    // Without MOLT_NO_PROGRESS: clap's `exclusive` counts a global flag set from the
-    // environment, so `MOLT_NO_PROGRESS=1 molt diff --list-kinds` is refused as a conflict.
-    let out = run(common::molt().env_remove("MOLT_NO_PROGRESS").args(["diff", "--list-kinds"]));
+    // `common::molt()` sets MOLT_NO_PROGRESS=1: global options from the environment are fine.
+    let out = run(common::molt().args(["diff", "--list-kinds"]));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("storage_gap_misused") && text.contains("selector_collision"), "{text}");
+    // Options of a diff make no sense with it.
+    let out = run(common::molt().args(["diff", "--list-kinds", "old.json", "new.json"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
 }
 
 #[test]
