@@ -277,3 +277,9 @@ pub enum Error {
 
 /// Result with [`Error`] as the default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<molt_chain::read::CallError> for Error {
+    fn from(e: molt_chain::read::CallError) -> Self {
+        Self::Call { function: e.function, address: e.address, reason: e.reason }
+    }
+}

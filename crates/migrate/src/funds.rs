@@ -11,8 +11,9 @@ use alloy::{
 use crate::{
     Result,
     manifest::{CreditedToken, Funds, Manifest, Tokens},
-    snapshot::{Snapshot, view},
+    snapshot::Snapshot,
 };
+use molt_chain::read::view;
 
 /// What `records` (import structs) credit of `token` under the funds' `credited_by` fields.
 pub fn credited<'a>(

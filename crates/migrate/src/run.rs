@@ -28,9 +28,10 @@ use crate::{
     manifest::{Arg, Component, Funds, Manifest},
     precheck::PrecheckOptions,
     record,
-    snapshot::{READ_SLICE, Snapshot, reader, view, view_u64, views},
+    snapshot::{READ_SLICE, Snapshot},
     verify::{self, Verification},
 };
+use molt_chain::read::{reader, view, view_u64, views};
 
 /// How often the chain's head is read while waiting for confirmations.
 const CONFIRMATION_POLL: Duration = Duration::from_secs(1);

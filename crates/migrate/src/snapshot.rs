@@ -4,15 +4,11 @@
 use std::{collections::BTreeMap, path::Path};
 
 use alloy::{
-    dyn_abi::{DynSolType, DynSolValue, FunctionExt, JsonAbiExt},
-    eips::BlockId,
-    json_abi::Function,
-    network::TransactionBuilder,
-    primitives::{Address, B256, U256},
-    providers::{DynProvider, Provider},
-    rpc::types::TransactionRequest,
+    dyn_abi::{DynSolType, DynSolValue},
+    primitives::{B256, U256},
+    providers::DynProvider,
 };
-use molt_chain::{BatchReader, ViewCall};
+use molt_chain::BatchReader;
 use serde_json::{Value, json};
 
 use crate::{
@@ -20,6 +16,7 @@ use crate::{
     manifest::{Component, Manifest},
     record,
 };
+use molt_chain::read::{reader, view_u64, views};
 
 /// Records read per round of batched calls (between progress reports).
 pub const READ_SLICE: usize = 1_000;
@@ -55,121 +52,6 @@ pub struct SnapshotRecord {
     pub source: Vec<DynSolValue>,
     /// The import struct, as a tuple.
     pub target: DynSolValue,
-}
-
-/// Calls a view at a block and decodes its outputs.
-pub async fn view(
-    provider: &DynProvider,
-    address: Address,
-    function: &Function,
-    args: &[DynSolValue],
-    block: Option<u64>,
-) -> Result<Vec<DynSolValue>> {
-    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    let data = function.abi_encode_input(args).map_err(|e| call_err(e.to_string()))?;
-    let tx = TransactionRequest::default().with_to(address).with_input(data);
-    let call = provider.call(tx);
-    let call = match block {
-        Some(b) => call.block(BlockId::number(b)),
-        None => call,
-    };
-    let out = call.await.map_err(|e| call_err(e.to_string()))?;
-    decode_output(function, address, &out)
-}
-
-/// Decodes what a call of `function` on `address` returned.
-pub(crate) fn decode_output(
-    function: &Function,
-    address: Address,
-    out: &[u8],
-) -> Result<Vec<DynSolValue>> {
-    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    if out.is_empty() && !function.outputs.is_empty() {
-        return Err(call_err(format!("returned no data; is there a contract at {address}?")));
-    }
-    function.abi_decode_output(out).map_err(|e| call_err(format!("cannot decode the result: {e}")))
-}
-
-/// Calls `function` once per argument list at `block` (the latest if `None`), batched by
-/// `reader`, without decoding: per call, what it returned or its revert data. The error is a
-/// call that could not be made.
-pub async fn view_outcomes(
-    reader: &BatchReader,
-    address: Address,
-    function: &Function,
-    args: &[Vec<DynSolValue>],
-    block: Option<u64>,
-) -> Result<Vec<molt_chain::read::CallOutcome>> {
-    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    let calls = args
-        .iter()
-        .map(|a| {
-            let data = function.abi_encode_input(a).map_err(|e| call_err(e.to_string()))?;
-            Ok(ViewCall { to: address, data: data.into() })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let block = block.map_or(BlockId::latest(), BlockId::number);
-    reader.call_all(&calls, block).await.map_err(|e| call_err(error_chain(&e)))
-}
-
-/// Calls `function` once per argument list at `block` (the latest if `None`), batched by
-/// `reader`, and decodes each result. The outer error is a call that could not be made; the
-/// inner ones are calls that reverted or returned something undecodable.
-pub async fn views(
-    reader: &BatchReader,
-    address: Address,
-    function: &Function,
-    args: &[Vec<DynSolValue>],
-    block: Option<u64>,
-) -> Result<Vec<Result<Vec<DynSolValue>>>> {
-    let call_err = |reason: String| Error::Call { function: function.signature(), address, reason };
-    let outcomes = view_outcomes(reader, address, function, args, block).await?;
-    Ok(outcomes
-        .into_iter()
-        .map(|o| match o {
-            Err(revert) => Err(call_err(format!("reverted with {revert}"))),
-            Ok(out) => decode_output(function, address, &out),
-        })
-        .collect())
-}
-
-/// A reader for batched calls at `block` (the latest if `None`): through Multicall3 where it is
-/// deployed, JSON-RPC batches otherwise.
-pub async fn reader(provider: &DynProvider, block: Option<u64>) -> Result<BatchReader> {
-    let block = block.map_or(BlockId::latest(), BlockId::number);
-    BatchReader::new(provider, block).await.map_err(|e| Error::Call {
-        function: "eth_getCode".into(),
-        address: e.to,
-        reason: error_chain(&e),
-    })
-}
-
-/// An error and its causes on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
-/// A view returning one unsigned integer, as u64.
-pub async fn view_u64(
-    provider: &DynProvider,
-    address: Address,
-    function: &Function,
-    block: Option<u64>,
-) -> Result<u64> {
-    let out = view(provider, address, function, &[], block).await?;
-    let n = out.first().and_then(DynSolValue::as_uint).map(|(n, _)| n).unwrap_or_default();
-    u64::try_from(n).map_err(|_| Error::Call {
-        function: function.signature(),
-        address,
-        reason: format!("{n} is not a count"),
-    })
 }
 
 impl Snapshot {
@@ -498,6 +380,7 @@ fn from_json(ty: &DynSolType, v: &Value) -> std::result::Result<DynSolValue, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy::primitives::Address;
 
     #[test]
     fn json_round_trips_every_kind_of_field() {

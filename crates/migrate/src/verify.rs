@@ -17,8 +17,9 @@ use crate::{
     funds::{credited, holding, owed},
     manifest::{Component, Manifest},
     record,
-    snapshot::{READ_SLICE, Snapshot, decode_output, reader, view, view_outcomes, view_u64},
+    snapshot::{READ_SLICE, Snapshot},
 };
+use molt_chain::read::{decode_output, reader, view, view_outcomes, view_u64};
 
 /// The outcome of a verification.
 #[derive(Debug, Clone)]

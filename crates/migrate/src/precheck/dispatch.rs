@@ -16,7 +16,8 @@ use alloy::{
 };
 use molt_abi::diff::deployed::bytecode_selectors;
 
-use crate::{Error, Result, manifest::Manifest, snapshot::view};
+use crate::{Error, Result, manifest::Manifest};
+use molt_chain::read::view;
 
 /// `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
 const EIP1967_IMPLEMENTATION: B256 =

@@ -9,12 +9,8 @@ use alloy::{
 };
 use molt_chain::{Sender, revert::Revert, tx::EstimateError};
 
-use crate::{
-    Error, Result,
-    manifest::Manifest,
-    record,
-    snapshot::{view, view_u64},
-};
+use crate::{Error, Result, manifest::Manifest, record};
+use molt_chain::read::{view, view_u64};
 
 mod dispatch;
 

@@ -20,6 +20,12 @@ use alloy::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
+mod views;
+
+pub use views::{
+    CallError, decode_output, error_chain, reader, view, view_outcomes, view_u64, views,
+};
+
 /// Multicall3's address, the same on every chain it is deployed on.
 pub const MULTICALL3: Address = address!("cA11bde05977b3631167028862bE2a173976CA11");
 
