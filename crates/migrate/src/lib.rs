@@ -28,6 +28,7 @@ pub mod rehearsal;
 pub mod reverify;
 pub mod run;
 pub mod snapshot;
+mod spelling;
 pub mod status;
 pub mod verify;
 

@@ -113,23 +113,7 @@ pub(super) fn closeness(target: &str, source: &str) -> u8 {
     // Short names are a small edit apart by chance (`id`, `at`).
     let (a, b) = (target.to_lowercase(), source.to_lowercase());
     let shortest = a.len().min(b.len());
-    u8::from(shortest >= 5 && distance(&a, &b) <= 2.max(shortest / 4))
-}
-
-/// The Levenshtein distance of two strings.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    u8::from(shortest >= 5 && crate::spelling::edit_distance(&a, &b) <= 2.max(shortest / 4))
 }
 
 /// A contract name without its version suffix, and the version: `NodeRegistryV1` →

@@ -878,23 +878,9 @@ fn cycle(cx: &ManifestText<'_>, raw: &[RawComponent], left: &[Component]) -> Err
 
 /// The known name closest to `wanted`, if any is close.
 fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
     names
         .iter()
-        .map(|n| (distance(&wanted.to_lowercase(), &n.to_lowercase()), *n))
+        .map(|n| (crate::spelling::edit_distance(&wanted.to_lowercase(), &n.to_lowercase()), *n))
         .filter(|(d, n)| *d <= 3.max(n.len() / 3))
         .min()
         .map(|(_, n)| n)
