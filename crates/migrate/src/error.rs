@@ -24,6 +24,40 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A keyed source's `from_block` is after the node's head.
+    #[error(
+        "{at}: component `{component}`: `from_block` {from_block} is after the node's latest block {head}"
+    )]
+    KeysFromBlock {
+        /// The manifest's `keys` table (`file:line:col`).
+        at: String,
+        /// The component.
+        component: String,
+        /// The manifest's `from_block`.
+        from_block: u64,
+        /// The node's latest block.
+        head: u64,
+    },
+    /// The node does not serve `eth_getLogs`, so keys from events cannot be discovered on it.
+    #[error(
+        "{at}: component `{component}`: its keys cannot be discovered on this node, which refuses eth_getLogs ({reason})"
+    )]
+    KeysUnsupported {
+        /// The manifest's `keys` table (`file:line:col`).
+        at: String,
+        /// The component.
+        component: String,
+        /// The node's answer.
+        reason: String,
+    },
+    /// Scanning the logs for a component's keys failed.
+    #[error("component `{component}`: scanning the logs for its keys failed: {reason}")]
+    KeyScan {
+        /// The component.
+        component: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// A source record cannot be mapped to the target (e.g. a scaled value overflows).
     #[error("component `{component}`, record {index}: {message}")]
     Mapping {

@@ -5,6 +5,7 @@
 //! - [`precheck`]: what is checked on the chain before anything is sent.
 //! - [`run`]: a migration run (pause, snapshot, funds, gas-sized batches, verification,
 //!   finalize), resumable after a crash from its [`journal`], one run per journal ([`lock`]).
+//! - [`keys`]: the keys of keyed sources (event logs, a keys file, another component).
 //! - [`snapshot`] and [`record`]: the source records at a pinned block, their target form and
 //!   state hashes, and the data backup.
 //! - [`verify`]: records read back and compared, digests, counts and funds.
@@ -19,6 +20,7 @@ mod fsutil;
 pub mod funds;
 pub mod init;
 pub mod journal;
+pub mod keys;
 pub mod lock;
 pub mod manifest;
 pub mod plan;

@@ -12,7 +12,7 @@ use alloy::{
 
 use crate::{
     Error, Result,
-    manifest::{Component, Filter, Readback, Rule},
+    manifest::{Component, Predicate, PseudoValue, Readback, Rule, Test},
 };
 
 /// The fields of a getter's result: the members of its one struct output, or its outputs.
@@ -24,12 +24,55 @@ pub fn fields_of(outputs: Vec<DynSolValue>) -> Vec<DynSolValue> {
     }
 }
 
-/// Whether a source record passes the component's filter.
-pub fn passes(filter: Option<&Filter>, source: &[DynSolValue]) -> bool {
-    filter.is_none_or(|f| f.one_of.contains(&source[f.field]))
+/// A source record's fields followed by its pseudo-fields (`$index`, `$key`, ...): the fields
+/// `map` and `filter` refer to ([`crate::manifest::Source::fields`]). `key` is empty for
+/// sources by index.
+pub fn with_pseudo(
+    component: &Component,
+    index: u64,
+    key: &[DynSolValue],
+    source: Vec<DynSolValue>,
+) -> Vec<DynSolValue> {
+    let mut fields = source;
+    for p in &component.source.pseudo {
+        fields.push(match p.value {
+            PseudoValue::Index => DynSolValue::Uint(U256::from(index), 256),
+            PseudoValue::KeyPart(n) => key[n].clone(),
+        });
+    }
+    fields
 }
 
-/// Builds the target record (the import struct, as a tuple) from a source record.
+/// Whether a record (with its pseudo-fields) passes every predicate of the component's filter.
+pub fn passes(filter: &[Predicate], fields: &[DynSolValue]) -> bool {
+    filter.iter().all(|p| {
+        let v = &fields[p.field];
+        match &p.test {
+            Test::OneOf(values) => values.contains(v),
+            Test::NoneOf(values) => !values.contains(v),
+            Test::Zero(zero) => is_zero(v) == *zero,
+        }
+    })
+}
+
+/// Whether a value is its type's zero value (a struct or array: every member is).
+fn is_zero(v: &DynSolValue) -> bool {
+    match v {
+        DynSolValue::Bool(b) => !b,
+        DynSolValue::Int(n, _) => n.is_zero(),
+        DynSolValue::Uint(n, _) => n.is_zero(),
+        DynSolValue::FixedBytes(w, _) => w.is_zero(),
+        DynSolValue::Address(a) => a.is_zero(),
+        DynSolValue::Bytes(b) => b.is_empty(),
+        DynSolValue::String(s) => s.is_empty(),
+        DynSolValue::Array(items) => items.is_empty(),
+        DynSolValue::FixedArray(items) | DynSolValue::Tuple(items) => items.iter().all(is_zero),
+        _ => false,
+    }
+}
+
+/// Builds the target record (the import struct, as a tuple) from a source record with its
+/// pseudo-fields ([`with_pseudo`]).
 pub fn map_record(
     component: &Component,
     index: u64,

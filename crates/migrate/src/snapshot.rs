@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{
     Error, Result,
-    manifest::{Component, Manifest},
+    keys::{self, KeysFrom},
+    manifest::{Component, Manifest, Records},
     record,
 };
 use molt_chain::read::{reader, view_u64, views};
@@ -35,8 +36,13 @@ pub struct Snapshot {
 /// One component's records.
 #[derive(Debug, Clone)]
 pub struct ComponentSnapshot {
-    /// Records in the source, before the filter.
+    /// Records in the source, before the filter (for keyed sources: the keys).
     pub total: u64,
+    /// A keyed source's keys, in order (a record's `index` is its key's position); empty for
+    /// sources by index.
+    pub keys: Vec<Vec<DynSolValue>>,
+    /// Where a keyed source's keys came from.
+    pub keys_from: Option<KeysFrom>,
     /// The records to migrate, in import order.
     pub records: Vec<SnapshotRecord>,
     /// The digest of the mapped records (equal to V2's on-chain digest once imported).
@@ -54,6 +60,18 @@ pub struct SnapshotRecord {
     pub target: DynSolValue,
 }
 
+impl ComponentSnapshot {
+    /// Records read but filtered out.
+    pub fn skipped(&self) -> u64 {
+        self.total - self.records.len() as u64
+    }
+
+    /// The key of a record (empty for sources by index).
+    pub fn key(&self, index: u64) -> &[DynSolValue] {
+        self.keys.get(index as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Snapshot {
     /// Reads every component's source records at `block`.
     pub async fn take(
@@ -65,7 +83,7 @@ impl Snapshot {
         let reader = reader(provider, Some(block)).await?;
         let mut components = BTreeMap::new();
         for c in &manifest.components {
-            let snap = read_component(provider, &reader, manifest, c, block).await?;
+            let snap = read_component(provider, &reader, manifest, c, block, &components).await?;
             components.insert(c.name.clone(), snap);
         }
         Ok(Self { chain_id, block, components })
@@ -93,7 +111,7 @@ impl Snapshot {
                         json!({ "index": r.index, "fields": fields })
                     })
                     .collect();
-                let value = json!({
+                let mut value = json!({
                     "contract": src.contract,
                     "address": manifest.contract(&src.contract).address,
                     "getter": src.get.signature(),
@@ -103,6 +121,15 @@ impl Snapshot {
                     "source_hash": snap.source_hash,
                     "records": records,
                 });
+                if let Some(from) = &snap.keys_from {
+                    let keys: Vec<Value> = snap
+                        .keys
+                        .iter()
+                        .map(|k| Value::Array(k.iter().map(record::to_json).collect()))
+                        .collect();
+                    value["keys_from"] = json!(from);
+                    value["keys"] = Value::Array(keys);
+                }
                 (c.name.clone(), value)
             })
             .collect();
@@ -229,7 +256,12 @@ fn component_from_backup(
     let total = cv["total"].as_u64().ok_or("`total` is missing or not a number".to_owned())?;
     let items =
         cv["records"].as_array().ok_or("`records` is missing or not an array".to_owned())?;
-    let (first, end) = (c.source.first, c.source.first.saturating_add(total));
+    let (keys, keys_from) = keys_from_backup(c, cv, total)?;
+    let first = match &c.source.records {
+        Records::Enumerated { first, .. } => *first,
+        Records::Keyed(_) => 0,
+    };
+    let end = first.saturating_add(total);
     let mut records: Vec<SnapshotRecord> = Vec::with_capacity(items.len());
     for (n, r) in items.iter().enumerate() {
         let (index, source) = record_from_backup(c, n, r)?;
@@ -245,10 +277,12 @@ fn component_from_backup(
             );
             return Err(why.into());
         }
-        if !record::passes(c.filter.as_ref(), &source) {
+        let key = keys.get((index - first) as usize).map_or(&[][..], Vec::as_slice);
+        let fields = record::with_pseudo(c, index, key, source.clone());
+        if !record::passes(&c.filter, &fields) {
             return Err(format!("record {n} (index {index}) does not pass the filter").into());
         }
-        let target = record::map_record(c, index, &source).map_err(BackupProblem::Error)?;
+        let target = record::map_record(c, index, &fields).map_err(BackupProblem::Error)?;
         records.push(SnapshotRecord { index, source, target });
     }
     let migrating = cv["migrating"].as_u64();
@@ -265,7 +299,39 @@ fn component_from_backup(
         )
         .into());
     }
-    Ok(ComponentSnapshot { total, records, source_hash })
+    Ok(ComponentSnapshot { total, keys, keys_from, records, source_hash })
+}
+
+/// A keyed component's `keys` and `keys_from` in a backup: as many keys as `total`, each typed
+/// as the getter's arguments. Sources by index have neither.
+fn keys_from_backup(
+    c: &Component,
+    cv: &Value,
+    total: u64,
+) -> std::result::Result<(Vec<Vec<DynSolValue>>, Option<KeysFrom>), String> {
+    let Some(k) = c.source.keyed() else { return Ok((Vec::new(), None)) };
+    let from: KeysFrom = serde_json::from_value(cv["keys_from"].clone())
+        .map_err(|e| format!("`keys_from` is missing or malformed: {e}"))?;
+    let items = cv["keys"].as_array().ok_or("`keys` is missing or not an array")?;
+    if items.len() as u64 != total {
+        return Err(format!("it has {} keys, but `total` says {total}", items.len()));
+    }
+    let keys = items
+        .iter()
+        .enumerate()
+        .map(|(n, key)| {
+            let parts = key
+                .as_array()
+                .filter(|p| p.len() == k.types.len())
+                .ok_or_else(|| format!("key {n} is not an array of {} part(s)", k.types.len()))?;
+            parts
+                .iter()
+                .zip(&k.types)
+                .map(|(p, ty)| from_json(ty, p).map_err(|e| format!("key {n}: {e}")))
+                .collect()
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    Ok((keys, Some(from)))
 }
 
 /// The backup's `fields` must be the source getter's names and types.
@@ -325,29 +391,40 @@ async fn read_component(
     manifest: &Manifest,
     c: &Component,
     block: u64,
+    earlier: &BTreeMap<String, ComponentSnapshot>,
 ) -> Result<ComponentSnapshot> {
     let address = manifest.contract(&c.source.contract).address;
-    let total = view_u64(provider, address, &c.source.count, Some(block)).await?;
-    let bits = match c.source.get.inputs[0].ty.trim_start_matches("uint") {
-        "" => 256,
-        b => b.parse().unwrap_or(256),
+    let (indexes, args, keys, keys_from) = match &c.source.records {
+        Records::Enumerated { count, first } => {
+            let total = view_u64(provider, address, count, Some(block)).await?;
+            let bits = match c.source.get.inputs[0].ty.trim_start_matches("uint") {
+                "" => 256,
+                b => b.parse().unwrap_or(256),
+            };
+            let indexes: Vec<u64> = (*first..first + total).collect();
+            let args = indexes.iter().map(|&i| vec![DynSolValue::Uint(U256::from(i), bits)]);
+            (indexes.clone(), args.collect(), Vec::new(), None)
+        }
+        Records::Keyed(k) => {
+            let (keys, from) = keys::collect(provider, manifest, c, k, block, earlier).await?;
+            ((0..keys.len() as u64).collect(), keys.clone(), keys, Some(from))
+        }
     };
-    let indexes: Vec<u64> = (c.source.first..c.source.first + total).collect();
     let mut records = Vec::new();
-    for slice in indexes.chunks(READ_SLICE) {
-        let args: Vec<Vec<DynSolValue>> =
-            slice.iter().map(|&i| vec![DynSolValue::Uint(U256::from(i), bits)]).collect();
-        let outs = views(reader, address, &c.source.get, &args, Some(block)).await?;
-        for (&index, out) in slice.iter().zip(outs) {
+    for (slice, args) in indexes.chunks(READ_SLICE).zip(args.chunks(READ_SLICE)) {
+        let outs = views(reader, address, &c.source.get, args, Some(block)).await?;
+        for ((&index, out), key) in slice.iter().zip(outs).zip(args) {
             let source = record::fields_of(out?);
-            if record::passes(c.filter.as_ref(), &source) {
-                let target = record::map_record(c, index, &source)?;
+            let key = if keys.is_empty() { &[][..] } else { key.as_slice() };
+            let fields = record::with_pseudo(c, index, key, source.clone());
+            if record::passes(&c.filter, &fields) {
+                let target = record::map_record(c, index, &fields)?;
                 records.push(SnapshotRecord { index, source, target });
             }
         }
     }
     let source_hash = record::digest(records.iter().map(|r| &r.target));
-    Ok(ComponentSnapshot { total, records, source_hash })
+    Ok(ComponentSnapshot { total: indexes.len() as u64, keys, keys_from, records, source_hash })
 }
 
 /// Parses a value written by [`record::to_json`] back as type `ty`.

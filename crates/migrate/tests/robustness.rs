@@ -17,7 +17,7 @@ use alloy::{
 use molt_migrate::{
     Manifest,
     journal::{self, Entry, Journal, SnapshotComponent},
-    manifest::Component,
+    manifest::{Component, Records, Test},
     record,
     snapshot::{ComponentSnapshot, Snapshot, SnapshotRecord},
     verify,
@@ -84,18 +84,34 @@ fn snapshot(manifest: &Manifest, n: u64, rng: &mut Rng) -> Snapshot {
         .map(|c| {
             let records: Vec<SnapshotRecord> = (0..n)
                 .map(|i| {
-                    let index = c.source.first + 2 * i;
+                    let first = match &c.source.records {
+                        Records::Enumerated { first, .. } => *first,
+                        Records::Keyed(_) => 0,
+                    };
+                    let index = first + 2 * i;
                     let mut source: Vec<DynSolValue> =
                         c.source.record.types.iter().map(|t| sample(t, rng)).collect();
-                    if let Some(f) = &c.filter {
-                        source[f.field] = f.one_of[0].clone();
+                    for p in &c.filter {
+                        if let Test::OneOf(values) = &p.test {
+                            source[p.field] = values[0].clone();
+                        }
                     }
-                    let target = record::map_record(c, index, &source).unwrap();
+                    let fields = record::with_pseudo(c, index, &[], source.clone());
+                    let target = record::map_record(c, index, &fields).unwrap();
                     SnapshotRecord { index, source, target }
                 })
                 .collect();
             let source_hash = record::digest(records.iter().map(|r| &r.target));
-            (c.name.clone(), ComponentSnapshot { total: 2 * n, records, source_hash })
+            (
+                c.name.clone(),
+                ComponentSnapshot {
+                    total: 2 * n,
+                    keys: Vec::new(),
+                    keys_from: None,
+                    records,
+                    source_hash,
+                },
+            )
         })
         .collect();
     Snapshot { chain_id: 31337, block: 48, components }

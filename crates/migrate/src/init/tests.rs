@@ -5,7 +5,7 @@ use std::{
 };
 
 use super::*;
-use crate::Manifest;
+use crate::{Manifest, manifest::Rule};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -179,8 +179,13 @@ impl Comparison {
             let y = &b.components[j];
             let at = |what: &str| format!("component {}: {what}", x.name);
             self.name(&format!("component {id}"), &x.name, &y.name);
-            self.same(&at("count"), &x.source.count.signature(), &y.source.count.signature());
-            self.same(&at("first"), &x.source.first, &y.source.first);
+            let records = |c: &crate::manifest::Component| match &c.source.records {
+                crate::manifest::Records::Enumerated { count, first } => {
+                    format!("count {} from {first}", count.signature())
+                }
+                crate::manifest::Records::Keyed(k) => format!("keys {:?}", k.origin),
+            };
+            self.same(&at("records"), &records(x), &records(y));
             self.same(&at("key"), &x.key, &y.key);
             self.same(&at("filter"), &x.filter, &y.filter);
             for (i, (rx, ry)) in x.mapping.iter().zip(&y.mapping).enumerate() {
@@ -256,7 +261,7 @@ fn the_fabstir_draft_needs_one_edit_to_equal_the_fixture() {
     // The one decision the ABIs cannot tell: only completed jobs are history worth keeping.
     assert_eq!(
         diff.items,
-        ["component jobs: filter: None vs Some(Filter { field: 6, one_of: [Uint(2, 8)] })"]
+        ["component jobs: filter: [] vs [Predicate { field: 6, test: OneOf([Uint(2, 8)]) }]"]
     );
     assert_eq!(
         diff.names,
@@ -506,4 +511,31 @@ fn inputs_that_cannot_be_drafted_are_refused_with_the_reason() {
     let err =
         load_artifacts(&[repo().join("out/Missing.sol/Missing.json")]).unwrap_err().to_string();
     assert!(err.contains("Missing.json"), "{err}");
+}
+
+#[test]
+fn the_vault_draft_loads_once_its_todos_are_decided() {
+    let text = vault_draft()
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(&format!("# {TODO_MARKER}")))
+        .map(|l| l.split(&format!("# {TODO_MARKER}")).next().unwrap().trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("TODO: token address", "0x0000000000000000000000000000000000000003");
+    let path = repo().join("fixtures/manifests/draft.toml");
+    let m = Manifest::parse(&path, &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let claims = m.component("claims").unwrap();
+    let Some(keys) = claims.source.keyed() else { panic!("claims are keyed") };
+    let crate::manifest::KeyOrigin::Event { event, args, from_block: 0 } = &keys.origin else {
+        panic!("claims' keys come from events: {:?}", keys.origin)
+    };
+    assert_eq!((event.name.as_str(), args.as_slice()), ("Claimed", &[0, 1][..]));
+    // `$key.0`, `$key.1` and `$key.user` are the same key parts.
+    let fields = claims.source.fields();
+    let user = fields.index("$key.0").unwrap();
+    assert_eq!(claims.mapping[claims.target.record.index("user").unwrap()], Rule::Copy(user));
+    assert!(fields.index("$key.user").is_some() && fields.index("$key").is_none());
+    let epochs = m.component("epochs").unwrap();
+    let index = epochs.source.fields().index("$index").unwrap();
+    assert_eq!(epochs.mapping[epochs.target.record.index("id").unwrap()], Rule::Copy(index));
 }

@@ -5,6 +5,7 @@
 pub mod fingerprint;
 mod raw;
 mod resolve;
+mod source;
 mod validate;
 mod verify;
 
@@ -15,9 +16,11 @@ use std::{
 
 use alloy::{
     dyn_abi::{DynSolType, DynSolValue},
-    json_abi::{Function, JsonAbi},
+    json_abi::{Event, Function, JsonAbi},
     primitives::{Address, B256, U256},
 };
+
+pub(crate) use resolve::zero as zero_value;
 
 use crate::{Error, Result};
 
@@ -251,8 +254,8 @@ pub struct Component {
     pub target: Target,
     /// Target-record field indices identifying a record.
     pub key: Vec<usize>,
-    /// Only source records whose field is one of the values migrate.
-    pub filter: Option<Filter>,
+    /// Only source records that pass every predicate migrate (none: all do).
+    pub filter: Vec<Predicate>,
     /// How a target record is built from a source record (one rule per target field).
     pub mapping: Vec<Rule>,
     /// How migrated records are read back from the target.
@@ -261,19 +264,115 @@ pub struct Component {
     pub depends_on: Vec<String>,
 }
 
-/// Source enumeration: `get(first + i)` for `i < count()`.
+/// Where a component's records come from.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// The contract's manifest name.
     pub contract: String,
-    /// The view returning the number of records.
-    pub count: Function,
-    /// The view returning record `i`.
+    /// The view returning one record: `get(first + i)` or `get(key...)`.
     pub get: Function,
-    /// The first index.
-    pub first: u64,
+    /// How the records are found: enumerated by index, or one per key.
+    pub records: Records,
     /// The record returned by `get`.
     pub record: RecordShape,
+    /// The pseudo-fields `$index`, `$key`, ... usable like source fields, after the record's
+    /// own fields: field `record.names.len() + i` is `pseudo[i]`.
+    pub pseudo: Vec<Pseudo>,
+}
+
+impl Source {
+    /// The fields `map` and `filter` may name: the record's, then the pseudo-fields.
+    pub fn fields(&self) -> RecordShape {
+        let mut shape = self.record.clone();
+        for p in &self.pseudo {
+            shape.names.push(p.name.clone());
+            shape.types.push(p.ty.clone());
+            shape.nested.push(None);
+        }
+        shape
+    }
+
+    /// The keys, when the source is keyed.
+    pub fn keyed(&self) -> Option<&Keys> {
+        match &self.records {
+            Records::Keyed(k) => Some(k),
+            Records::Enumerated { .. } => None,
+        }
+    }
+}
+
+/// How a source's records are found.
+#[derive(Debug, Clone)]
+pub enum Records {
+    /// `get(first + i)` for `i < count()`.
+    Enumerated {
+        /// The view returning the number of records.
+        count: Function,
+        /// The first index.
+        first: u64,
+    },
+    /// `get(key...)` for every key.
+    Keyed(Keys),
+}
+
+/// The keys of a keyed source.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// The type of each key part (the getter's inputs).
+    pub types: Vec<DynSolType>,
+    /// Where they come from.
+    pub origin: KeyOrigin,
+    /// Where the manifest says so (`file:line:col`), for errors found on the node.
+    pub at: String,
+}
+
+/// Where a keyed source's keys come from.
+#[derive(Debug, Clone)]
+pub enum KeyOrigin {
+    /// The logs of an event emitted by the source contract, from `from_block` up to the
+    /// snapshot block.
+    Event {
+        /// The event (from the source contract's ABI).
+        event: Event,
+        /// The event inputs that make up a key, in the getter's argument order.
+        args: Vec<usize>,
+        /// The first block scanned.
+        from_block: u64,
+    },
+    /// A file next to the manifest, read and checked when the manifest is loaded.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its keys, deduplicated, in file order.
+        keys: Vec<Vec<DynSolValue>>,
+    },
+    /// A source field of another component's records (in their order).
+    Component {
+        /// The component (snapshotted first).
+        component: String,
+        /// The index of the field in its source record.
+        field: usize,
+    },
+}
+
+/// A pseudo-field of a source record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pseudo {
+    /// `$index`, `$key`, `$key.0`, `$key.<event arg>`.
+    pub name: String,
+    /// Its type.
+    pub ty: DynSolType,
+    /// What it holds.
+    pub value: PseudoValue,
+}
+
+/// What a pseudo-field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PseudoValue {
+    /// The record's position in the source (`first + i`, or the key's position).
+    Index,
+    /// Part `n` of the record's key.
+    KeyPart(usize),
 }
 
 /// The batch import function.
@@ -287,13 +386,24 @@ pub struct Target {
     pub record: RecordShape,
 }
 
-/// A filter on source records.
+/// One predicate of a component's filter on source records.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
-    /// The source field's index.
+pub struct Predicate {
+    /// The field's index in [`Source::fields`].
     pub field: usize,
-    /// The values that pass.
-    pub one_of: Vec<DynSolValue>,
+    /// What the field must be.
+    pub test: Test,
+}
+
+/// What a filtered field must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// One of these values (`in`).
+    OneOf(Vec<DynSolValue>),
+    /// None of these values (`not_in`).
+    NoneOf(Vec<DynSolValue>),
+    /// Its type's zero value (`zero = true`), or anything else (`nonzero = true`).
+    Zero(bool),
 }
 
 /// How one target field is computed from the source record.

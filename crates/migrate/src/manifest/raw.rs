@@ -129,8 +129,8 @@ pub(crate) struct RawComponent {
     pub(crate) key: Spanned<KeyList>,
     #[serde(default)]
     pub(crate) depends_on: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub(crate) filter: Option<RawFilter>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub(crate) filter: Vec<RawPredicate>,
     #[serde(default)]
     pub(crate) map: BTreeMap<String, Spanned<toml::Value>>,
     /// Source fields deliberately not carried to the target.
@@ -160,10 +160,27 @@ impl KeyList {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSource {
     pub(crate) contract: Spanned<String>,
-    pub(crate) count: Spanned<String>,
+    /// Enumerable sources: the view returning the number of records.
+    pub(crate) count: Option<Spanned<String>>,
     pub(crate) get: Spanned<String>,
-    #[serde(default)]
-    pub(crate) first: u64,
+    /// Enumerable sources: the first index (default 0).
+    pub(crate) first: Option<Spanned<u64>>,
+    /// Keyed sources: where the keys come from.
+    pub(crate) keys: Option<Spanned<RawKeys>>,
+}
+
+/// `keys = { event, arg | args, from_block }`, `{ file }` or `{ component, field }`; which
+/// combination is given is checked in `source.rs`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawKeys {
+    pub(crate) event: Option<Spanned<String>>,
+    pub(crate) arg: Option<Spanned<String>>,
+    pub(crate) args: Option<Spanned<Vec<String>>>,
+    pub(crate) from_block: Option<Spanned<u64>>,
+    pub(crate) file: Option<Spanned<String>>,
+    pub(crate) component: Option<Spanned<String>>,
+    pub(crate) field: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,10 +192,36 @@ pub(crate) struct RawTarget {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawFilter {
+pub(crate) struct RawPredicate {
     pub(crate) field: Spanned<String>,
     #[serde(rename = "in")]
-    pub(crate) one_of: Spanned<Vec<toml::Value>>,
+    pub(crate) one_of: Option<Spanned<Vec<toml::Value>>>,
+    pub(crate) not_in: Option<Spanned<Vec<toml::Value>>>,
+    pub(crate) zero: Option<Spanned<bool>>,
+    pub(crate) nonzero: Option<Spanned<bool>>,
+}
+
+/// One table or an array of tables (deserialized in place, so that spans survive, which an
+/// untagged enum would lose).
+fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visit<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a table or an array of tables")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|t| vec![t])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+            Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(Visit(std::marker::PhantomData))
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,7 +15,7 @@ use molt_abi::Artifact;
 use toml::Spanned;
 
 use super::{
-    Arg, Call, Check, Component, Contract, Credit, CreditedToken, Filter, Funds, Manifest, Pause,
+    Arg, Call, Check, Component, Contract, Credit, CreditedToken, Funds, Manifest, Pause,
     RecordShape, Rule, Source, Target, Tokens,
     raw::{RawCall, RawCheck, RawComponent, RawContract, RawFunds, RawManifest, RawPause},
     validate,
@@ -24,7 +24,7 @@ use crate::{Error, Result};
 
 /// The manifest's path and text: turns byte spans into `file:line:col` errors.
 pub(super) struct ManifestText<'a> {
-    path: &'a Path,
+    pub(super) path: &'a Path,
     text: &'a str,
 }
 
@@ -35,6 +35,14 @@ impl ManifestText<'_> {
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         let line = self.line(span.start);
         Error::Manifest { path: self.path.into(), line, col, message: message.into() }
+    }
+
+    /// `file:line:col` of a span, for errors found later (on the node).
+    pub(super) fn location(&self, span: Range<usize>) -> String {
+        match self.err(span, "") {
+            Error::Manifest { path, line, col, .. } => format!("{}:{line}:{col}", path.display()),
+            _ => unreachable!("ManifestText::err makes manifest errors"),
+        }
     }
 
     /// The 1-based line of a byte offset.
@@ -62,12 +70,14 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     validate::unique_names(&cx, "`[[check]]` entries", raw.check.iter().map(|c| &c.name))?;
     validate::unique_names(&cx, "`[[funds]]` entries", raw.funds.iter().map(|f| &f.name))?;
     validate::unique_names(&cx, "components", raw.component.iter().map(|c| &c.name))?;
-    let r = Resolver { cx: &cx, contracts: &contracts };
+    let r = Resolver { cx: &cx, contracts: &contracts, dir: &dir };
 
     let pause = raw.pause.iter().map(|p| r.pause(p)).collect::<Result<Vec<_>>>()?;
     let checks = raw.check.iter().map(|c| r.check(c)).collect::<Result<Vec<_>>>()?;
 
-    let components = raw.component.iter().map(|c| r.component(c)).collect::<Result<Vec<_>>>()?;
+    let mut components =
+        raw.component.iter().map(|c| r.component(c, &raw.component)).collect::<Result<Vec<_>>>()?;
+    super::source::key_dependencies(&mut components);
     let components = order(&cx, &raw.component, components)?;
     super::verify::check_digest_groups(&cx, &raw.component, &components)?;
 
@@ -107,6 +117,8 @@ fn contract(
 pub(super) struct Resolver<'a> {
     pub(super) cx: &'a ManifestText<'a>,
     pub(super) contracts: &'a BTreeMap<String, Contract>,
+    /// The manifest's folder: relative paths (keys files) are relative to it.
+    pub(super) dir: &'a Path,
 }
 
 impl Resolver<'_> {
@@ -210,8 +222,8 @@ impl Resolver<'_> {
     }
 
     /// A `[[component]]`: its source, target, mapping, key, filter and read-back.
-    fn component(&self, c: &RawComponent) -> Result<Component> {
-        let source = self.source(c)?;
+    fn component(&self, c: &RawComponent, raw: &[RawComponent]) -> Result<Component> {
+        let source = self.source(c, raw)?;
         let target = self.target(c)?;
         let mapping = self.mapping(c, &source, &target.record)?;
         let key = self.key(c, &target.record)?;
@@ -226,39 +238,6 @@ impl Resolver<'_> {
             mapping,
             verify,
             depends_on: c.depends_on.iter().map(|d| d.get_ref().clone()).collect(),
-        })
-    }
-
-    /// The source: `count()` and `get(uint)`, and the record `get` returns.
-    fn source(&self, c: &RawComponent) -> Result<Source> {
-        let cx = self.cx;
-        let count = self.function(&c.source.contract, &c.source.count)?;
-        if !count.inputs.is_empty()
-            || count.outputs.len() != 1
-            || !count.outputs[0].ty.starts_with("uint")
-        {
-            return Err(cx.err(
-                c.source.count.span(),
-                format!(
-                    "`{}` must take no arguments and return one unsigned integer",
-                    count.signature()
-                ),
-            ));
-        }
-        let get = self.function(&c.source.contract, &c.source.get)?;
-        if get.inputs.len() != 1 || !get.inputs[0].ty.starts_with("uint") {
-            return Err(cx.err(
-                c.source.get.span(),
-                format!("`{}` must take one unsigned integer (the index)", get.signature()),
-            ));
-        }
-        let record = output_record(&get).map_err(|m| cx.err(c.source.get.span(), m))?;
-        Ok(Source {
-            contract: c.source.contract.get_ref().clone(),
-            count,
-            get,
-            first: c.source.first,
-            record,
         })
     }
 
@@ -291,8 +270,8 @@ impl Resolver<'_> {
         target: &RecordShape,
     ) -> Result<Vec<Rule>> {
         let mut used = BTreeSet::new();
-        let mapping =
-            map_fields(self.cx, target, &source.record, &c.map, &mut used, "", &c.name.span())?;
+        let fields = source.fields();
+        let mapping = map_fields(self.cx, target, &fields, &c.map, &mut used, "", &c.name.span())?;
         self.drops(c, source, &used)?;
         Ok(mapping)
     }
@@ -353,30 +332,6 @@ impl Resolver<'_> {
                 })
             })
             .collect()
-    }
-
-    /// The filter on source records, if the component has one.
-    fn filter(&self, c: &RawComponent, source: &Source) -> Result<Option<Filter>> {
-        let cx = self.cx;
-        let Some(f) = &c.filter else { return Ok(None) };
-        let field = source.record.index(f.field.get_ref()).ok_or_else(|| {
-            cx.err(
-                f.field.span(),
-                format!(
-                    "filter field `{}` is not returned by `{}`",
-                    f.field.get_ref(),
-                    source.get.signature()
-                ),
-            )
-        })?;
-        let ty = &source.record.types[field];
-        let one_of = f
-            .one_of
-            .get_ref()
-            .iter()
-            .map(|v| value(ty, v).map_err(|m| cx.err(f.one_of.span(), m)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Some(Filter { field, one_of }))
     }
 
     fn call(&self, c: &RawCall, funds_context: bool) -> Result<Call> {

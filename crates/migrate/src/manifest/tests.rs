@@ -78,9 +78,9 @@ fn the_fabstir_manifest_loads_and_binds_every_name() {
     assert_eq!(nodes.mapping[price], Rule::Const(DynSolValue::Uint(U256::ZERO, 256)));
 
     let jobs = m.component("jobs").unwrap();
-    let filter = jobs.filter.as_ref().unwrap();
+    let [filter] = jobs.filter.as_slice() else { panic!("one predicate") };
     assert_eq!(jobs.source.record.names[filter.field], "status");
-    assert_eq!(filter.one_of, [DynSolValue::Uint(U256::from(2), 8)]);
+    assert_eq!(filter.test, Test::OneOf(vec![DynSolValue::Uint(U256::from(2), 8)]));
     let payment = jobs.target.record.index("payment").unwrap();
     let Rule::Struct(inner) = &jobs.mapping[payment] else {
         panic!("payment is built as a struct")

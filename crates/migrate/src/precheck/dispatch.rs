@@ -52,7 +52,9 @@ fn uses(manifest: &Manifest) -> BTreeMap<&str, Vec<Use<'_>>> {
     }
     for c in &manifest.components {
         let source = format!("the source of component `{}`", c.name);
-        add(&c.source.contract, &c.source.count, source.clone());
+        if let crate::manifest::Records::Enumerated { count, .. } = &c.source.records {
+            add(&c.source.contract, count, source.clone());
+        }
         add(&c.source.contract, &c.source.get, source);
         let target = format!("the target of component `{}`", c.name);
         add(&c.target.contract, &c.target.import, target.clone());

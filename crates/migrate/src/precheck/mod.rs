@@ -9,7 +9,11 @@ use alloy::{
 };
 use molt_chain::{Sender, revert::Revert, tx::EstimateError};
 
-use crate::{Error, Result, manifest::Manifest, record};
+use crate::{
+    Error, Result,
+    manifest::{KeyOrigin, Keys, Manifest, Records},
+    record,
+};
 use molt_chain::read::{view, view_u64};
 
 mod dispatch;
@@ -49,8 +53,12 @@ pub struct Precheck {
 pub struct ComponentPrecheck {
     /// The component.
     pub name: String,
-    /// Records in the source (before the filter).
+    /// Records in the source (before the filter). For a keyed source, the keys known before
+    /// the snapshot: those of its keys file, 0 for keys from events or another component
+    /// (found when the snapshot is taken).
     pub source_count: u64,
+    /// Whether the source is keyed (one record per key).
+    pub keyed: bool,
     /// Records the target contract already holds (its `verify.count`), when it has a count view.
     pub target_count: Option<u64>,
     /// A rough gas per record.
@@ -71,21 +79,35 @@ pub async fn run(manifest: &Manifest, sender: &Sender, opts: &PrecheckOptions) -
     let mut gas_estimate = 0u64;
     for c in &manifest.components {
         let source = manifest.contract(&c.source.contract).address;
-        let count = view_u64(provider, source, &c.source.count, None).await?;
         let target_count = targets.get(manifest.digest_group(c).leader.name.as_str()).copied();
-        if count == 0 && target_count.unwrap_or(0) == 0 && !opts.allow_empty.contains(&c.name) {
-            return Err(Error::EmptySource {
-                component: c.name.clone(),
-                contract: c.source.contract.clone(),
-                function: c.source.count.signature(),
-            });
-        }
+        let count = match &c.source.records {
+            Records::Enumerated { count: count_fn, .. } => {
+                let count = view_u64(provider, source, count_fn, None).await?;
+                let empty = count == 0 && target_count.unwrap_or(0) == 0;
+                if empty && !opts.allow_empty.contains(&c.name) {
+                    return Err(Error::EmptySource {
+                        component: c.name.clone(),
+                        contract: c.source.contract.clone(),
+                        function: count_fn.signature(),
+                    });
+                }
+                count
+            }
+            Records::Keyed(k) => {
+                crate::keys::probe(provider, manifest, c).await?;
+                match &k.origin {
+                    KeyOrigin::File { keys, .. } => keys.len() as u64,
+                    _ => 0,
+                }
+            }
+        };
         let gas_per_record =
             if count == 0 { 0 } else { gas_per_record(sender, manifest, c).await? };
         gas_estimate += gas_per_record * count;
         components.push(ComponentPrecheck {
             name: c.name.clone(),
             source_count: count,
+            keyed: c.source.keyed().is_some(),
             target_count,
             gas_per_record,
         });
@@ -200,10 +222,18 @@ async fn gas_per_record(
     c: &crate::manifest::Component,
 ) -> Result<u64> {
     let source = manifest.contract(&c.source.contract).address;
-    let args = [DynSolValue::Uint(U256::from(c.source.first), 256)];
+    let (index, args) = match &c.source.records {
+        Records::Enumerated { first, .. } => {
+            (*first, vec![DynSolValue::Uint(U256::from(*first), 256)])
+        }
+        Records::Keyed(Keys { origin: KeyOrigin::File { keys, .. }, .. }) => (0, keys[0].clone()),
+        // Keys are found with the snapshot: size it like a record of zeros.
+        Records::Keyed(k) => (0, k.types.iter().map(crate::manifest::zero_value).collect()),
+    };
     let first =
         record::fields_of(view(sender.provider(), source, &c.source.get, &args, None).await?);
-    let target = record::map_record(c, c.source.first, &first)?;
+    let fields = record::with_pseudo(c, index, &args, first);
+    let target = record::map_record(c, index, &fields)?;
     let data = c
         .target
         .import
