@@ -156,6 +156,7 @@ pub(crate) fn print_report(global: &GlobalOpts, progress: &Progress, r: &Report)
         if let Some(d) = c.onchain_digest {
             println!("           on-chain    {d}");
         }
+        source_lines(c.filtered, c.read, c.keys_from.as_ref());
     }
     for f in &r.funds {
         println!(
@@ -204,6 +205,17 @@ pub(crate) fn print_plan(plan: &Plan) {
             group(c.gas),
             group(c.gas_per_record.unwrap_or(0))
         );
+        source_lines(c.filtered, c.records + c.filtered, c.keys_from.as_ref());
+    }
+}
+
+/// Under a component's line: where its keys came from, and what the filter left out.
+fn source_lines(filtered: u64, read: u64, keys_from: Option<&molt_migrate::keys::KeysFrom>) {
+    if let Some(from) = keys_from {
+        println!("           keys: {} {from}", group(read));
+    }
+    if filtered > 0 {
+        println!("           filtered out {} of {} records read", group(filtered), group(read));
     }
 }
 

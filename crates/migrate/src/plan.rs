@@ -65,6 +65,11 @@ pub struct PlanComponent {
     pub name: String,
     /// Records to migrate (after the filter).
     pub records: u64,
+    /// Source records the filter left out.
+    pub filtered: u64,
+    /// Where a keyed source's keys came from; absent for sources by index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_from: Option<crate::keys::KeysFrom>,
     /// Batch transactions on the fork.
     pub batches: u64,
     /// Gas those batches used.
@@ -139,6 +144,8 @@ fn components(r: &Rehearsal) -> Vec<PlanComponent> {
         .map(|c| PlanComponent {
             name: c.name.clone(),
             records: c.source_count,
+            filtered: c.filtered,
+            keys_from: c.keys_from.clone(),
             batches: c.batches,
             gas: c.gas_used,
             gas_per_record: c.gas_used.checked_div(c.source_count),

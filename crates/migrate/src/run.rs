@@ -193,6 +193,13 @@ pub struct ComponentReport {
     pub migrated: u64,
     /// Records found already in the target and not sent again.
     pub skipped: u64,
+    /// Source records read at the snapshot block, before the filter.
+    pub read: u64,
+    /// Source records the filter left out (`read - source_count`).
+    pub filtered: u64,
+    /// Where a keyed source's keys came from; absent for sources by index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_from: Option<crate::keys::KeysFrom>,
     /// Batch transactions mined for it.
     pub batches: u64,
     /// Gas those batches used.
@@ -1066,6 +1073,9 @@ impl Run<'_> {
             source_count: total,
             migrated: total - skipped,
             skipped,
+            read: cs.total,
+            filtered: cs.skipped(),
+            keys_from: cs.keys_from.clone(),
             batches,
             gas_used,
             source_hash: cs.source_hash,
