@@ -264,6 +264,42 @@ async fn keys_from_files_next_to_the_manifest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn keys_from_another_components_records() {
+    let vault = Vault::new().await;
+    // The positions of the stakers who claimed (the users of the claims, deduplicated), read
+    // again and folded into the positions' digest after the positions themselves.
+    let claimers = r#"
+[[component]]
+name = "claimers"
+source = { contract = "vault_v1", get = "positions", keys = { component = "claims", field = "$key.0" } }
+target = { contract = "vault_v2", import = "importPositions" }
+key = "user"
+map.user = "$key"
+map.boostBps = { from = "boost", mul = 100 }
+map.lockedUntil = { default = true }
+verify = { get = "positionOf", args = ["user"], digest_shared_with = "positions" }
+"#;
+    let text = manifest(vault.at(), POSITIONS_FROM_EVENTS, CLAIMS_FROM_EVENTS);
+    vault.write(&text.replace("[[finalize]]", &format!("{claimers}\n[[finalize]]")));
+    // The plan says where the keys came from and what the filter left out.
+    let plan = run(vault.molt().arg("plan"));
+    let said = crate::common::stdout(&plan);
+    assert!(plan.status.success(), "{said}\n{}", stderr(&plan));
+    for want in [
+        "keys: 4 from 5 Staked logs in blocks 0..",
+        "filtered out 1 of 4 records read",
+        "keys: 2 from the records of `claims`",
+    ] {
+        assert!(said.contains(want), "no `{want}` in:\n{said}");
+    }
+    let r = report(&vault.migrate(None));
+    assert_eq!(r["verified"], true, "{r}");
+    assert_eq!(counts(&r, "claimers"), (2, 0, 2));
+    let from = &Vault::component(&r, "claimers")["keys_from"];
+    assert_eq!((&from["from"], &from["component"]), (&"component".into(), &"claims".into()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_resumed_run_reads_the_keys_from_the_backup_and_does_not_scan_again() {
     let vault = Vault::new().await;
     // `mined:1` is V1's pause; the first batch comes after the snapshot.

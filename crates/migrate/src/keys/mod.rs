@@ -91,11 +91,18 @@ pub async fn collect(
                     c.name
                 ))
             })?;
+            let other = manifest.component(component).expect("the manifest checked it");
             let mut seen = std::collections::BTreeSet::new();
             let keys = snap
                 .records
                 .iter()
-                .map(|r| vec![r.source[*field].clone()])
+                .map(|r| {
+                    let key = snap.key(r.index);
+                    vec![
+                        crate::record::with_pseudo(other, r.index, key, r.source.clone())[*field]
+                            .clone(),
+                    ]
+                })
                 .filter(|k| seen.insert(DynSolValue::Tuple(k.clone()).abi_encode()))
                 .collect();
             Ok((keys, KeysFrom::Component { component: component.clone() }))

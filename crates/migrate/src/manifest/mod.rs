@@ -346,11 +346,11 @@ pub enum KeyOrigin {
         /// Its keys, deduplicated, in file order.
         keys: Vec<Vec<DynSolValue>>,
     },
-    /// A source field of another component's records (in their order).
+    /// A source field (or pseudo-field) of another component's records (in their order).
     Component {
         /// The component (snapshotted first).
         component: String,
-        /// The index of the field in its source record.
+        /// The index of the field in its [`Source::fields`].
         field: usize,
     },
 }

@@ -285,9 +285,17 @@ impl Resolver<'_> {
                 cx.err(component.span(), format!("unknown component `{}`", component.get_ref()))
             );
         };
-        let other_get = self.function(&other.source.contract, &other.source.get)?;
-        let shape: RecordShape =
-            output_record(&other_get).map_err(|m| cx.err(other.source.get.span(), m))?;
+        if other.source.keys.as_ref().is_some_and(|k| k.get_ref().component.is_some()) {
+            return Err(cx.err(
+                component.span(),
+                format!(
+                    "`{}` takes its own keys from another component; take them from a component whose keys come from events or a file",
+                    component.get_ref()
+                ),
+            ));
+        }
+        // Its fields and pseudo-fields (`$key.0` of a composite key, say).
+        let shape = self.source(other, raw)?.fields();
         let Some(i) = shape.index(field.get_ref()) else {
             return Err(cx.err(
                 field.span(),
@@ -464,4 +472,42 @@ fn json_keys(
             Ok((at, parts))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(
+        text: &str,
+        types: &[DynSolType],
+    ) -> std::result::Result<Vec<Vec<DynSolValue>>, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        std::fs::write(&path, text).unwrap();
+        read_keys_file(&path, types)
+    }
+
+    #[test]
+    fn keys_files_are_typed_deduplicated_and_errors_name_the_line_or_element() {
+        let (addr, u8t) = (DynSolType::Address, DynSolType::Uint(8));
+        let pair = [addr.clone(), DynSolType::Uint(256)];
+        let a = "0x00000000000000000000000000000000000000aa";
+        let got = keys(&format!("{a}, 1\n{a} 2 # note\n\n{a},1\n"), &pair).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1][1], DynSolValue::Uint(alloy::primitives::U256::from(2), 256));
+        let json = keys(&format!(r#"[["{a}", 1], ["{a}", "1"], ["{a}", 3]]"#), &pair).unwrap();
+        assert_eq!(json.len(), 2);
+        assert_eq!(keys("[7, [8], \"7\"]", std::slice::from_ref(&u8t)).unwrap().len(), 2);
+
+        let err = keys("1\n300\n", std::slice::from_ref(&u8t)).unwrap_err();
+        assert!(err.starts_with("line 2: ") && err.contains("300"), "{err}");
+        let err = keys("[\"0x12\"]", std::slice::from_ref(&addr)).unwrap_err();
+        assert!(err.starts_with("element 0: ") && err.contains("0x12"), "{err}");
+        let err = keys(&format!("{a}\n"), &pair).unwrap_err();
+        assert_eq!(err, "line 1 has 1 part(s), but the getter takes 2 argument(s)");
+        let err = keys("[1.5]", std::slice::from_ref(&u8t)).unwrap_err();
+        assert!(err.contains("element 0") && err.contains("big numbers as strings"), "{err}");
+        assert!(keys("[1,", &[u8t]).unwrap_err().starts_with("not valid JSON"));
+    }
 }
