@@ -74,6 +74,8 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
             molt_migrate::Error::Chain(e) => chain_runtime(e),
             molt_migrate::Error::Broadcast(e) => broadcast_runtime(e),
             molt_migrate::Error::ConfirmationTimeout { .. } => true,
+            // The node failed while the logs were scanned (not the manifest's doing).
+            molt_migrate::Error::KeyScan { .. } => true,
             _ => false,
         });
     }

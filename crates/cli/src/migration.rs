@@ -107,6 +107,8 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
         E::MissingRole { .. } => Some("grant the signing account the role (or sign with the owner / migrator key)".into()),
         E::NotDispatched { .. } => Some("check the addresses in [contracts]: each must be the deployed contract of its role (and its ABI that contract's)".into()),
         E::EmptySource { component, .. } => Some(format!("check the source address; if the component really has no records, pass --allow-empty {component}")),
+        E::KeysUnsupported { .. } => Some("list the keys in a file next to the manifest and use `keys = { file = \"keys.txt\" }` (one key per line, or a JSON array; see docs/manifest.md), or use a node that serves eth_getLogs".into()),
+        E::KeysFromBlock { .. } => Some("set `from_block` to a block the node has (the source contract's deployment block scans least), or check that the node is on the right chain".into()),
         E::EmptyComponent { component } => Some(format!("pass --allow-empty {component} to finalize without any {component}, or --no-finalize to leave the migration phase open")),
         E::ExistingRecords { .. } => Some("if an earlier run of this migration imported them (its journal lost), pass --adopt-existing: they are read back and skipped; otherwise the target is not a fresh deployment".into()),
         E::PreflightFailed { source, .. } => Some(match hint_for(source, opts) {

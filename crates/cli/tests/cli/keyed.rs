@@ -352,3 +352,82 @@ async fn bad_keys_are_refused_at_their_manifest_line_with_nothing_sent() {
         vault.assert_refused(&with(&positions), &want).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_without_eth_get_logs_is_refused_with_the_hint_of_a_keys_file() {
+    let vault = Vault::new().await;
+    let url = no_logs_node(vault.devnet.endpoint());
+    vault.write(&manifest((&url, vault.v1, vault.v2), POSITIONS_FROM_EVENTS, CLAIMS_FROM_EVENTS));
+    let before = Untouched::note(&vault.devnet).await;
+    let err = refused(
+        vault.molt().args(["migrate", "--yes"]),
+        &[
+            "molt.toml:16:",
+            "component `positions`",
+            "cannot be discovered on this node",
+            "keys = { file",
+        ],
+    );
+    assert!(!err.contains("claims"), "one error, for the first component: {err}");
+    let nonce =
+        vault.devnet.provider().get_transaction_count(vault.devnet.accounts()[0]).await.unwrap();
+    assert_eq!(nonce, before.nonce(), "a transaction was sent");
+}
+
+/// A JSON-RPC endpoint in front of `upstream` that answers `eth_getLogs` as a node that does
+/// not serve it ("method not found", -32601) and forwards everything else.
+fn no_logs_node(upstream: String) -> String {
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let upstream = upstream.clone();
+            std::thread::spawn(move || serve_without_logs(conn, &upstream));
+        }
+    });
+    url
+}
+
+fn serve_without_logs(mut conn: std::net::TcpStream, upstream: &str) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    loop {
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let request: Value = serde_json::from_slice(&body).unwrap();
+        let reply = if request["method"] == "eth_getLogs" {
+            serde_json::json!({ "jsonrpc": "2.0", "id": request["id"], "error": { "code": -32601, "message": "Method not found" } }).to_string()
+        } else {
+            let mut up = std::net::TcpStream::connect(upstream).unwrap();
+            write!(up, "POST / HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n").unwrap();
+            up.write_all(&body).unwrap();
+            let mut response = Vec::new();
+            up.read_to_end(&mut response).unwrap();
+            let at = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            String::from_utf8(response[at..].to_vec()).unwrap()
+        };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            reply.len()
+        );
+        if conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(reply.as_bytes())).is_err()
+        {
+            return;
+        }
+    }
+}
