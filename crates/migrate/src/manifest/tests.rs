@@ -402,3 +402,96 @@ fn a_draft_with_an_unresolved_todo_is_refused_at_its_line() {
     assert!(err.contains("fabstir.toml:4:3: unresolved `TODO(molt)`: the first."), "{err}");
     assert!(err.contains("(one more, at line 5)"), "{err}");
 }
+
+const NODES_SOURCE: &str =
+    r#"source = { contract = "registry_v1", count = "getTotalNodes", get = "getNodeAt" }"#;
+
+#[test]
+fn keyed_sources_load_with_their_keys_and_pseudo_fields() {
+    let keyed = r#"source = { contract = "registry_v1", get = "getNode(address)", keys = { event = "NodeRegistered", arg = "operator", from_block = 7 } }"#;
+    let m = load_with(NODES_SOURCE, keyed).unwrap();
+    let nodes = m.component("nodes").unwrap();
+    let Some(Keys { types, origin: KeyOrigin::Event { event, args, from_block: 7 }, at }) =
+        nodes.source.keyed()
+    else {
+        panic!("nodes are keyed by NodeRegistered logs")
+    };
+    assert_eq!(
+        (types.as_slice(), event.name.as_str(), args.as_slice()),
+        (&[DynSolType::Address][..], "NodeRegistered", &[0][..])
+    );
+    assert!(at.ends_with("fabstir.toml:69:71"), "{at}");
+    let names = nodes.source.fields().names;
+    assert!(
+        names.ends_with(&["$index", "$key", "$key.0", "$key.operator"].map(String::from)),
+        "{names:?}"
+    );
+
+    // Keys from another component: it is read first.
+    let from_deposits = r#"source = { contract = "registry_v1", get = "getNode", keys = { component = "deposits", field = "user" } }"#;
+    let m = load_with(NODES_SOURCE, from_deposits).unwrap();
+    assert_eq!(m.component("nodes").unwrap().depends_on, ["deposits"]);
+    let order: Vec<&str> = m.components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(order, ["jobs", "deposits", "nodes"]);
+}
+
+#[test]
+fn filters_take_one_predicate_or_an_array() {
+    let both =
+        r#"filter = [{ field = "status", not_in = [0, 3] }, { field = "$index", nonzero = true }]"#;
+    let m = load_with(r#"filter = { field = "status", in = [2] }"#, both).unwrap();
+    let jobs = m.component("jobs").unwrap();
+    assert_eq!(jobs.filter.len(), 2);
+    assert_eq!(jobs.filter[1].test, Test::Zero(false));
+    assert_eq!(jobs.source.fields().names[jobs.filter[1].field], "$index");
+}
+
+#[test]
+fn bad_keys_and_filters_are_refused_at_their_line() {
+    let filter = r#"filter = { field = "status", in = [2] }"#;
+    refused_at(
+        filter,
+        r#"filter = { field = "status", in = [2], zero = true }"#,
+        "filter",
+        "exactly one of",
+    );
+    refused_at(filter, r#"filter = { field = "status", zero = false }"#, "filter", "zero = true");
+    refused_at(
+        filter,
+        r#"filter = [{ field = "$key", nonzero = true }]"#,
+        "filter",
+        "filter field `$key`",
+    );
+    let keyed = |keys: &str| {
+        format!(r#"source = {{ contract = "registry_v1", get = "getNode", keys = {keys} }}"#)
+    };
+    for (keys, want) in [
+        (r#"{ event = "NodeRegistered" }"#, "say which argument of `NodeRegistered` is the key"),
+        (
+            r#"{ event = "NodeRegistered", args = ["operator", "stake"] }"#,
+            "takes 1 argument(s) but the key has 2",
+        ),
+        (
+            r#"{ event = "Registered(address)", arg = "operator" }"#,
+            "has no event `Registered(address)`",
+        ),
+        (r#"{ component = "deposits" }"#, "needs `field"),
+        (
+            r#"{ component = "deposits", field = "amount" }"#,
+            "`amount` is uint256, but the getter takes address",
+        ),
+        (r#"{ component = "nodes", field = "operator" }"#, "cannot take its keys from itself"),
+        (r#"{ component = "loans", field = "user" }"#, "unknown component `loans`"),
+        (r#"{ file = "nodes.txt", from_block = 3 }"#, "takes no `arg`, `args` or `from_block`"),
+    ] {
+        refused_at(NODES_SOURCE, &keyed(keys), "registry_v1\", get = \"getNode\"", want);
+    }
+    let first = r#"source = { contract = "registry_v1", get = "getNode", first = 1, keys = { file = "x" } }"#;
+    refused_at(NODES_SOURCE, first, "first = 1", "`first` is for sources by index");
+    refused_at(
+        NODES_SOURCE,
+        r#"source = { contract = "registry_v1", get = "getNodeAt" }"#,
+        "getNodeAt",
+        "needs `count",
+    );
+}
