@@ -249,3 +249,50 @@ async fn a_node_that_refuses_even_one_block_or_eth_get_logs_itself_gets_a_clear_
     assert!(shown.contains("keys = { file ="), "{shown}");
     assert_eq!(proxy.received("eth_getLogs"), 1);
 }
+
+/// Not a timed test: prints how long collecting the keys of 50,000 `Staked` logs takes on a
+/// local anvil (`anvil --prune-history 64`), in one range and through a proxy that refuses
+/// ranges of more than 5 blocks (10,000 logs). Run with `scripts/bench-logs`.
+#[tokio::test]
+#[ignore = "a benchmark: run with scripts/bench-logs"]
+async fn bench_collect_keys_from_50000_events() {
+    const EVENTS: u64 = 50_000;
+    const PER_TX: u64 = 2_000;
+    let devnet = Devnet::builder().arg("--prune-history").arg("64").spawn().await.unwrap();
+    let artifact = devnet.artifact("KeyEmitter").unwrap();
+    let emitter = devnet.deploy_artifact(&artifact, &[]).await.unwrap();
+    let stake_many = artifact.abi.function("stakeMany").unwrap()[0].clone();
+    let started = std::time::Instant::now();
+    for first in (0..EVENTS).step_by(PER_TX as usize) {
+        let args = [
+            DynSolValue::Uint(U256::from(0x10000 + first), 160),
+            DynSolValue::Uint(U256::from(PER_TX), 160),
+        ];
+        let data = stake_many.abi_encode_input(&args).unwrap();
+        let tx = TransactionRequest::default().with_to(emitter).with_input(data);
+        send(&devnet, tx.with_gas_limit(15_000_000)).await;
+    }
+    eprintln!("emitted {EVENTS} events in {:.1} s", started.elapsed().as_secs_f64());
+    let head = devnet.provider().get_block_number().await.unwrap();
+    let event = artifact.abi.event("Staked").unwrap()[0].clone();
+    let spec = KeySpec { address: emitter, event, args: vec![0] };
+
+    let proxy = Proxy::start(devnet.endpoint()).await;
+    let message = "query returned more than 10000 results";
+    proxy.limit_log_range(LogRangeLimit { max_blocks: 5, code: -32005, message });
+    let limited = rpc::connect(&proxy.url(), fast()).unwrap();
+    for (name, provider) in [("direct", devnet.provider()), ("5-block limit", &limited)] {
+        let started = std::time::Instant::now();
+        let (keys, _) = scan(provider, &spec, 0, head).await;
+        let elapsed = started.elapsed().as_secs_f64();
+        assert_eq!((keys.keys.len() as u64, keys.logs), (EVENTS, EVENTS));
+        eprintln!(
+            "| {name} | {} blocks | {} logs | {} keys | {} requests | {elapsed:.2} s | {:.0} logs/s |",
+            head + 1,
+            keys.logs,
+            keys.keys.len(),
+            keys.requests,
+            EVENTS as f64 / elapsed
+        );
+    }
+}
