@@ -388,23 +388,20 @@ impl Window {
     }
 }
 
-/// Messages (lower-cased) of nodes that refuse an `eth_getLogs` range as too large or as having
-/// too many results, from the providers that send them.
+/// Messages (lower-cased) of nodes refusing an `eth_getLogs` range as too wide or as having too
+/// many results; each entry's comment is a message it matches.
 const RANGE_REFUSALS: &[&str] = &[
-    "query returned more than", // Infura, geth-based: "query returned more than 10000 results"
-    "block range is too wide",  // "block range is too wide" (QuickNode, Cloudflare)
-    "exceed maximum block range", // "exceed maximum block range: 5000" (BSC, Ankr)
-    "exceeds maximum block range", // variants of the former
-    "maximum block range",      // "block range exceeds maximum block range of ..."
-    "response size exceeded",   // Alchemy: "Log response size exceeded. ..."
-    "range too large",          // "block range too large", "eth_getLogs range too large"
+    "query returned more than", // "query returned more than 10000 results" (Infura, geth)
+    "block range is too wide",  // "block range is too wide"
+    "maximum block range",      // "exceed maximum block range: 5000"
+    "response size exceeded",   // "Log response size exceeded. ..." (Alchemy)
+    "range too large",          // "eth_getLogs block range too large, range: 20000, max: 10000"
     "range is too large",       // "requested block range is too large"
     "too many blocks",          // "too many blocks requested"
     "block range limit",        // "block range limit (2000) exceeded"
-    "query exceeds max results", // "query exceeds max results 20000"
+    "exceeds max results",      // "query exceeds max results 20000"
     "logs matched by query exceeds", // "logs matched by query exceeds limit of 10000"
     "too many results",         // "too many results, narrow your query"
-    "more than 10000 results",  // explicit result caps
     "limit the query to",       // "please limit the query to at most 1000 blocks"
 ];
 
@@ -471,6 +468,9 @@ mod tests {
             (-32005, "backend response too large"),
             (-32602, "query exceeds max results 20000, retry with the range 100-199"),
             (-32000, "Please limit the query to at most 1000 blocks"),
+            (-32000, "logs matched by query exceeds limit of 10000"),
+            (-32000, "block range limit (2000) exceeded"),
+            (-32602, "too many blocks requested"),
         ];
         for (code, message) in refusals {
             assert!(is_range_refusal(&payload(code, message)), "{code} {message}");

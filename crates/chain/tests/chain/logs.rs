@@ -224,6 +224,24 @@ async fn ranges_the_node_refuses_as_too_wide_are_halved_and_every_key_is_still_f
 }
 
 #[tokio::test]
+async fn transient_failures_of_eth_get_logs_are_retried_and_rate_limits_are_not_taken_for_refusals()
+{
+    let e = emit().await;
+    let head = e.head().await;
+    let spec = e.spec("Staked", &["user"]);
+    let (direct, _) = scan(e.devnet.provider(), &spec, 0, head).await;
+
+    let proxy = Proxy::start(e.devnet.endpoint()).await;
+    let rate_limit = Fault::RpcError { code: -32005, message: "limit exceeded", data: None };
+    proxy.fail("eth_getLogs", [Fault::Status(503), Fault::Drop, rate_limit]);
+    let provider = rpc::connect(&proxy.url(), fast()).unwrap();
+    let (retried, _) = scan(&provider, &spec, 0, head).await;
+    assert_eq!(retried.keys, direct.keys);
+    assert_eq!(retried.requests, 1, "the range was not halved");
+    assert_eq!(proxy.received("eth_getLogs"), 4, "three failures, then the answer");
+}
+
+#[tokio::test]
 async fn a_node_that_refuses_even_one_block_or_eth_get_logs_itself_gets_a_clear_error() {
     let e = emit().await;
     let head = e.head().await;
