@@ -416,16 +416,23 @@ const RATE_LIMITS: &[&str] = &[
 ];
 
 /// Whether `payload` is a node refusing an `eth_getLogs` range as too wide or too heavy (see
-/// [`RANGE_REFUSALS`]), or Infura's code -32005 when it does not say "rate limit" (then it is
-/// a rate limit, which is transient).
+/// [`RANGE_REFUSALS`]), or Infura's code -32005 when it does not say "rate limit" or "limit
+/// exceeded" (then it is a rate limit, which is transient). A -32005 without such text is
+/// retried by the transport first (it may be a rate limit), then taken for a refusal.
 pub fn is_range_refusal(payload: &ErrorPayload) -> bool {
     let message = payload.message.to_ascii_lowercase();
-    if RANGE_REFUSALS.iter().any(|m| message.contains(m)) {
+    if says_range_too_wide(&message) {
         return true;
     }
     payload.code == -32005
         && message != "limit exceeded"
         && !RATE_LIMITS.iter().any(|m| message.contains(m))
+}
+
+/// Whether a (lower-cased) error message says a log query was too wide or too heavy (see
+/// [`RANGE_REFUSALS`]), whatever the method and the code.
+pub(crate) fn says_range_too_wide(message: &str) -> bool {
+    RANGE_REFUSALS.iter().any(|m| message.contains(m))
 }
 
 /// Whether `payload` is a node that does not serve `eth_getLogs` at all: method not found
