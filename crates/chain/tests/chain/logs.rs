@@ -16,8 +16,8 @@ use molt_chain::{Devnet, KeySpec, Keys, LogsError, RpcOptions, collect_keys, rpc
 
 use crate::support::{Fault, LogRangeLimit, Proxy};
 
-/// An anvil with a KeyEmitter whose logs are spread over about 1,600 blocks (anvil mines about 1,000 empty blocks a
-/// second, so the proxy's limits are scaled down to match).
+/// An anvil with a KeyEmitter whose logs are spread over about 800 blocks (anvil mines about
+/// 1,000 empty blocks a second, so the proxy's limits are scaled down to match).
 struct Emitted {
     devnet: Devnet,
     emitter: Address,
@@ -46,16 +46,16 @@ async fn emit() -> Emitted {
     let (a, u) = (DynSolValue::Address, |n: u64| DynSolValue::Uint(U256::from(n), 256));
     send(&devnet, call("stake", &[a(user(1)), u(10)])).await;
     send(&devnet, call("stake", &[a(user(2)), u(20)])).await;
-    mine(&devnet, 400).await;
+    mine(&devnet, 200).await;
     send(&devnet, call("stake", &[a(user(1)), u(30)])).await;
     let third_staker_block = send(&devnet, call("stake", &[a(user(3)), u(40)])).await;
-    mine(&devnet, 800).await;
+    mine(&devnet, 400).await;
     let many = [DynSolValue::Uint(U256::from(0x1000), 160), DynSolValue::Uint(U256::from(5), 160)];
     send(&devnet, call("stakeMany", &many)).await;
     send(&devnet, call("stake", &[a(user(2)), u(50)])).await;
     for (borrower, reserve) in [(1, 7), (1, 8), (1, 7), (2, 7)] {
         send(&devnet, call("borrow", &[a(user(borrower)), u(reserve), u(100)])).await;
-        mine(&devnet, 100).await;
+        mine(&devnet, 50).await;
     }
     let note = |id: u64, who: u64, text: &str| {
         let id = DynSolValue::Uint(U256::from(id), 64);
@@ -203,12 +203,12 @@ async fn ranges_the_node_refuses_as_too_wide_are_halved_and_every_key_is_still_f
     // transport tries it `max_attempts` times before the range is halved.
     let attempts = u64::from(fast().max_attempts);
     for (code, message, tries) in [
-        (-32000, "exceed maximum block range: 100", 1),
+        (-32000, "exceed maximum block range: 50", 1),
         (-32005, "query returned more than 10000 results", 1),
         (-32005, "backend response too large", attempts),
     ] {
         let proxy = Proxy::start(e.devnet.endpoint()).await;
-        proxy.limit_log_range(LogRangeLimit { max_blocks: 100, code, message });
+        proxy.limit_log_range(LogRangeLimit { max_blocks: 50, code, message });
         let provider = rpc::connect(&proxy.url(), fast()).unwrap();
         let (limited, reached) = scan(&provider, &spec, 0, head).await;
         assert_eq!(limited.keys, direct.keys, "{message}");
@@ -217,7 +217,7 @@ async fn ranges_the_node_refuses_as_too_wide_are_halved_and_every_key_is_still_f
         let refusals = limited.requests - forwarded;
         let received = u64::from(proxy.received("eth_getLogs"));
         assert_eq!(received, forwarded + tries * refusals, "{message}");
-        assert!(forwarded >= (head + 1).div_ceil(100), "{forwarded} ranges for {head} blocks");
+        assert!(forwarded >= (head + 1).div_ceil(50), "{forwarded} ranges for {head} blocks");
         assert!(limited.requests > forwarded, "some ranges were refused and halved");
         assert_eq!(reached.len() as u64, forwarded);
         assert!(
