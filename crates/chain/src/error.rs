@@ -88,6 +88,9 @@ pub enum Error {
     /// A gas estimate failed.
     #[error(transparent)]
     Estimate(#[from] crate::tx::EstimateError),
+    /// Keys could not be discovered from events.
+    #[error(transparent)]
+    Logs(#[from] crate::logs::LogsError),
     /// An artifact could not be read.
     #[error(transparent)]
     Abi(#[from] molt_abi::Error),

@@ -6,10 +6,12 @@
 //! - [`read`]: many read-only calls at one block, through Multicall3 or JSON-RPC batches.
 //! - [`tx`]: sign, broadcast and track transactions, reconciling by hash and nonce.
 //! - [`revert`]: decode revert data (custom errors, `Error(string)`, `Panic(uint256)`).
+//! - [`logs`]: mapping keys discovered from events, over `eth_getLogs` ranges that adapt.
 //! - [`proxy`]: a loopback JSON-RPC forwarder that keeps credentials off anvil's command line.
 
 pub mod devnet;
 mod error;
+pub mod logs;
 pub mod proxy;
 pub mod read;
 pub mod revert;
@@ -19,6 +21,7 @@ pub mod tx;
 
 pub use devnet::{Devnet, DevnetBuilder};
 pub use error::{Error, Result};
+pub use logs::{KeySpec, Keys, LogsError, check_spec, collect_keys};
 pub use read::{BatchReader, ReadPath, ViewCall};
 pub use revert::{Revert, RevertDecoder};
 pub use rpc::{RpcOptions, connect};

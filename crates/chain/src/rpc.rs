@@ -157,10 +157,13 @@ pub fn is_transient(err: &TransportError) -> bool {
 /// Whether a JSON-RPC error response means "try again later": rate limits (429, -32005 and the
 /// messages providers use), "header not found" (a load-balanced node behind the others),
 /// timeouts and overload. A revert (code 3 or a message mentioning "revert") never is, even if
-/// its reason says "rate limit".
+/// its reason says "rate limit", and neither is a message saying a log query is too wide (see
+/// [`crate::logs::is_range_refusal`]; Infura sends one as -32005 too): the same query would be
+/// refused again, a smaller one is the way on.
 pub fn is_transient_payload(payload: &ErrorPayload) -> bool {
     let message = payload.message.to_ascii_lowercase();
-    if payload.code == 3 || message.contains("revert") {
+    if payload.code == 3 || message.contains("revert") || crate::logs::says_range_too_wide(&message)
+    {
         return false;
     }
     payload.is_retry_err()
@@ -611,6 +614,8 @@ mod tests {
         assert!(is_transient_payload(&p(-32000, "header not found")));
         assert!(is_transient_payload(&p(429, "Too Many Requests")));
         assert!(is_transient_payload(&p(-32005, "limit exceeded")));
+        assert!(!is_transient_payload(&p(-32005, "query returned more than 10000 results")));
+        assert!(is_transient_payload(&p(-32005, "request timed out")));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod support;
 
 mod devnet;
 mod fork;
+mod logs;
 mod read;
 mod rpc;
 mod tx;

@@ -32,9 +32,19 @@ pub(crate) enum Fault {
     Stall(Duration),
 }
 
+/// A node's limit on `eth_getLogs`: ranges of more than `max_blocks` blocks are answered with
+/// this JSON-RPC error.
+#[derive(Debug, Clone)]
+pub(crate) struct LogRangeLimit {
+    pub(crate) max_blocks: u64,
+    pub(crate) code: i64,
+    pub(crate) message: &'static str,
+}
+
 #[derive(Default)]
 struct State {
     faults: HashMap<String, VecDeque<Fault>>,
+    log_range_limit: Option<LogRangeLimit>,
     received: HashMap<String, u32>,
     forwarded: HashMap<String, u32>,
 }
@@ -87,6 +97,11 @@ impl Proxy {
         self.state.lock().unwrap().faults.entry(method.into()).or_default().extend(faults);
     }
 
+    /// Refuses every later `eth_getLogs` whose range is wider than the limit.
+    pub(crate) fn limit_log_range(&self, limit: LogRangeLimit) {
+        self.state.lock().unwrap().log_range_limit = Some(limit);
+    }
+
     /// How many requests of `method` arrived.
     pub(crate) fn received(&self, method: &str) -> u32 {
         self.state.lock().unwrap().received.get(method).copied().unwrap_or(0)
@@ -110,7 +125,11 @@ async fn serve(
     let fault = {
         let mut state = state.lock().unwrap();
         *state.received.entry(method.clone()).or_default() += 1;
-        let fault = state.faults.get_mut(&method).and_then(VecDeque::pop_front);
+        let fault = state
+            .faults
+            .get_mut(&method)
+            .and_then(VecDeque::pop_front)
+            .or_else(|| log_range_fault(state.log_range_limit.as_ref(), &request));
         if !matches!(
             fault,
             Some(Fault::Status(_) | Fault::Drop | Fault::RpcError { .. } | Fault::Stall(_))
@@ -156,6 +175,24 @@ async fn serve(
             respond(&mut stream, 200, "application/json", answer.to_string().as_bytes()).await
         }
     }
+}
+
+/// The refusal of `request` under `limit`, if it is an `eth_getLogs` over a wider range.
+fn log_range_fault(limit: Option<&LogRangeLimit>, request: &serde_json::Value) -> Option<Fault> {
+    let limit = limit?;
+    if request["method"] != "eth_getLogs" {
+        return None;
+    }
+    let block = |key: &str| {
+        let hex = request["params"][0][key].as_str().expect("a block number");
+        u64::from_str_radix(hex.trim_start_matches("0x"), 16).unwrap()
+    };
+    let blocks = block("toBlock") - block("fromBlock") + 1;
+    (blocks > limit.max_blocks).then_some(Fault::RpcError {
+        code: limit.code,
+        message: limit.message,
+        data: None,
+    })
 }
 
 async fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
