@@ -1,8 +1,6 @@
 //! The keys of keyed sources: found in the source contract's event logs (up to the snapshot
 //! block), read from the manifest's keys file, or taken from another component's snapshot.
 
-mod logs;
-
 use std::{collections::BTreeMap, fmt, path::PathBuf};
 
 use alloy::{dyn_abi::DynSolValue, providers::DynProvider};
@@ -13,7 +11,7 @@ use crate::{
     manifest::{Component, KeyOrigin, Keys, Manifest},
     snapshot::ComponentSnapshot,
 };
-use logs::{KeySpec, LogsError, collect_keys};
+use molt_chain::logs::{KeySpec, LogsError, collect_keys};
 
 /// Where a component's keys came from (in the report and the backup).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

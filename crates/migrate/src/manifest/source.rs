@@ -7,6 +7,7 @@ use alloy::{
     dyn_abi::{DynSolType, DynSolValue, Specifier},
     json_abi::Event,
 };
+use molt_chain::logs::{KeySpec, check_spec};
 use toml::Spanned;
 
 use super::{
@@ -218,6 +219,8 @@ impl Resolver<'_> {
             }
             indices.push(i);
         }
+        let spec = KeySpec { address: Default::default(), event: ev.clone(), args: indices.clone() };
+        check_spec(&spec).map_err(|e| cx.err(event.span(), e.to_string()))?;
         let names = args.iter().map(|a| a.get_ref().clone()).collect();
         let from_block = k.from_block.as_ref().map_or(0, |b| *b.get_ref());
         Ok((KeyOrigin::Event { event: ev, args: indices, from_block }, names))
