@@ -419,6 +419,58 @@ contract LendingPoolV2Test is Test {
         pool.importLoans(_one(_l(alice, 0, 1)));
     }
 
+    // ---- gas per record in a 100-record batch, against 22,100 per new storage slot ----
+
+    /// Each reserve writes 2 new slots: asset|ltvBps|liquidationThresholdBps|active|listed, rateWad
+    /// (borrowCap 0 is not written).
+    function test_GasPerImportedReserve() public {
+        uint256 n = 100;
+        LendingPoolV2.ReserveImport[] memory recs = new LendingPoolV2.ReserveImport[](n);
+        for (uint256 i; i < n; ++i) {
+            recs[i] = _r(i, address(uint160(0x1000 + i)), 7_500, 8_000);
+        }
+        vm.prank(migrator);
+        uint256 before = gasleft();
+        pool.importReserves(recs);
+        _reportGas("reserve", (before - gasleft()) / n, 2);
+    }
+
+    /// Each account writes 2 new slots: collateral, depositedAt|tier|opened.
+    function test_GasPerImportedAccount() public {
+        uint256 n = 100;
+        LendingPoolV2.AccountImport[] memory recs = new LendingPoolV2.AccountImport[](n);
+        for (uint256 i; i < n; ++i) {
+            recs[i] = _a(address(uint160(0x1000 + i)), 1 ether);
+        }
+        collateral.mint(address(pool), 100 ether);
+        vm.prank(migrator);
+        uint256 before = gasleft();
+        pool.importAccounts(recs);
+        _reportGas("account", (before - gasleft()) / n, 2);
+    }
+
+    /// Each loan (of a borrower with no other) writes 4 new slots: principal, rateWad, openedAt and
+    /// the borrower's lockedCollateral; its reserve's totalBorrowed is warm after the first.
+    function test_GasPerImportedLoan() public {
+        _importReserves(_reserves2());
+        uint256 n = 100;
+        LendingPoolV2.LoanImport[] memory recs = new LendingPoolV2.LoanImport[](n);
+        for (uint256 i; i < n; ++i) {
+            recs[i] = _l(address(uint160(0x1000 + i)), i % 2, 1 ether);
+        }
+        vm.prank(migrator);
+        uint256 before = gasleft();
+        pool.importLoans(recs);
+        _reportGas("loan", (before - gasleft()) / n, 4);
+    }
+
+    function _reportGas(string memory what, uint256 perRecord, uint256 slots) internal {
+        uint256 lowerBound = slots * 22_100;
+        emit log_named_uint(string.concat("gas per imported ", what), perRecord);
+        emit log_named_uint(string.concat("storage lower bound per ", what), lowerBound);
+        assertLe(perRecord * 100, lowerBound * 125, string.concat("gas per ", what, " above 1.25x the bound"));
+    }
+
     // ---- finalize ----
 
     function test_FinalizeMigration() public {

@@ -13,6 +13,7 @@ mod exit_codes;
 mod fabstir_oracle;
 mod human_output;
 mod init;
+mod lending_demo;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;

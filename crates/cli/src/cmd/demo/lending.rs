@@ -115,7 +115,11 @@ impl LendingAbis {
                 )
             })
         };
-        Ok(Self { v1: find("LendingPoolV1")?, v2: find("LendingPoolV2")?, token: find("TestToken")? })
+        Ok(Self {
+            v1: find("LendingPoolV1")?,
+            v2: find("LendingPoolV2")?,
+            token: find("TestToken")?,
+        })
     }
 }
 
@@ -216,13 +220,32 @@ enum Action {
     /// The owner stops reserve `i` lending (its open loans stay).
     DisableReserve(usize),
     /// The owner mints collateral tokens to a user.
-    Mint { user: usize, amount: u128 },
+    Mint {
+        user: usize,
+        amount: u128,
+    },
     /// A user approves V1 for its collateral.
-    Approve { user: usize },
-    Deposit { user: usize, amount: u128 },
-    Withdraw { user: usize, amount: u128 },
-    Borrow { user: usize, reserve: usize, amount: u128 },
-    Repay { user: usize, reserve: usize, amount: u128 },
+    Approve {
+        user: usize,
+    },
+    Deposit {
+        user: usize,
+        amount: u128,
+    },
+    Withdraw {
+        user: usize,
+        amount: u128,
+    },
+    Borrow {
+        user: usize,
+        reserve: usize,
+        amount: u128,
+    },
+    Repay {
+        user: usize,
+        reserve: usize,
+        amount: u128,
+    },
 }
 
 /// V1's books as the plan leaves them (mirroring LendingPoolV1's arithmetic), to size every
@@ -237,7 +260,12 @@ struct Ledger {
 
 impl Ledger {
     fn new(ltv: Vec<u8>, accounts: usize) -> Self {
-        Self { ltv, collateral: vec![0; accounts], locked: vec![0; accounts], loans: BTreeMap::new() }
+        Self {
+            ltv,
+            collateral: vec![0; accounts],
+            locked: vec![0; accounts],
+            loans: BTreeMap::new(),
+        }
     }
 
     /// Collateral a principal locks in reserve `r`: `ceil(principal * 100 / ltv)`.
@@ -361,9 +389,8 @@ fn plan_borrows(
     rng: &mut Rng,
     ledger: &mut Ledger,
 ) -> (Vec<Action>, Vec<(usize, usize)>) {
-    let mut pairs: Vec<(usize, usize)> = (0..size.borrowers())
-        .flat_map(|u| (0..size.reserves).map(move |r| (u, r)))
-        .collect();
+    let mut pairs: Vec<(usize, usize)> =
+        (0..size.borrowers()).flat_map(|u| (0..size.reserves).map(move |r| (u, r))).collect();
     shuffle(rng, &mut pairs);
     pairs.truncate(size.loans);
     let mut borrows = Vec::new();
@@ -414,7 +441,8 @@ fn plan_repayments(
             reborrows.push(Action::Borrow { user, reserve, amount });
         }
     }
-    let partly = order[full..full + partial].iter().filter(|k| ledger.loans.contains_key(k)).count();
+    let partly =
+        order[full..full + partial].iter().filter(|k| ledger.loans.contains_key(k)).count();
     (repays, reborrows, partly)
 }
 
@@ -542,7 +570,11 @@ mod tests {
 
     /// Replays a plan's actions on a fresh ledger with V1's rules, failing on anything V1 would
     /// revert; returns the ledger and every (user, reserve) ever borrowed.
-    fn replay(plan: &Plan, specs: &[ReserveSpec], accounts: usize) -> (Ledger, Vec<(usize, usize)>) {
+    fn replay(
+        plan: &Plan,
+        specs: &[ReserveSpec],
+        accounts: usize,
+    ) -> (Ledger, Vec<(usize, usize)>) {
         let mut l = Ledger::new(specs.iter().map(|s| s.ltv).collect(), accounts);
         let mut keys = Vec::new();
         let mut minted = vec![0u128; accounts];
@@ -555,7 +587,10 @@ mod tests {
                     l.collateral[user] += amount;
                 }
                 Action::Withdraw { user, amount } => {
-                    assert!(amount > 0 && amount <= l.free(user), "withdrawal above free collateral");
+                    assert!(
+                        amount > 0 && amount <= l.free(user),
+                        "withdrawal above free collateral"
+                    );
                     l.collateral[user] -= amount;
                 }
                 Action::Borrow { user, reserve, amount } => {
@@ -642,7 +677,9 @@ mod tests {
     #[test]
     fn too_many_loans_for_the_accounts_is_refused() {
         let err = size(2, 4, 7).check().unwrap_err();
-        assert!(format!("{err:#}").contains("--loans 7 is more than the 6 (borrower, reserve) pairs"));
+        assert!(
+            format!("{err:#}").contains("--loans 7 is more than the 6 (borrower, reserve) pairs")
+        );
         assert!(size(2, 4, 6).check().is_ok());
         assert!(size(0, 4, 0).check().is_err());
         assert!(size(1, 0, 0).check().is_err());

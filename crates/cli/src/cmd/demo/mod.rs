@@ -135,7 +135,11 @@ impl DemoArgs {
         let (other, options) = match self.example {
             Example::Fabstir => (
                 Example::Lending,
-                [("--reserves", self.reserves), ("--accounts", self.accounts), ("--loans", self.loans)],
+                [
+                    ("--reserves", self.reserves),
+                    ("--accounts", self.accounts),
+                    ("--loans", self.loans),
+                ],
             ),
             Example::Lending => (
                 Example::Fabstir,
@@ -180,8 +184,14 @@ impl DemoArgs {
         let active =
             seed::seed(&node.plain, &node.wallet, node.owner, &dep, &abis, size, bar).await?;
 
-        let addresses =
-            [dep.registry_v1, dep.jobs_v1, dep.escrow_v1, dep.registry_v2, dep.jobs_v2, dep.escrow_v2];
+        let addresses = [
+            dep.registry_v1,
+            dep.jobs_v1,
+            dep.escrow_v1,
+            dep.registry_v2,
+            dep.jobs_v2,
+            dep.escrow_v2,
+        ];
         let (out, manifest_path) =
             self.write_manifest(&node, TEMPLATE, &addresses, toolchain, progress).await?;
         let manifest = Manifest::load(&manifest_path)?;
@@ -201,7 +211,8 @@ impl DemoArgs {
         if self.seed_only {
             return Ok(seed_only_done(progress, &node, &out, &manifest_path));
         }
-        let outcome = plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?;
+        let outcome =
+            plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?;
         progress.step(format!("manifest, journal and backup are in {}", out.display()));
         Ok(outcome)
     }
@@ -251,7 +262,8 @@ impl DemoArgs {
             .await?
             .with_revert_decoder(decoder(&manifest));
         let opts = run_options(&out, &node.url);
-        let outcome = plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?;
+        let outcome =
+            plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?;
         progress.step(format!("manifest, journal and backup are in {}", out.display()));
         Ok(outcome)
     }
@@ -357,7 +369,9 @@ fn seed_only_done(progress: &Progress, node: &Node, out: &Path, manifest_path: &
     println!("{}", manifest_path.display());
     progress.say(format!("  next: cd {} && molt migrate --yes", out.display()));
     if node.devnet.is_some() {
-        progress.say("  (the anvil molt started stops now; pass --rpc-url to seed a node that stays up)");
+        progress.say(
+            "  (the anvil molt started stops now; pass --rpc-url to seed a node that stays up)",
+        );
     }
     Outcome::Ok
 }
@@ -460,12 +474,19 @@ fn manifest_text(
     for (i, a) in addresses.iter().enumerate() {
         text = text.replace(&format!("0x{:040x}", i + 1), &a.to_checksum(None));
     }
-    text.lines()
-        .map(|line| match line.ends_with("writes a copy of this file with the addresses it deployed.") {
-            true => "# Written by `molt demo` for the contracts it deployed.",
-            false => line,
-        })
-        .fold(String::new(), |text, line| text + line + "\n")
+    // The template's note on where copies come from becomes a note on where this one came from.
+    let note = "writes a copy of this file with the addresses it deployed.";
+    let mut filled = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = if line.ends_with(note) {
+            "# Written by `molt demo` for the contracts it deployed."
+        } else {
+            line
+        };
+        filled.push_str(line);
+        filled.push('\n');
+    }
+    filled
 }
 
 #[cfg(test)]
@@ -475,15 +496,23 @@ mod tests {
     #[test]
     fn every_placeholder_of_both_templates_is_filled() {
         let out = Path::new("/abs/out");
-        let fabstir: Vec<_> = (1..=6).map(|i| alloy::primitives::Address::repeat_byte(0x10 + i)).collect();
-        let lending: Vec<_> = (1..=3).map(|i| alloy::primitives::Address::repeat_byte(0x20 + i)).collect();
+        let fabstir: Vec<_> =
+            (1..=6).map(|i| alloy::primitives::Address::repeat_byte(0x10 + i)).collect();
+        let lending: Vec<_> =
+            (1..=3).map(|i| alloy::primitives::Address::repeat_byte(0x20 + i)).collect();
         for (template, addresses) in [(TEMPLATE, fabstir), (lending::TEMPLATE, lending)] {
             let text = manifest_text(template, "http://u:p@127.0.0.1:9999", 7, &addresses, out);
             for (i, a) in addresses.iter().enumerate() {
-                assert!(!text.contains(&format!("0x{:040x}", i + 1)), "placeholder {i} left:\n{text}");
+                assert!(
+                    !text.contains(&format!("0x{:040x}", i + 1)),
+                    "placeholder {i} left:\n{text}"
+                );
                 assert!(text.contains(&a.to_checksum(None)), "{a} missing:\n{text}");
             }
-            assert!(text.contains("rpc_url = \"http://127.0.0.1:9999/\"\n"), "credentials kept:\n{text}");
+            assert!(
+                text.contains("rpc_url = \"http://127.0.0.1:9999/\"\n"),
+                "credentials kept:\n{text}"
+            );
             assert!(text.contains("chain_id = 7\n"));
             assert!(!text.contains("../../out/") && text.contains("/abs/out/"));
             assert!(text.contains("# Written by `molt demo` for the contracts it deployed.\n"));

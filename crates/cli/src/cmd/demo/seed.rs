@@ -250,7 +250,13 @@ impl Impersonator {
     }
 
     /// A transaction from an impersonated account.
-    pub(super) async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<()> {
+    pub(super) async fn send(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Vec<u8>,
+    ) -> Result<()> {
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
