@@ -45,7 +45,7 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Show where a migration run stands, from its journal.
     Status(cmd::status::StatusArgs),
-    /// Spawn anvil, deploy the Fabstir V1/V2 contracts, seed state, migrate and verify.
+    /// Spawn anvil, deploy an example protocol (Fabstir, or a lending pool), seed state, migrate and verify.
     Demo(cmd::demo::DemoArgs),
 }
 

@@ -110,16 +110,36 @@ impl Project {
     /// Deploys the Fabstir contracts on `devnet`, seeds V1 and writes `molt.toml` in a new
     /// temporary folder.
     pub(crate) fn seeded_on(devnet: Devnet, nodes: u32, jobs: u32, balances: u32) -> Self {
-        let dir = tempfile::tempdir().unwrap();
         let counts = [("--nodes", nodes), ("--jobs", jobs), ("--balances", balances)];
+        Self::demo_on(devnet, &["--example", "fabstir"], &counts)
+    }
+
+    /// Deploys the example lending pool (`molt demo --example lending`) on `devnet`, seeds V1
+    /// with `reserves`, `accounts` and distinct `loans` (many transactions per block: the seed
+    /// is large for its size) and writes `molt.toml` in a new temporary folder.
+    pub(crate) fn lending_on(devnet: Devnet, reserves: u32, accounts: u32, loans: u32) -> Self {
+        let counts = [("--reserves", reserves), ("--accounts", accounts), ("--loans", loans)];
+        Self::demo_on(devnet, &["--example", "lending", "--seed-txs-per-block", "50"], &counts)
+    }
+
+    /// `molt demo --seed-only` on `devnet` with `args` and the `counts` flags.
+    fn demo_on(devnet: Devnet, args: &[&str], counts: &[(&str, u32)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         let mut cmd = molt();
         cmd.args(["demo", "--seed-only", "--rpc-url", &devnet.endpoint(), "--out"]).arg(dir.path());
+        cmd.args(args);
         for (flag, n) in counts {
             cmd.arg(flag).arg(n.to_string());
         }
         let out = run(&mut cmd);
         assert!(out.status.success(), "seeding failed:\n{}", stderr(&out));
-        let seeded = std::fs::read_to_string(dir.path().join("molt.toml")).unwrap();
+        let manifest = dir.path().join("molt.toml");
+        assert_eq!(
+            stdout(&out).trim(),
+            manifest.display().to_string(),
+            "stdout is the manifest's path"
+        );
+        let seeded = std::fs::read_to_string(manifest).unwrap();
         Self { devnet, dir, seeded }
     }
 

@@ -14,6 +14,7 @@ mod fabstir_oracle;
 mod human_output;
 mod init;
 mod keyed;
+mod lending_demo;
 mod manifest_validation;
 mod migrate_errors;
 mod migrate_lock;

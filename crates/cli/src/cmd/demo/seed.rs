@@ -94,7 +94,7 @@ pub(crate) fn calldata(abi: &JsonAbi, name: &str, args: &[DynSolValue]) -> Vec<u
 }
 
 /// A `uint256` argument.
-trait IntoU256 {
+pub(super) trait IntoU256 {
     fn u256(self) -> U256;
 }
 impl IntoU256 for u64 {
@@ -108,7 +108,7 @@ impl IntoU256 for U256 {
     }
 }
 
-fn uint(n: impl IntoU256) -> DynSolValue {
+pub(super) fn uint(n: impl IntoU256) -> DynSolValue {
     DynSolValue::Uint(n.u256(), 256)
 }
 
@@ -157,20 +157,20 @@ pub(crate) async fn deploy(
 
 /// A small deterministic generator (splitmix64): the same seed gives the same state.
 #[derive(Debug, Clone)]
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
@@ -190,16 +190,16 @@ const REGIONS: [&str; 7] =
 const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
 /// A deterministic account for a role and index.
-fn account(role: &str, i: usize) -> Address {
+pub(super) fn account(role: &str, i: usize) -> Address {
     Address::from_slice(&keccak256(format!("molt-demo/{role}/{i}"))[12..])
 }
 
 /// Sends transactions from impersonated accounts and checks every receipt.
-struct Impersonator {
+pub(super) struct Impersonator {
     plain: DynProvider,
     /// Signs the owner's calls.
     owner: (DynProvider, Address),
-    bar: ProgressBar,
+    pub(super) bar: ProgressBar,
     /// Transactions per block: 1 mines each at once (automine); more turns automine off and
     /// mines a block every `per_block` transactions and at every [`Impersonator::flush`].
     per_block: usize,
@@ -209,7 +209,7 @@ struct Impersonator {
 impl Impersonator {
     /// Turns on impersonation (and, for more than one transaction per block, turns automine
     /// off) on the node behind `plain`.
-    async fn start(
+    pub(super) async fn start(
         plain: &DynProvider,
         provider: &DynProvider,
         owner: Address,
@@ -235,7 +235,7 @@ impl Impersonator {
     }
 
     /// Undoes [`Impersonator::start`] and clears the progress bar.
-    async fn stop(&self) -> Result<()> {
+    pub(super) async fn stop(&self) -> Result<()> {
         if self.per_block > 1 {
             self.plain
                 .raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (true,))
@@ -250,7 +250,13 @@ impl Impersonator {
     }
 
     /// A transaction from an impersonated account.
-    async fn send(&self, from: Address, to: Address, value: U256, data: Vec<u8>) -> Result<()> {
+    pub(super) async fn send(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Vec<u8>,
+    ) -> Result<()> {
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_to(to)
@@ -265,7 +271,7 @@ impl Impersonator {
     }
 
     /// An owner-only call, signed by the deployer.
-    async fn owner_call(&self, to: Address, data: Vec<u8>) -> Result<()> {
+    pub(super) async fn owner_call(&self, to: Address, data: Vec<u8>) -> Result<()> {
         let (provider, owner) = &self.owner;
         let tx = TransactionRequest::default().with_from(*owner).with_to(to).with_input(data);
         let pending = provider
@@ -291,7 +297,7 @@ impl Impersonator {
 
     /// Mines what is pending (in as many blocks as it takes) and checks every receipt; a phase
     /// whose transactions depend on the previous phase starts after a flush.
-    async fn flush(&self) -> Result<()> {
+    pub(super) async fn flush(&self) -> Result<()> {
         let mut left: Vec<B256> = std::mem::take(&mut *self.pending.lock().expect("not poisoned"));
         let mut failures = 0;
         while !left.is_empty() {
