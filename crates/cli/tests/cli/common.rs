@@ -253,7 +253,13 @@ impl Project {
 
 /// The JSON report on stdout of a successful run.
 pub(crate) fn report(out: &Output) -> Value {
-    assert!(out.status.success(), "molt failed ({:?}):\n{}", out.status, stderr(out));
+    assert!(
+        out.status.success(),
+        "molt failed ({:?}):\n{}\nstdout:\n{}",
+        out.status,
+        stderr(out),
+        stdout(out)
+    );
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(out)))
 }
