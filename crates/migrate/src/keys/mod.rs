@@ -131,7 +131,7 @@ fn logs_error(c: &Component, keys: &Keys, e: LogsError) -> Error {
         LogsError::FromBlockAfterHead { from_block, head } => {
             Error::KeysFromBlock { at, component, from_block, head }
         }
-        LogsError::Unsupported(reason) => Error::KeysUnsupported { at, component, reason },
+        LogsError::Unsupported { reason } => Error::KeysUnsupported { at, component, reason },
         other => Error::KeyScan { component, reason: other.to_string() },
     }
 }
