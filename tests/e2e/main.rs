@@ -9,3 +9,4 @@
 mod common;
 
 mod fabstir_story;
+mod lending_story;
