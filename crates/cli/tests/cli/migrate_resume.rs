@@ -100,6 +100,20 @@ async fn sigkill_at_arbitrary_moments_then_resume() {
     assert_eq!(outcome(&finished), reference, "after {kills} kills");
 }
 
+/// Waits until the node's pool holds no transaction (pending or queued): everything sent is mined.
+async fn wait_for_empty_pool(chain: &molt_chain::Devnet) {
+    let start = Instant::now();
+    loop {
+        let status: serde_json::Value =
+            chain.provider().raw_request("txpool_status".into(), ()).await.unwrap();
+        if status["pending"] == "0x0" && status["queued"] == "0x0" {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the pool never emptied: {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
     let reference = reference().await;
@@ -108,6 +122,9 @@ async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
     let chain = &project.devnet;
     let out = project.migrate(Some("mined:8"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aborting here"));
+    // The aborted run may have left transactions in the node's pool (sent, not mined yet); one
+    // mined after the rollback below would put back a block the test means to take away.
+    wait_for_empty_pool(chain).await;
     // Take back the block of the last transaction journaled as mined, and every block after it
     // (as a reorganization that drops them would): their transactions are gone from the node.
     let entries = project.journal();
@@ -120,6 +137,7 @@ async fn batches_a_reorganization_took_back_are_reconciled_by_hash() {
     chain.anvil_call("anvil_dropAllTransactions", ()).await.unwrap();
     let hash: alloy::primitives::B256 = last["hash"].as_str().unwrap().parse().unwrap();
     assert!(chain.provider().get_transaction_receipt(hash).await.unwrap().is_none());
+    assert_eq!(chain.provider().get_block_number().await.unwrap(), block - 1, "blocks came back");
 
     let resumed = report(&project.migrate(None));
     assert_eq!(outcome(&resumed), reference);
