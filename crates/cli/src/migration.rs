@@ -111,9 +111,13 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
         E::KeysFromBlock { .. } => Some("set `from_block` to a block the node has (the source contract's deployment block scans least), or check that the node is on the right chain".into()),
         E::EmptyComponent { component } => Some(format!("pass --allow-empty {component} to finalize without any {component}, or --no-finalize to leave the migration phase open")),
         E::ExistingRecords { .. } => Some("if an earlier run of this migration imported them (its journal lost), pass --adopt-existing: they are read back and skipped; otherwise the target is not a fresh deployment".into()),
-        E::PreflightFailed { source, .. } => Some(match hint_for(source, opts) {
-            Some(h) => format!("nothing was sent to the node; {h}"),
-            None => "nothing was sent to the node: fix the cause (often the manifest) and run again".into(),
+        // A rehearsal's revert: nothing was sent, so there is no journal to resume from.
+        E::PreflightFailed { source, .. } => Some(match source.as_ref() {
+            E::WouldRevert { .. } | E::TxReverted { .. } => "nothing was sent to the node: fix the cause (often the manifest: a missing `depends_on`, a filter, a scale) and run again".into(),
+            other => match hint_for(other, opts) {
+                Some(h) => format!("nothing was sent to the node; {h}"),
+                None => "nothing was sent to the node: fix the cause (often the manifest) and run again".into(),
+            },
         }),
         E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
         E::WouldRevert { .. } => Some("fix the cause (often the manifest: --adopt-manifest takes changed batch settings) and run `molt migrate` again: it resumes from the journal".into()),
