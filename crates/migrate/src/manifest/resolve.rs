@@ -413,7 +413,6 @@ impl Resolver<'_> {
     }
 
     fn funds(&self, f: &RawFunds, components: &[Component]) -> Result<Funds> {
-        let cx = self.cx;
         let from = self.contract_name(&f.from)?;
         let to = self.contract_name(&f.to)?;
         let call = self.call(
@@ -424,79 +423,66 @@ impl Resolver<'_> {
             },
             true,
         )?;
-        let component_named = |n: &Spanned<String>| {
-            components
-                .iter()
-                .find(|c| c.name == *n.get_ref())
-                .ok_or_else(|| cx.err(n.span(), format!("unknown component `{}`", n.get_ref())))
-        };
-        let token_address = |v: &toml::Value| -> std::result::Result<Address, String> {
-            match v {
-                toml::Value::String(s) if s.eq_ignore_ascii_case("eth") => Ok(Address::ZERO),
-                toml::Value::String(s) => validate::address(s),
-                other => Err(format!("expected \"ETH\" or a token address, found {other}")),
+        let tokens = self.tokens(f, components)?;
+        let credited_by = self.credit(f, components, &tokens)?;
+        Ok(Funds { name: f.name.get_ref().clone(), from, to, tokens, call, credited_by })
+    }
+
+    /// `tokens`: "ETH", one token address, a list of them, or `{ component, field }` (the
+    /// address field of a component's source records).
+    fn tokens(&self, f: &RawFunds, components: &[Component]) -> Result<Tokens> {
+        let cx = self.cx;
+        let span = f.tokens.span();
+        let table = match f.tokens.get_ref() {
+            toml::Value::Array(list) => {
+                let list = list.iter().map(token_address).collect::<std::result::Result<_, _>>();
+                return list.map(Tokens::List).map_err(|m| cx.err(span, m));
             }
+            toml::Value::Table(t) => t,
+            v => return Ok(Tokens::List(vec![token_address(v).map_err(|m| cx.err(span, m))?])),
         };
-        let tokens = match f.tokens.get_ref() {
-            toml::Value::Array(list) => Tokens::List(
-                list.iter()
-                    .map(token_address)
-                    .collect::<std::result::Result<_, _>>()
-                    .map_err(|m| cx.err(f.tokens.span(), m))?,
-            ),
-            toml::Value::Table(t) => {
-                let (Some(toml::Value::String(component)), Some(toml::Value::String(field)), 2) =
-                    (t.get("component"), t.get("field"), t.len())
-                else {
-                    return Err(cx.err(
-                        f.tokens.span(),
-                        "expected `tokens = { component = \"...\", field = \"...\" }`",
-                    ));
-                };
-                let c = components.iter().find(|c| c.name == *component).ok_or_else(|| {
-                    cx.err(f.tokens.span(), format!("unknown component `{component}`"))
-                })?;
-                let i = c
-                    .source
-                    .record
-                    .index(field)
-                    .filter(|&i| c.source.record.types[i] == DynSolType::Address)
-                    .ok_or_else(|| {
-                        cx.err(
-                            f.tokens.span(),
-                            format!(
-                                "`{field}` is not an address field of `{}`'s source records",
-                                c.name
-                            ),
-                        )
-                    })?;
-                Tokens::FromComponent { component: component.clone(), field: i }
-            }
-            v => Tokens::List(vec![token_address(v).map_err(|m| cx.err(f.tokens.span(), m))?]),
+        let (Some(toml::Value::String(component)), Some(toml::Value::String(field)), 2) =
+            (table.get("component"), table.get("field"), table.len())
+        else {
+            return Err(
+                cx.err(span, "expected `tokens = { component = \"...\", field = \"...\" }`")
+            );
         };
-        let c = component_named(&f.credited_by.component)?;
+        let c = components
+            .iter()
+            .find(|c| c.name == *component)
+            .ok_or_else(|| cx.err(span.clone(), format!("unknown component `{component}`")))?;
+        let record = &c.source.record;
+        let i = record.index(field).filter(|&i| record.types[i] == DynSolType::Address);
+        let i = i.ok_or_else(|| {
+            let what =
+                format!("`{field}` is not an address field of `{}`'s source records", c.name);
+            cx.err(span, what)
+        })?;
+        Ok(Tokens::FromComponent { component: component.clone(), field: i })
+    }
+
+    /// `credited_by = { component, amount, token? }`: the import-struct fields that say what a
+    /// record credits. Without `token`, the one token that moves.
+    fn credit(&self, f: &RawFunds, components: &[Component], tokens: &Tokens) -> Result<Credit> {
+        let cx = self.cx;
+        let by = &f.credited_by;
+        let c = components.iter().find(|c| c.name == *by.component.get_ref()).ok_or_else(|| {
+            cx.err(by.component.span(), format!("unknown component `{}`", by.component.get_ref()))
+        })?;
         let field = |n: &Spanned<String>, want: fn(&DynSolType) -> bool, what: &str| {
-            c.target
-                .record
-                .index(n.get_ref())
-                .filter(|&i| want(&c.target.record.types[i]))
-                .ok_or_else(|| {
-                    cx.err(
-                        n.span(),
-                        format!(
-                            "`{}` is not {what} field of `{}`'s import struct",
-                            n.get_ref(),
-                            c.name
-                        ),
-                    )
-                })
+            let record = &c.target.record;
+            record.index(n.get_ref()).filter(|&i| want(&record.types[i])).ok_or_else(|| {
+                let name = n.get_ref();
+                cx.err(
+                    n.span(),
+                    format!("`{name}` is not {what} field of `{}`'s import struct", c.name),
+                )
+            })
         };
-        let amount = field(
-            &f.credited_by.amount,
-            |t| matches!(t, DynSolType::Uint(_)),
-            "an unsigned integer",
-        )?;
-        let token = match (&f.credited_by.token, &tokens) {
+        let is_uint = |t: &DynSolType| matches!(t, DynSolType::Uint(_));
+        let amount = field(&by.amount, is_uint, "an unsigned integer")?;
+        let token = match (&by.token, tokens) {
             (Some(t), _) => {
                 CreditedToken::Field(field(t, |t| *t == DynSolType::Address, "an address")?)
             }
@@ -504,7 +490,7 @@ impl Resolver<'_> {
             (None, Tokens::List(list)) if list.len() == 1 => CreditedToken::Only(list[0]),
             (None, _) => {
                 return Err(cx.err(
-                    f.credited_by.amount.span(),
+                    by.amount.span(),
                     format!(
                         "`[[funds]]` `{}` moves several tokens (or the tokens of a component): `credited_by` needs `token = \"<field>\"`, the import-struct field that says which token a record credits",
                         f.name.get_ref()
@@ -512,14 +498,16 @@ impl Resolver<'_> {
                 ));
             }
         };
-        Ok(Funds {
-            name: f.name.get_ref().clone(),
-            from,
-            to,
-            tokens,
-            call,
-            credited_by: Credit { component: c.name.clone(), amount, token },
-        })
+        Ok(Credit { component: c.name.clone(), amount, token })
+    }
+}
+
+/// One entry of `tokens`: "ETH" (any case) or a checksummed token address.
+fn token_address(v: &toml::Value) -> std::result::Result<Address, String> {
+    match v {
+        toml::Value::String(s) if s.eq_ignore_ascii_case("eth") => Ok(Address::ZERO),
+        toml::Value::String(s) => validate::address(s),
+        other => Err(format!("expected \"ETH\" or a token address, found {other}")),
     }
 }
 
@@ -581,6 +569,7 @@ fn map_fields(
     Ok(rules)
 }
 
+/// The rule `map.<path> = v` gives a field of type `ty` (`nested`: its shape, for a struct).
 fn rule(
     cx: &ManifestText<'_>,
     v: &Spanned<toml::Value>,
@@ -590,86 +579,117 @@ fn rule(
     used: &mut BTreeSet<usize>,
     path: &str,
 ) -> Result<Rule> {
-    let span = v.span();
-    let src = |name: &str, used: &mut BTreeSet<usize>| {
-        source.index(name).inspect(|&i| {
-            used.insert(i);
-        }).ok_or_else(|| cx.err(span.clone(), format!("`{path}` maps from `{name}`, which the source record does not have (it has: {})", source.names.join(", "))))
-    };
+    let at = FieldAt { cx, span: v.span(), ty, path, source };
     match v.get_ref() {
-        toml::Value::String(name) => {
-            let s = src(name, used)?;
-            if !copyable(&source.types[s], ty) {
-                return Err(cx.err(
-                    span,
-                    format!("cannot copy `{name}` ({}) into `{path}` ({ty})", source.types[s]),
-                ));
-            }
-            Ok(Rule::Copy(s))
-        }
-        toml::Value::Table(t) if t.contains_key("const") => {
-            if t.len() != 1 {
-                return Err(cx.err(span, "`const` stands alone: `{ const = ... }`"));
-            }
-            value(ty, &t["const"])
-                .map(Rule::Const)
-                .map_err(|m| cx.err(span, format!("`{path}`: {m}")))
-        }
-        toml::Value::Table(t) if t.contains_key("default") => {
-            if t.len() != 1 || t["default"] != toml::Value::Boolean(true) {
-                return Err(cx.err(span, "write `{ default = true }` for the type's zero value"));
-            }
-            Ok(Rule::Const(zero(ty)))
-        }
-        toml::Value::Table(t) if t.contains_key("from") => {
-            let Some(toml::Value::String(name)) = t.get("from") else {
-                return Err(cx.err(span, "`from` names a source field"));
-            };
-            let s = src(name, used)?;
-            let (DynSolType::Uint(_), DynSolType::Uint(_)) = (&source.types[s], ty) else {
-                return Err(cx.err(
-                    span,
-                    format!(
-                        "scaling needs unsigned integers; `{name}` is {} and `{path}` is {ty}",
-                        source.types[s]
-                    ),
-                ));
-            };
-            let factor = |key: &str| -> Result<U256> {
-                match t.get(key) {
-                    None => Ok(U256::from(1)),
-                    Some(toml::Value::Integer(n)) if *n > 0 => Ok(U256::from(*n as u64)),
-                    Some(toml::Value::String(s)) => {
-                        s.parse::<U256>().ok().filter(|n| !n.is_zero()).ok_or_else(|| {
-                            cx.err(span.clone(), format!("`{key}` must be a positive integer"))
-                        })
-                    }
-                    Some(_) => {
-                        Err(cx.err(span.clone(), format!("`{key}` must be a positive integer")))
-                    }
-                }
-            };
-            if let Some(k) = t.keys().find(|k| !["from", "mul", "div"].contains(&k.as_str())) {
-                return Err(cx.err(
-                    span,
-                    format!("unknown key `{k}` (a scaled field takes `from`, `mul`, `div`)"),
-                ));
-            }
-            Ok(Rule::Scale { field: s, mul: factor("mul")?, div: factor("div")? })
-        }
+        toml::Value::String(name) => at.copy(name, used),
+        toml::Value::Table(t) if t.contains_key("const") => at.constant(t),
+        toml::Value::Table(t) if t.contains_key("default") => at.default(t),
+        toml::Value::Table(t) if t.contains_key("from") => at.scale(t, used),
         toml::Value::Table(t) => {
             let Some(shape) = nested else {
-                return Err(cx.err(span, format!("`{path}` is {ty}, not a struct; a table maps a struct field by field (or use `from`, `const`, `default`)")));
+                return Err(cx.err(at.span, format!("`{path}` is {ty}, not a struct; a table maps a struct field by field (or use `from`, `const`, `default`)")));
             };
-            let entries: BTreeMap<String, Spanned<toml::Value>> =
-                t.iter().map(|(k, v)| (k.clone(), Spanned::new(span.clone(), v.clone()))).collect();
-            map_fields(cx, shape, source, &entries, used, &format!("{path}."), &span)
+            let entries: BTreeMap<String, Spanned<toml::Value>> = t
+                .iter()
+                .map(|(k, v)| (k.clone(), Spanned::new(at.span.clone(), v.clone())))
+                .collect();
+            map_fields(cx, shape, source, &entries, used, &format!("{path}."), &at.span)
                 .map(Rule::Struct)
         }
         other => Err(cx.err(
-            span,
+            at.span,
             format!("`{path}`: expected a source field name or a table, found {other}"),
         )),
+    }
+}
+
+/// An import field being mapped: where its rule is written, its type and its name.
+struct FieldAt<'a> {
+    cx: &'a ManifestText<'a>,
+    span: Range<usize>,
+    ty: &'a DynSolType,
+    path: &'a str,
+    source: &'a RecordShape,
+}
+
+impl FieldAt<'_> {
+    fn err(&self, message: impl Into<String>) -> Error {
+        self.cx.err(self.span.clone(), message)
+    }
+
+    /// The source field `name`, marked as used.
+    fn source_field(&self, name: &str, used: &mut BTreeSet<usize>) -> Result<usize> {
+        let i = self.source.index(name).ok_or_else(|| {
+            self.err(format!(
+                "`{}` maps from `{name}`, which the source record does not have (it has: {})",
+                self.path,
+                self.source.names.join(", ")
+            ))
+        })?;
+        used.insert(i);
+        Ok(i)
+    }
+
+    /// `field = "<source field>"`.
+    fn copy(&self, name: &str, used: &mut BTreeSet<usize>) -> Result<Rule> {
+        let s = self.source_field(name, used)?;
+        if !copyable(&self.source.types[s], self.ty) {
+            let from = &self.source.types[s];
+            return Err(self
+                .err(format!("cannot copy `{name}` ({from}) into `{}` ({})", self.path, self.ty)));
+        }
+        Ok(Rule::Copy(s))
+    }
+
+    /// `field = { const = ... }`.
+    fn constant(&self, t: &toml::Table) -> Result<Rule> {
+        if t.len() != 1 {
+            return Err(self.err("`const` stands alone: `{ const = ... }`"));
+        }
+        value(self.ty, &t["const"])
+            .map(Rule::Const)
+            .map_err(|m| self.err(format!("`{}`: {m}", self.path)))
+    }
+
+    /// `field = { default = true }`.
+    fn default(&self, t: &toml::Table) -> Result<Rule> {
+        if t.len() != 1 || t["default"] != toml::Value::Boolean(true) {
+            return Err(self.err("write `{ default = true }` for the type's zero value"));
+        }
+        Ok(Rule::Const(zero(self.ty)))
+    }
+
+    /// `field = { from = "<source field>", mul = n, div = n }`.
+    fn scale(&self, t: &toml::Table, used: &mut BTreeSet<usize>) -> Result<Rule> {
+        let Some(toml::Value::String(name)) = t.get("from") else {
+            return Err(self.err("`from` names a source field"));
+        };
+        let s = self.source_field(name, used)?;
+        let (DynSolType::Uint(_), DynSolType::Uint(_)) = (&self.source.types[s], self.ty) else {
+            return Err(self.err(format!(
+                "scaling needs unsigned integers; `{name}` is {} and `{}` is {}",
+                self.source.types[s], self.path, self.ty
+            )));
+        };
+        if let Some(k) = t.keys().find(|k| !["from", "mul", "div"].contains(&k.as_str())) {
+            return Err(
+                self.err(format!("unknown key `{k}` (a scaled field takes `from`, `mul`, `div`)"))
+            );
+        }
+        Ok(Rule::Scale { field: s, mul: self.factor(t, "mul")?, div: self.factor(t, "div")? })
+    }
+
+    /// `mul` or `div` of a scaled field: a positive integer (a string for large ones), 1 if absent.
+    fn factor(&self, t: &toml::Table, key: &str) -> Result<U256> {
+        let positive = || self.err(format!("`{key}` must be a positive integer"));
+        match t.get(key) {
+            None => Ok(U256::from(1)),
+            Some(toml::Value::Integer(n)) if *n > 0 => Ok(U256::from(*n as u64)),
+            Some(toml::Value::String(s)) => {
+                s.parse::<U256>().ok().filter(|n| !n.is_zero()).ok_or_else(positive)
+            }
+            Some(_) => Err(positive()),
+        }
     }
 }
 
