@@ -323,6 +323,23 @@ async fn a_resumed_run_reads_the_keys_from_the_backup_and_does_not_scan_again() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_while_it_snapshots_scans_again_and_verifies() {
+    let vault = Vault::new().await;
+    // `backup:1`: the keys are scanned and the backup written, the snapshot not journaled yet.
+    let crashed = vault.migrate(Some("backup:1"));
+    assert!(stderr(&crashed).contains("aborting here"), "{}", stderr(&crashed));
+    let head = alloy::providers::Provider::get_block_number(vault.devnet.provider()).await.unwrap();
+    vault.devnet.anvil_call("anvil_mine", (U256::from(5),)).await.unwrap();
+    let r = report(&vault.migrate(None));
+    assert!(r["snapshot_block"].as_u64().unwrap() > head, "the crashed run's snapshot was reused");
+    assert_eq!((&r["verified"], &r["finalized"]), (&true.into(), &true.into()), "{r}");
+    // Nothing was journaled as the snapshot: the resumed run took its own, keys and all.
+    let positions = Vault::component(&r, "positions");
+    assert_eq!(positions["keys_from"]["to_block"], r["snapshot_block"], "{positions}");
+    assert_eq!(counts(&r, "positions"), (4, 1, 3));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_keys_are_refused_at_their_manifest_line_with_nothing_sent() {
     let vault = Vault::new().await;
     let with = |positions: &str| manifest(vault.at(), positions, CLAIMS_FROM_EVENTS);
