@@ -135,21 +135,25 @@ pub(super) fn components(
 fn dependencies(components: &mut [Component]) {
     for i in 0..components.len() {
         for field in components[i].import.record.iter().map(|f| f.name.clone()) {
-            let ws = words(&field);
-            let Some((last, record)) = ws.split_last() else { continue };
-            if last != "id" || record.is_empty() {
-                continue;
-            }
-            let record = singular(&record.join(" "));
-            let Some(j) = components.iter().position(|c| singular(&c.name) == record) else {
-                continue;
-            };
-            if j != i && !depends(components, j, &components[i].name) {
-                let name = components[j].name.clone();
+            let Some(j) = referred(components, &field).filter(|&j| j != i) else { continue };
+            let name = components[j].name.clone();
+            let known = components[i].depends_on.iter().any(|(d, _)| *d == name);
+            if !known && !depends(components, j, &components[i].name) {
                 components[i].depends_on.push((name, field));
             }
         }
     }
+}
+
+/// The component whose records a field `<record>Id` names (`reserveId` → `reserves`).
+fn referred(components: &[Component], field: &str) -> Option<usize> {
+    let ws = words(field);
+    let (last, record) = ws.split_last()?;
+    if last != "id" || record.is_empty() {
+        return None;
+    }
+    let record = singular(&record.join(" "));
+    components.iter().position(|c| singular(&c.name) == record)
 }
 
 /// Whether the component `from` depends on `on`, directly or through others.
@@ -443,6 +447,47 @@ fn shared_digests(components: &mut [Component]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A component named `name` whose import struct has the uint256 fields `fields`.
+    fn importing(name: &str, fields: &[&str]) -> Component {
+        let record = fields
+            .iter()
+            .map(|f| Field {
+                name: (*f).into(),
+                ty: alloy::dyn_abi::DynSolType::Uint(256),
+                internal: None,
+                members: None,
+            })
+            .collect();
+        let function = Function::parse(&format!("function import_{name}()")).unwrap();
+        Component {
+            name: name.into(),
+            source: None,
+            import: Import { contract: 0, function, record },
+            mapping: None,
+            verify: None,
+            key: Vec::new(),
+            filter: None,
+            depends_on: Vec::new(),
+            todos: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_field_naming_another_components_records_is_a_dependency_without_cycles() {
+        let mut cs = [
+            importing("loans", &["reserveId", "id", "principal"]),
+            importing("reserves", &["id", "loanId"]),
+            importing("accounts", &["accountId", "reserveId", "tierId"]),
+        ];
+        dependencies(&mut cs);
+        let deps = |c: &Component| c.depends_on.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>();
+        assert_eq!(cs[0].depends_on, [("reserves".to_owned(), "reserveId".to_owned())]);
+        // `reserves.loanId` would close a cycle; its own id and unknown records are not
+        // dependencies.
+        assert!(deps(&cs[1]).is_empty());
+        assert_eq!(deps(&cs[2]), ["reserves"]);
+    }
 
     fn views(signatures: &[&str]) -> Vec<Function> {
         signatures.iter().map(|s| Function::parse(s).unwrap()).collect()
