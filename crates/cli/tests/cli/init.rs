@@ -1,10 +1,11 @@
 //! `molt init` through the real binary: the Fabstir draft from the forge artifacts, refused by
 //! `molt plan` while it has TODOs, and rehearsed on a fork of a seeded anvil once its
-//! decisions are made (the placeholder addresses and the one edit it needs); overwriting,
-//! stdout, `--json` and bad inputs.
+//! decisions are made (the placeholder addresses and the one edit it needs); the lending
+//! draft likewise; overwriting, stdout, `--json` and bad inputs.
 
 use std::path::{Path, PathBuf};
 
+use molt_chain::Devnet;
 use serde_json::Value;
 
 use crate::common::{Project, molt, refused, run, stderr, stdout};
@@ -33,9 +34,10 @@ fn seeded_address(seeded: &str, abi: &str) -> String {
     line.split("address = \"").nth(1).unwrap().split('"').next().unwrap().to_owned()
 }
 
-/// The draft with its decisions made: the seeded addresses in place of the placeholders, the
-/// TODO comments deleted, and the one edit the Fabstir draft needs (only completed jobs).
-fn resolved(draft: &str, seeded: &str) -> String {
+/// The draft with its decisions made: the seeded addresses in place of the placeholders (of the
+/// contracts and of the funds' token), the TODO comments deleted, then each `(from, to)` of
+/// `edits` replaced: the decisions that differ from the draft's proposals.
+fn resolved(draft: &str, seeded: &str, edits: &[(&str, &str)]) -> String {
     let mut out = Vec::new();
     for line in draft.lines() {
         if line.trim_start().starts_with("# TODO(molt)") {
@@ -47,12 +49,17 @@ fn resolved(draft: &str, seeded: &str) -> String {
             let placeholder = line.split("address = \"").nth(1).unwrap().split('"').next().unwrap();
             line = line.replace(placeholder, &seeded_address(seeded, abi));
         }
-        out.push(line.clone());
-        if line == "key = \"id\"" {
-            out.push("filter = { field = \"status\", in = [2] }".into());
+        if line == "tokens = \"TODO: token address\"" {
+            line = seeded.lines().find(|l| l.starts_with("tokens = \"0x")).unwrap().to_owned();
         }
+        out.push(line);
     }
-    out.join("\n") + "\n"
+    let mut text = out.join("\n") + "\n";
+    for (from, to) in edits {
+        assert!(text.contains(from), "no `{from}` in the draft:\n{text}");
+        text = text.replace(from, to);
+    }
+    text
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,7 +108,9 @@ async fn the_fabstir_draft_is_refused_until_decided_then_rehearses_on_a_fork() {
     );
 
     // Decided: it rehearses the whole migration on a fork of the seeded node.
-    std::fs::write(&draft, resolved(&text, project.seeded_text())).unwrap();
+    // The one edit: only completed jobs.
+    let edits = [("key = \"id\"\n", "key = \"id\"\nfilter = { field = \"status\", in = [2] }\n")];
+    std::fs::write(&draft, resolved(&text, project.seeded_text(), &edits)).unwrap();
     let node = project.devnet.endpoint();
     let out =
         run(project.molt().args(["--json", "plan", "--manifest", &manifest, "--rpc-url", &node]));
@@ -122,6 +131,41 @@ async fn the_fabstir_draft_is_refused_until_decided_then_rehearses_on_a_fork() {
         text,
         "the same inputs draft the same file"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lending_draft_needs_one_edit_then_rehearses_on_a_fork() {
+    let project = Project::lending_on(Devnet::spawn().await.unwrap(), 4, 24, 30);
+    let draft = project.path().join("drafts/molt.toml");
+    let (v1, v2) = (artifact("LendingPoolV1"), artifact("LendingPoolV2"));
+    let out = run(project.molt().args(["init", "--old", &v1, "--new", &v2, "--out"]).arg(&draft));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for want in [
+        "from 1 V1 and 1 V2 contracts:",
+        "loans     pool_v1.loans -> pool_v2.importLoans",
+        "funds collateral; 1 pause, 1 check, 1 finalize entries",
+        "7 TODO(molt) to resolve",
+        "line  16: the address LendingPoolV1 is deployed at",
+    ] {
+        assert!(err.contains(want), "no `{want}` in:\n{err}");
+    }
+    let text = std::fs::read_to_string(&draft).unwrap();
+
+    // The one edit no ABI tells: V1's `since` is V2's `depositedAt` (no longer dropped). The
+    // filters are kept, the addresses and the collateral token filled in.
+    let edits = [
+        ("map.depositedAt = { default = true }", "map.depositedAt = \"since\""),
+        ("drop = [\"since\"]\n", ""),
+    ];
+    std::fs::write(&draft, resolved(&text, project.seeded_text(), &edits)).unwrap();
+    let (manifest, node) = (draft.display().to_string(), project.devnet.endpoint());
+    let out =
+        run(project.molt().args(["--json", "plan", "--manifest", &manifest, "--rpc-url", &node]));
+    assert!(out.status.success(), "{}\n{}", stderr(&out), std::fs::read_to_string(&draft).unwrap());
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["verified_on_fork"], true, "{plan:#}");
+    assert_eq!(plan["components"].as_array().unwrap().len(), 3);
 }
 
 #[test]

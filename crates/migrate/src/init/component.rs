@@ -1,5 +1,6 @@
 //! Pairing V2 batch-import functions with V1 record sources, and drafting each component's
-//! key, filter, dropped fields and read-back (`verify`: the getter, its digest and count).
+//! key, filter, dropped fields, read-back (`verify`: the getter, its digest and count) and
+//! the components it depends on.
 
 use alloy::json_abi::Function;
 use molt_abi::Artifact;
@@ -39,6 +40,9 @@ pub(super) struct Component {
     pub(super) key: Vec<String>,
     /// A proposed filter (`field`, predicate text), with its question.
     pub(super) filter: Option<(String, String)>,
+    /// The components to migrate first, each with the import field that refers to its
+    /// records (`reserves`, `reserveId`).
+    pub(super) depends_on: Vec<(String, String)>,
     /// What the draft could not decide, component-wide.
     pub(super) todos: Vec<String>,
 }
@@ -121,7 +125,46 @@ pub(super) fn components(
         })
         .collect();
     shared_digests(&mut out);
+    dependencies(&mut out);
     out
+}
+
+/// Each component whose import struct has a field `<record>Id` (`reserveId`) named after the
+/// records of another component (`reserves`) depends on it: those are migrated first, so the
+/// target knows every record referred to. A dependency that would close a cycle is left out.
+fn dependencies(components: &mut [Component]) {
+    for i in 0..components.len() {
+        for field in components[i].import.record.iter().map(|f| f.name.clone()) {
+            let Some(j) = referred(components, &field).filter(|&j| j != i) else { continue };
+            let name = components[j].name.clone();
+            let known = components[i].depends_on.iter().any(|(d, _)| *d == name);
+            if !known && !depends(components, j, &components[i].name) {
+                components[i].depends_on.push((name, field));
+            }
+        }
+    }
+}
+
+/// The component whose records a field `<record>Id` names (`reserveId` → `reserves`).
+fn referred(components: &[Component], field: &str) -> Option<usize> {
+    let ws = words(field);
+    let (last, record) = ws.split_last()?;
+    if last != "id" || record.is_empty() {
+        return None;
+    }
+    let record = singular(&record.join(" "));
+    components.iter().position(|c| singular(&c.name) == record)
+}
+
+/// Whether the component `from` depends on `on`, directly or through others.
+fn depends(components: &[Component], from: usize, on: &str) -> bool {
+    components[from].depends_on.iter().any(|(d, _)| {
+        d == on
+            || components
+                .iter()
+                .position(|c| &c.name == d)
+                .is_some_and(|k| depends(components, k, on))
+    })
 }
 
 /// `batchMigrateNodes` → `nodes`: the last word of the import function.
@@ -163,6 +206,7 @@ fn component(
             verify: None,
             key,
             filter: None,
+            depends_on: Vec::new(),
             todos,
         };
     };
@@ -195,6 +239,7 @@ fn component(
         verify,
         key,
         filter,
+        depends_on: Vec::new(),
         todos,
     }
 }
@@ -315,8 +360,23 @@ fn readback(f: &Function, import: &Import, mapping: &Mapping) -> Option<Verify> 
 const DIGEST_WORDS: &[&str] =
     &["import", "imported", "migration", "migrated", "digest", "state", "running", "count"];
 
+/// Words of which one names a count view (`reservesImported`, `positionsCount`,
+/// `importedLoans`, `numMigratedJobs`).
+const COUNT_WORDS: &[&str] = &["count", "imported", "migrated", "num", "number", "total"];
+
+/// What a digest or count view is about: its words but [`DIGEST_WORDS`] and [`COUNT_WORDS`],
+/// in the singular (`reservesDigest`, `reservesImported` → `reserve`; `importDigest` → ``).
+fn view_about(name: &str) -> String {
+    words(name)
+        .iter()
+        .filter(|w| !DIGEST_WORDS.contains(&w.as_str()) && !COUNT_WORDS.contains(&w.as_str()))
+        .map(|w| singular(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The digest view of a component's records on the target (`<set>Digest` for the component,
-/// else the contract's one `importDigest`), and the count view named like it.
+/// else the contract's one `importDigest`), and its count view ([`count_view`]).
 fn digest_and_count(target: &Artifact, component: &str) -> (Option<String>, Option<String>) {
     let views: Vec<&Function> = target
         .abi
@@ -328,27 +388,37 @@ fn digest_and_count(target: &Artifact, component: &str) -> (Option<String>, Opti
         .copied()
         .filter(|f| f.outputs[0].ty == "bytes32" && words(&f.name).iter().any(|w| w == "digest"))
         .collect();
-    let about = |f: &Function| {
-        words(&f.name)
-            .iter()
-            .filter(|w| !DIGEST_WORDS.contains(&w.as_str()))
-            .map(|w| singular(w))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let own: Vec<&Function> =
-        digests.iter().copied().filter(|f| about(f) == singular(component)).collect();
-    let generic: Vec<&Function> = digests.iter().copied().filter(|f| about(f).is_empty()).collect();
+        digests.iter().copied().filter(|f| view_about(&f.name) == singular(component)).collect();
+    let generic: Vec<&Function> =
+        digests.iter().copied().filter(|f| view_about(&f.name).is_empty()).collect();
     let digest = match (own.as_slice(), generic.as_slice()) {
         ([one], _) | ([], [one]) => *one,
         _ => return (None, None),
     };
-    let count_name = digest.name.replace("Digest", "Count").replace("digest", "count");
-    let count = views
-        .iter()
-        .find(|f| f.name == count_name && f.outputs[0].ty.starts_with("uint"))
-        .map(|f| f.name.clone());
-    (Some(digest.name.clone()), count)
+    (Some(digest.name.clone()), count_view(&views, &digest.name))
+}
+
+/// The count view that goes with a digest view: the one named like it (`importDigest` →
+/// `importCount`), else the only unsigned view about the same records with a count word in
+/// its name (`reservesDigest` → `reservesImported`, `reserveCount`, `importedReserves`).
+fn count_view(views: &[&Function], digest: &str) -> Option<String> {
+    let counts: Vec<&Function> =
+        views.iter().copied().filter(|f| f.outputs[0].ty.starts_with("uint")).collect();
+    let named = digest.replace("Digest", "Count").replace("digest", "count");
+    if let Some(f) = counts.iter().find(|f| f.name == named) {
+        return Some(f.name.clone());
+    }
+    let about = view_about(digest);
+    let counting: Vec<&Function> = counts
+        .into_iter()
+        .filter(|f| words(&f.name).iter().any(|w| COUNT_WORDS.contains(&w.as_str())))
+        .filter(|f| view_about(&f.name) == about)
+        .collect();
+    match counting.as_slice() {
+        [one] => Some(one.name.clone()),
+        _ => None,
+    }
 }
 
 /// Components of one target contract that resolved to the same digest view: the records of
@@ -370,6 +440,83 @@ fn shared_digests(components: &mut [Component]) {
                 k.1,
                 others.join(", ")
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component named `name` whose import struct has the uint256 fields `fields`.
+    fn importing(name: &str, fields: &[&str]) -> Component {
+        let record = fields
+            .iter()
+            .map(|f| Field {
+                name: (*f).into(),
+                ty: alloy::dyn_abi::DynSolType::Uint(256),
+                internal: None,
+                members: None,
+            })
+            .collect();
+        let function = Function::parse(&format!("function import_{name}()")).unwrap();
+        Component {
+            name: name.into(),
+            source: None,
+            import: Import { contract: 0, function, record },
+            mapping: None,
+            verify: None,
+            key: Vec::new(),
+            filter: None,
+            depends_on: Vec::new(),
+            todos: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_field_naming_another_components_records_is_a_dependency_without_cycles() {
+        let mut cs = [
+            importing("loans", &["reserveId", "id", "principal"]),
+            importing("reserves", &["id", "loanId"]),
+            importing("accounts", &["accountId", "reserveId", "tierId"]),
+        ];
+        dependencies(&mut cs);
+        let deps = |c: &Component| c.depends_on.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>();
+        assert_eq!(cs[0].depends_on, [("reserves".to_owned(), "reserveId".to_owned())]);
+        // `reserves.loanId` would close a cycle; its own id and unknown records are not
+        // dependencies.
+        assert!(deps(&cs[1]).is_empty());
+        assert_eq!(deps(&cs[2]), ["reserves"]);
+    }
+
+    fn views(signatures: &[&str]) -> Vec<Function> {
+        signatures.iter().map(|s| Function::parse(s).unwrap()).collect()
+    }
+
+    #[test]
+    fn finds_the_count_view_of_a_digest_by_its_usual_names() {
+        let count = |sigs: &[&str], digest: &str| {
+            let fs = views(sigs);
+            count_view(&fs.iter().collect::<Vec<_>>(), digest)
+        };
+        let named = ["function importCount() view returns (uint256)"];
+        assert_eq!(count(&named, "importDigest").as_deref(), Some("importCount"));
+        for name in ["reservesImported", "reserveCount", "importedReserves", "numMigratedReserves"]
+        {
+            let sig = format!("function {name}() view returns (uint64)");
+            assert_eq!(count(&[&sig], "reservesDigest").as_deref(), Some(name), "{name}");
+        }
+        // Not a count word, another record set, not a number, or two candidates: none.
+        for sigs in [
+            &["function nextReserveId() view returns (uint256)"][..],
+            &["function loansImported() view returns (uint256)"],
+            &["function reservesImported() view returns (bool)"],
+            &[
+                "function reservesImported() view returns (uint256)",
+                "function reserveCount() view returns (uint256)",
+            ],
+        ] {
+            assert_eq!(count(sigs, "reservesDigest"), None, "{sigs:?}");
         }
     }
 }

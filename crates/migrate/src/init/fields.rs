@@ -1,7 +1,7 @@
 //! How each field of a V2 import struct is drafted from a V1 record: copied by name, renamed
-//! (the closest name of a compatible type), scaled (a percentage into basis points), taken
-//! from the record's index or key, or left at its zero value; and which V1 fields are left
-//! over.
+//! (the closest name of a compatible type), scaled (a percentage or basis points into basis
+//! points or WAD), taken from the record's index or key, or left at its zero value; and which
+//! V1 fields are left over.
 
 use std::collections::BTreeSet;
 
@@ -94,7 +94,7 @@ impl Planner<'_> {
     fn level(&mut self, target: &[Field], parent: Option<&str>) -> Vec<FieldPlan> {
         let mut plans: Vec<Option<FieldPlan>> = vec![None; target.len()];
         let passes: [Pass<'_>; 5] =
-            [Self::by_name, Self::narrowed, Self::basis_points, Self::index_or_key, Self::renamed];
+            [Self::by_name, Self::narrowed, Self::unit_scaled, Self::index_or_key, Self::renamed];
         for pass in passes {
             for (slot, f) in plans.iter_mut().zip(target) {
                 if slot.is_none() {
@@ -158,27 +158,26 @@ impl Planner<'_> {
         Some(noted(&f.name, How::Narrow(name), note))
     }
 
-    /// `xBps` from `x` (or `xPercent`, `xPct`): a percentage into basis points.
-    fn basis_points(&mut self, f: &Field, _: Option<&str>) -> Option<FieldPlan> {
-        let ws = words(&f.name);
-        if ws.last().map(String::as_str) != Some("bps") || !matches!(f.ty, DynSolType::Uint(_)) {
+    /// A number in one unit from the same quantity in another ([`UNIT_SCALES`]): `xBps` from
+    /// `x` or `xPercent`, `xWad` from `xBps` or `xPercent`.
+    fn unit_scaled(&mut self, f: &Field, _: Option<&str>) -> Option<FieldPlan> {
+        if !matches!(f.ty, DynSolType::Uint(_)) {
             return None;
         }
-        let base = &ws[..ws.len() - 1];
-        let s = self.source.record.iter().find(|s| {
-            let sw = words(&s.name);
-            let base_of_source = match sw.last().map(String::as_str) {
-                Some("percent" | "pct") => &sw[..sw.len() - 1],
-                _ => &sw[..],
-            };
-            !self.used.contains(&s.name)
-                && matches!(s.ty, DynSolType::Uint(_))
-                && base_of_source == base
+        let (stem, to) = unit_of(&f.name);
+        if stem.is_empty() {
+            return None;
+        }
+        let (s, scale) = self.source.record.iter().find_map(|s| {
+            let (source_stem, from) = unit_of(&s.name);
+            let scale = UNIT_SCALES.iter().find(|u| u.from == from && u.to == to)?;
+            let free = !self.used.contains(&s.name) && matches!(s.ty, DynSolType::Uint(_));
+            (free && source_stem == stem).then_some((s, scale))
         })?;
-        let note = format!("`{}` read as a percentage (0..100) -> basis points", s.name);
+        let note = format!("`{}` read as {} -> {}", s.name, scale.from_text, scale.to_text);
         let name = s.name.clone();
         self.take(&name, 1);
-        Some(noted(&f.name, How::Scale { from: name, mul: 100 }, note))
+        Some(noted(&f.name, How::Scale { from: name, mul: scale.mul }, note))
     }
 
     /// `$key...` for a field named after a key part; `$index` for an `id` or `index` field of
@@ -285,10 +284,83 @@ impl Planner<'_> {
     }
 }
 
+/// How a number in one unit becomes the same quantity in another, exactly.
+struct UnitScale {
+    /// The source's unit suffix (`""`: none, read as a percentage).
+    from: &'static str,
+    /// The target's unit suffix.
+    to: &'static str,
+    /// The factor.
+    mul: u64,
+    /// The units, as the note next to the rule names them.
+    from_text: &'static str,
+    to_text: &'static str,
+}
+
+const PERCENT: &str = "a percentage (0..100)";
+const BPS: &str = "basis points (0..10000)";
+const WAD: &str = "WAD (1e18 = 100 %)";
+
+/// The unit changes drafted as `{ from, mul }`: a percentage or basis points into basis
+/// points or WAD fractions.
+const UNIT_SCALES: &[UnitScale] = &[
+    UnitScale { from: "", to: "bps", mul: 100, from_text: PERCENT, to_text: "basis points" },
+    UnitScale { from: "percent", to: "bps", mul: 100, from_text: PERCENT, to_text: "basis points" },
+    UnitScale { from: "bps", to: "wad", mul: 100_000_000_000_000, from_text: BPS, to_text: WAD },
+    UnitScale {
+        from: "percent",
+        to: "wad",
+        mul: 10_000_000_000_000_000,
+        from_text: PERCENT,
+        to_text: WAD,
+    },
+];
+
+/// A field name's words before its unit suffix, and the unit (`bps`, `wad`, `percent`; `pct`
+/// reads as `percent`; `""` without one): `rateBps` → (`rate`, `bps`).
+fn unit_of(name: &str) -> (Vec<String>, &'static str) {
+    let mut ws = words(name);
+    let unit = match ws.last().map(String::as_str) {
+        Some("bps") => "bps",
+        Some("wad") => "wad",
+        Some("percent" | "pct") => "percent",
+        _ => return (ws, ""),
+    };
+    ws.pop();
+    (ws, unit)
+}
+
 fn plain(name: &str, how: How) -> FieldPlan {
     FieldPlan { name: name.into(), how, note: None, todo: None }
 }
 
 fn noted(name: &str, how: How, note: String) -> FieldPlan {
     FieldPlan { name: name.into(), how, note: Some(note), todo: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_unit_suffixes() {
+        assert_eq!(unit_of("rateBps"), (vec!["rate".to_owned()], "bps"));
+        assert_eq!(unit_of("rateWad"), (vec!["rate".to_owned()], "wad"));
+        assert_eq!(unit_of("ltvPct"), (vec!["ltv".to_owned()], "percent"));
+        assert_eq!(unit_of("borrowCap"), (vec!["borrow".to_owned(), "cap".to_owned()], ""));
+    }
+
+    #[test]
+    fn unit_scales_are_exact_powers_of_ten() {
+        let mul = |from: &str, to: &str| {
+            UNIT_SCALES.iter().find(|u| u.from == from && u.to == to).map(|u| u.mul)
+        };
+        assert_eq!(mul("percent", "bps"), Some(100));
+        assert_eq!(mul("bps", "wad"), Some(10u64.pow(14)));
+        assert_eq!(mul("percent", "wad"), Some(10u64.pow(16)));
+        // A plain number is read as a percentage into basis points only, never as WAD.
+        assert_eq!(mul("", "bps"), Some(100));
+        assert_eq!(mul("", "wad"), None);
+        assert_eq!(mul("wad", "bps"), None);
+    }
 }

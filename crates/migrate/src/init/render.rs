@@ -154,6 +154,17 @@ fn component(d: &Draft, c: &Component, out: &mut String) {
         let _ = writeln!(out, "{}", todo(question));
         let _ = writeln!(out, "filter = {filter}");
     }
+    if !c.depends_on.is_empty() {
+        let names: Vec<String> = c.depends_on.iter().map(|(d, _)| d.clone()).collect();
+        let why: Vec<String> =
+            c.depends_on.iter().map(|(d, f)| format!("`{f}` names a record of `{d}`")).collect();
+        let _ = writeln!(
+            out,
+            "depends_on = {}   # {}: those are migrated first",
+            list(&names),
+            why.join(", ")
+        );
+    }
     if let Some(m) = &c.mapping {
         let copied: Vec<&str> =
             m.fields.iter().filter(|p| p.how == How::ByName).map(|p| p.name.as_str()).collect();

@@ -273,6 +273,78 @@ fn the_fabstir_draft_needs_one_edit_to_equal_the_fixture() {
     );
 }
 
+/// The lending draft (contracts/src/lending), as if written to `fixtures/manifests/`.
+fn lending_draft() -> (PathBuf, String) {
+    let out = repo().join("fixtures/manifests");
+    let d = draft(&artifacts(&["LendingPoolV1"]), &artifacts(&["LendingPoolV2"]), &out).unwrap();
+    (out.join("draft.toml"), d.render())
+}
+
+#[test]
+fn the_lending_draft_needs_one_edit_to_equal_the_fixture() {
+    let fixture = Manifest::load(repo().join("fixtures/manifests/lending.toml")).unwrap();
+    let (path, text) = lending_draft();
+    let todos = todos(&text);
+    assert_eq!(todos.len(), 7, "{todos:#?}");
+
+    let token = "0x0000000000000000000000000000000000000003";
+    let accepted = accept_all(&text, &fixture).replace("TODO: token address", token);
+    let draft = Manifest::parse(&path, &accepted).unwrap_or_else(|e| panic!("{e}\n{accepted}"));
+    let diff = Comparison::of(&draft, &fixture);
+    // The one decision the ABIs cannot tell: V1's `since` is V2's `depositedAt`.
+    assert_eq!(diff.items.len(), 2, "{:#?}", diff.items);
+    assert!(diff.items[0].starts_with("component accounts: map.depositedAt:"), "{diff:?}");
+    // The draft lists `accounts` first; `loans` waits for `reserves` in both.
+    assert!(diff.items[1].starts_with("component order"), "{diff:?}");
+
+    let edited = accepted
+        .replace("map.depositedAt = { default = true }", "map.depositedAt = \"since\"")
+        .replace("drop = [\"since\"]\n", "");
+    let draft = Manifest::parse(&path, &edited).unwrap_or_else(|e| panic!("{e}\n{edited}"));
+    let diff = Comparison::of(&draft, &fixture);
+    assert_eq!(diff.items.len(), 1, "{:#?}", diff.items);
+    assert!(diff.names.is_empty(), "{:#?}", diff.names);
+}
+
+#[test]
+fn units_counts_and_references_to_other_records_are_drafted_from_names() {
+    let text = lending_draft().1;
+    let reserves = block(&text, "name = \"reserves\"");
+    let loans = block(&text, "name = \"loans\"");
+    // Basis points into WAD, in both record sets; `rateBps` is used, not dropped.
+    for c in [reserves, loans] {
+        let line = c.lines().find(|l| l.starts_with("map.rateWad = ")).unwrap_or_default();
+        assert!(
+            line.starts_with("map.rateWad = { from = \"rateBps\", mul = 100000000000000 } "),
+            "{c}"
+        );
+        assert!(
+            line.ends_with("# `rateBps` read as basis points (0..10000) -> WAD (1e18 = 100 %)"),
+            "{c}"
+        );
+        assert!(!c.contains("drop = "), "{c}");
+    }
+    // No V1 field is left for `borrowCap`: its zero value is no question.
+    assert!(reserves.contains("map.borrowCap = { default = true }"), "{reserves}");
+    assert!(!reserves.contains("TODO"), "{reserves}");
+    has_lines(
+        &text,
+        &[
+            r#"verify = { get = "getReserve", args = ["id"], digest = "reservesDigest", count = "reservesImported" }"#,
+            r#"verify = { get = "accountOf", args = ["user"], digest = "accountsDigest", count = "accountsImported" }"#,
+            r#"verify = { get = "loanOf", args = ["borrower", "reserveId"], digest = "loansDigest", count = "loansImported" }"#,
+        ],
+    );
+    // A loan's `reserveId` names a reserve: reserves migrate first, and that is no question.
+    has_lines(
+        loans,
+        &[
+            "depends_on = [\"reserves\"]   # `reserveId` names a record of `reserves`: those are migrated first",
+        ],
+    );
+    assert!(!text.contains("depends_on = [\"loans\"]"), "{text}");
+}
+
 #[test]
 fn the_comparison_finds_every_kind_of_difference() {
     // The fixture against itself with a few behaviours changed, one item each.
