@@ -45,6 +45,13 @@ pub struct Fork {
 
 /// Forks the node at `url` at its latest block.
 pub async fn fork(manifest: &Manifest, real: &Sender, url: &str) -> Result<Fork> {
+    // The fork runs under its own chain id: the manifest's is checked against the node here.
+    if real.chain_id() != manifest.network.chain_id {
+        return Err(Error::ChainMismatch {
+            expected: manifest.network.chain_id,
+            got: real.chain_id(),
+        });
+    }
     let block = real.provider().get_block_number().await.map_err(molt_chain::Error::from)?;
     let chain_id = fork_chain_id(real.chain_id());
     // Through a loopback forwarder when the URL carries credentials: anvil's command line is

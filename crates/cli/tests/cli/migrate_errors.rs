@@ -74,13 +74,17 @@ fn cases(text: &str) -> Vec<Case> {
     ]
 }
 
-/// Runs `molt migrate --yes` on the project with `case` applied; what is wrong, if anything.
+/// Runs `molt plan` and `molt migrate --yes` on the project with `case` applied: both must
+/// refuse it the same way (an operator rehearses first). What is wrong, if anything.
 fn check(project: &Project, case: &Case) -> Result<(), String> {
     if let Some((from, to)) = &case.edit {
         project.edit(from, to);
     }
     let want: Vec<&str> = case.want.iter().map(String::as_str).collect();
-    let result = refusal(project.molt().args(["migrate", "--yes"]).args(case.args), &want);
+    let planned = refusal(project.molt().arg("plan").args(case.args), &want)
+        .map_err(|why| format!("molt plan: {why}"));
+    let result = planned
+        .and_then(|_| refusal(project.molt().args(["migrate", "--yes"]).args(case.args), &want));
     project.restore();
     result.map(drop)
 }
