@@ -76,6 +76,8 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
             molt_migrate::Error::ConfirmationTimeout { .. } => true,
             // The node failed while the logs were scanned (not the manifest's doing).
             molt_migrate::Error::KeyScan { .. } => true,
+            // A view read that the node failed, not one that reverted.
+            molt_migrate::Error::Call { node_failed, .. } => *node_failed,
             _ => false,
         });
     }

@@ -77,6 +77,8 @@ pub enum Error {
         address: alloy::primitives::Address,
         /// What went wrong.
         reason: String,
+        /// Whether the node failed (after the retries) rather than the call.
+        node_failed: bool,
     },
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -314,6 +316,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<molt_chain::read::CallError> for Error {
     fn from(e: molt_chain::read::CallError) -> Self {
-        Self::Call { function: e.function, address: e.address, reason: e.reason }
+        use molt_chain::read::CallError;
+        let CallError { function, address, reason, node_failed } = e;
+        Self::Call { function, address, reason, node_failed }
     }
 }

@@ -9,6 +9,7 @@ use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
+    transports::TransportError,
 };
 
 use super::{BatchReader, CallOutcome, ViewCall};
@@ -23,11 +24,24 @@ pub struct CallError {
     pub address: Address,
     /// What went wrong (the node's error and its causes, a revert, or a decoding problem).
     pub reason: String,
+    /// Whether the node failed (a transient transport failure that outlasted the retries),
+    /// rather than the call itself (a revert, bad arguments, an undecodable result).
+    pub node_failed: bool,
 }
 
 impl CallError {
     fn new(function: &Function, address: Address, reason: impl Into<String>) -> Self {
-        Self { function: function.signature(), address, reason: reason.into() }
+        Self { function: function.signature(), address, reason: reason.into(), node_failed: false }
+    }
+
+    /// The call could not be made: `e` is the transport's error.
+    fn transport(function: &str, address: Address, e: &TransportError) -> Self {
+        Self {
+            function: function.into(),
+            address,
+            reason: error_chain(e),
+            node_failed: crate::rpc::is_transient(e),
+        }
     }
 }
 
@@ -48,7 +62,7 @@ pub async fn view(
         Some(b) => call.block(BlockId::number(b)),
         None => call,
     };
-    let out = call.await.map_err(|e| CallError::new(function, address, e.to_string()))?;
+    let out = call.await.map_err(|e| CallError::transport(&function.signature(), address, &e))?;
     decode_output(function, address, &out)
 }
 
@@ -102,7 +116,7 @@ pub async fn view_outcomes(
     reader
         .call_all(&calls, block)
         .await
-        .map_err(|e| CallError::new(function, address, error_chain(&e)))
+        .map_err(|e| CallError::transport(&function.signature(), address, &e.source))
 }
 
 /// Calls `function` once per argument list at `block` (the latest if `None`), batched by
@@ -131,11 +145,9 @@ pub async fn views(
 /// deployed, JSON-RPC batches otherwise.
 pub async fn reader(provider: &DynProvider, block: Option<u64>) -> Result<BatchReader, CallError> {
     let block = block.map_or(BlockId::latest(), BlockId::number);
-    BatchReader::new(provider, block).await.map_err(|e| CallError {
-        function: "eth_getCode".into(),
-        address: e.to,
-        reason: error_chain(&e),
-    })
+    BatchReader::new(provider, block)
+        .await
+        .map_err(|e| CallError::transport("eth_getCode", e.to, &e.source))
 }
 
 /// An error and its causes on one line.

@@ -10,7 +10,11 @@ use alloy::{
     providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
-use molt_chain::{BatchReader, Devnet, ReadPath, ViewCall, read::MULTICALL3, rpc};
+use molt_chain::{
+    BatchReader, Devnet, ReadPath, ViewCall,
+    read::{MULTICALL3, view},
+    rpc,
+};
 
 use crate::support::{Fault, Proxy, always_reverts_code};
 
@@ -167,4 +171,38 @@ async fn a_node_that_refuses_batches_gets_single_calls() {
     assert!((1..=BatchReader::CONCURRENCY as u32).contains(&proxy.received("<batch>")));
     assert_eq!(proxy.forwarded("<batch>"), 0);
     assert_eq!(proxy.received("eth_call"), 251);
+}
+
+#[tokio::test]
+async fn a_view_the_node_failed_is_told_from_one_that_reverted() {
+    let devnet = Devnet::spawn().await.unwrap();
+    let token = devnet.artifact("TestToken").unwrap();
+    let args = [
+        DynSolValue::String("Test".into()),
+        DynSolValue::String("TST".into()),
+        DynSolValue::Uint(U256::from(18), 8),
+    ];
+    let address = devnet.deploy_artifact(&token, &args).await.unwrap();
+    let total_supply = token.abi.function("totalSupply").unwrap()[0].clone();
+    let proxy = Proxy::start(devnet.endpoint()).await;
+    let fast = rpc::RpcOptions {
+        max_attempts: 3,
+        initial_backoff: std::time::Duration::from_millis(10),
+        max_backoff: std::time::Duration::from_millis(20),
+        ..Default::default()
+    };
+    let provider = rpc::connect(&proxy.url(), fast).unwrap();
+
+    // The node answers 503 to every attempt: the call could not be made.
+    proxy.fail("eth_call", vec![Fault::Status(503); 3]);
+    let failed = view(&provider, address, &total_supply, &[], None).await.unwrap_err();
+    assert!(failed.node_failed, "{failed}");
+    assert_eq!(proxy.received("eth_call"), 3, "retried, then given up");
+
+    // A contract without the function reverts: the call was made, and failed.
+    let reverter = TransactionRequest::default().with_deploy_code(always_reverts_code());
+    let reverter = send(&devnet, reverter).await.contract_address.unwrap();
+    let reverted = view(&provider, reverter, &total_supply, &[], None).await.unwrap_err();
+    assert!(!reverted.node_failed, "{reverted}");
+    assert_eq!(view(&provider, address, &total_supply, &[], None).await.unwrap().len(), 1);
 }
