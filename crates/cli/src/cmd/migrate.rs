@@ -113,20 +113,49 @@ async fn after_failure(
     eyre!(e).wrap_err(Hint(hint))
 }
 
+/// What the run will do, from the manifest alone, for the operator to confirm.
+fn what_will_be_sent(manifest: &Manifest, sender: alloy::primitives::Address) -> String {
+    let list = |names: Vec<&str>| if names.is_empty() { "none".into() } else { names.join(", ") };
+    let pauses = list(manifest.pause.iter().map(|p| p.contract.as_str()).collect());
+    let funds = list(manifest.funds.iter().map(|f| f.name.as_str()).collect());
+    let components = list(manifest.components.iter().map(|c| c.name.as_str()).collect());
+    let finalize = list(manifest.finalize.iter().map(|f| f.contract.as_str()).collect());
+    format!(
+        "Migrate on chain {}, signing as {sender}:\n  pause      {pauses}\n  move funds {funds}\n  import     {components}\n  finalize   {finalize} (after verification passes; irreversible)\n",
+        manifest.network.chain_id
+    )
+}
+
 fn confirm(manifest: &Manifest, sender: alloy::primitives::Address) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         return Err(eyre!("refusing to send transactions without confirmation")
             .wrap_err(Hint("pass --yes to migrate non-interactively".into())));
     }
-    eprint!(
-        "Migrate {} component(s) on chain {} signing as {sender}? Type 'yes' to continue: ",
-        manifest.components.len(),
-        manifest.network.chain_id
-    );
+    eprint!("{}Type 'yes' to continue: ", what_will_be_sent(manifest, sender));
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).wrap_err("cannot read the answer")?;
     if answer.trim() != "yes" {
         return Err(eyre!("not confirmed; nothing was sent"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmation_names_what_is_paused_moved_imported_and_finalized() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/manifests/fabstir.toml");
+        let manifest = Manifest::load(path).unwrap();
+        let text = what_will_be_sent(&manifest, alloy::primitives::Address::repeat_byte(0x11));
+        assert_eq!(
+            text,
+            "Migrate on chain 31337, signing as 0x1111111111111111111111111111111111111111:\n  \
+             pause      registry_v1, jobs_v1, escrow_v1\n  \
+             move funds stakes, escrow\n  \
+             import     nodes, jobs, deposits\n  \
+             finalize   registry_v2, jobs_v2, escrow_v2 (after verification passes; irreversible)\n"
+        );
+    }
 }
