@@ -69,7 +69,7 @@ pub async fn install_contracts(
         if keccak256(&present) == c.code_hash {
             continue;
         }
-        set_code(provider, c.address, &c.code).await?;
+        set_code(provider, c.contract.name(), c.address, &c.code).await?;
         check_code(provider, c.contract.name(), c.address, c.code_hash).await?;
         if matches!(c.contract, SafeContract::Safe | SafeContract::SafeL2) {
             lock_singleton(provider, c.contract.name(), c.address).await?;
@@ -78,11 +78,18 @@ pub async fn install_contracts(
     Ok(SafeAddresses::from(contracts))
 }
 
-async fn set_code(provider: &DynProvider, at: Address, code: &Bytes) -> Result<(), SafeError> {
-    provider
-        .raw_request::<_, serde_json::Value>("anvil_setCode".into(), (at, code))
-        .await
-        .map_err(crate::Error::from)?;
+async fn set_code(
+    provider: &DynProvider,
+    contract: &'static str,
+    at: Address,
+    code: &Bytes,
+) -> Result<(), SafeError> {
+    let set = provider.raw_request::<_, serde_json::Value>("anvil_setCode".into(), (at, code));
+    set.await.map_err(|e| SafeError::Install {
+        contract,
+        address: at,
+        reason: format!("anvil_setCode failed (is the node an anvil?): {e}"),
+    })?;
     Ok(())
 }
 

@@ -187,3 +187,19 @@ pub fn gs_meaning(code: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Address;
+
+    use super::*;
+
+    #[test]
+    fn a_gs_code_becomes_a_rejection_with_its_meaning() {
+        let err = SafeError::from_revert(Address::ZERO, Revert::Message("GS026".into()));
+        assert_eq!(err.safe_code(), Some("GS026"));
+        assert!(err.to_string().contains("not sorted by owner ascending"), "{err}");
+        let other = SafeError::from_revert(Address::ZERO, Revert::Message("nope".into()));
+        assert!(matches!(other, SafeError::Reverted { .. }));
+    }
+}
