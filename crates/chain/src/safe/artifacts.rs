@@ -142,13 +142,21 @@ impl SafeContracts {
 
 /// The `node_modules` folder holding both Safe packages.
 pub fn node_modules(toolchain: &Toolchain) -> Result<PathBuf, SafeError> {
-    let mut candidates = Vec::new();
-    if let Some(dir) = std::env::var_os(SAFE_CONTRACTS_ENV).map(PathBuf::from) {
-        candidates.push(dir.join("node_modules"));
-        candidates.push(dir);
-    } else if let Some(root) = &toolchain.root {
-        candidates.push(root.join(".tools/node_modules"));
+    let env = std::env::var_os(SAFE_CONTRACTS_ENV).map(PathBuf::from);
+    find_packages(&candidates(env, toolchain.root.as_deref()))
+}
+
+/// Where to look: `$MOLT_SAFE_CONTRACTS` (its `node_modules`, or itself) when it is set, else
+/// the project's `.tools/node_modules`.
+fn candidates(env: Option<PathBuf>, root: Option<&Path>) -> Vec<PathBuf> {
+    match (env, root) {
+        (Some(dir), _) => vec![dir.join("node_modules"), dir],
+        (None, Some(root)) => vec![root.join(".tools/node_modules")],
+        (None, None) => Vec::new(),
     }
+}
+
+fn find_packages(candidates: &[PathBuf]) -> Result<PathBuf, SafeError> {
     let has = |d: &PathBuf, package: &str| d.join(package).is_dir();
     if let Some(found) =
         candidates.iter().find(|d| has(d, CONTRACTS_PACKAGE) && has(d, DEPLOYMENTS_PACKAGE))
@@ -222,4 +230,37 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, SafeError
         .map_err(|e| SafeError::PackageFile { path: path.into(), reason: e.to_string() })?;
     serde_json::from_str(&text)
         .map_err(|e| SafeError::PackageFile { path: path.into(), reason: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_tools_are_the_default_and_the_env_var_wins() {
+        let root = Path::new("/repo");
+        assert_eq!(candidates(None, Some(root)), [root.join(".tools/node_modules")]);
+        let env = PathBuf::from("/work/safe-npm");
+        assert_eq!(
+            candidates(Some(env.clone()), Some(root)),
+            [env.join("node_modules"), env.clone()]
+        );
+    }
+
+    #[test]
+    fn a_missing_package_is_named_with_the_places_looked_at() {
+        let dir = std::env::temp_dir().join(format!("molt-safe-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join(CONTRACTS_PACKAGE)).unwrap();
+        let err = find_packages(std::slice::from_ref(&dir)).unwrap_err();
+        std::fs::create_dir_all(dir.join(DEPLOYMENTS_PACKAGE)).unwrap();
+        let found = find_packages(std::slice::from_ref(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(&err, SafeError::PackagesMissing { package, looked }
+                if *package == DEPLOYMENTS_PACKAGE && looked.contains("molt-safe-")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("scripts/setup"), "{err}");
+        assert_eq!(found.unwrap(), dir);
+    }
 }

@@ -203,6 +203,43 @@ async fn an_approved_hash_of_an_impersonated_owner_counts_as_its_signature() {
 }
 
 #[tokio::test]
+async fn a_safe_l2_executes_a_batch_too() {
+    let f = Fixture::new().await;
+    let mut setup = SafeSetup::new(f.devnet.accounts()[1..4].to_vec(), 2);
+    setup.l2 = true;
+    let from = f.owner(0);
+    let at = safe::create_safe(f.devnet.provider(), from, &f.addresses, &setup).await.unwrap();
+    assert_ne!(at, f.safe.address());
+    // The proxy's singleton (storage slot 0) is SafeL2.
+    let slot0 = f.devnet.provider().get_storage_at(at, U256::ZERO).await.unwrap();
+    assert_eq!(Address::from_word(slot0.into()), f.addresses.safe_l2);
+
+    let l2 = Safe::new(at, f.devnet.chain_id(), f.devnet.provider().clone());
+    let calls = [MultiSendCall::new(ALICE, Bytes::new()), MultiSendCall::new(BOB, Bytes::new())];
+    let tx = safe::multisend_tx(f.addresses.multi_send_call_only, &calls, U256::ZERO).unwrap();
+    let hash = l2.tx_hash(&tx);
+    assert_eq!(hash, l2.onchain_tx_hash(&tx).await.unwrap());
+    l2.exec(from, &tx, &[f.sign(2, hash), f.sign(3, hash)]).await.unwrap();
+    assert_eq!(l2.nonce().await.unwrap(), U256::from(1));
+}
+
+#[tokio::test]
+async fn an_invalid_setup_is_refused_before_anything_is_sent() {
+    let f = Fixture::new().await;
+    let owners = f.devnet.accounts()[1..3].to_vec();
+    for setup in [SafeSetup::new(owners.clone(), 3), SafeSetup::new(owners.clone(), 0)] {
+        let err = safe::create_safe(f.devnet.provider(), f.owner(0), &f.addresses, &setup)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SafeError::InvalidSetup(_)), "{err}");
+    }
+    let twice = SafeSetup::new(vec![owners[0], owners[0]], 1);
+    let err =
+        safe::create_safe(f.devnet.provider(), f.owner(0), &f.addresses, &twice).await.unwrap_err();
+    assert!(err.to_string().contains("listed twice"), "{err}");
+}
+
+#[tokio::test]
 async fn only_owners_can_approve_a_hash() {
     let f = Fixture::new().await;
     let err = f.safe.approve_hash(f.owner(5), B256::repeat_byte(7)).await.unwrap_err();
