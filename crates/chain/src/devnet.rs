@@ -214,6 +214,11 @@ impl Devnet {
         Ok(())
     }
 
+    /// The toolchain the devnet was spawned with (its anvil, build output and npm packages).
+    pub fn toolchain(&self) -> &Toolchain {
+        &self.toolchain
+    }
+
     /// The compiled artifact of contract `name` from the project's build output.
     pub fn artifact(&self, name: &str) -> Result<Artifact> {
         let out: PathBuf = self.toolchain.out_dir();

@@ -8,6 +8,8 @@
 //! - [`revert`]: decode revert data (custom errors, `Error(string)`, `Panic(uint256)`).
 //! - [`logs`]: mapping keys discovered from events, over `eth_getLogs` ranges that adapt.
 //! - [`proxy`]: a loopback JSON-RPC forwarder that keeps credentials off anvil's command line.
+//! - [`safe`]: Safe 1.4.1 multisigs: the real contracts on devnets, SafeTx hashes, owner
+//!   signatures and MultiSendCallOnly batches.
 
 pub mod devnet;
 mod error;
@@ -16,6 +18,7 @@ pub mod proxy;
 pub mod read;
 pub mod revert;
 pub mod rpc;
+pub mod safe;
 pub mod toolchain;
 pub mod tx;
 

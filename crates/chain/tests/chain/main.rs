@@ -9,4 +9,5 @@ mod fork;
 mod logs;
 mod read;
 mod rpc;
+mod safe;
 mod tx;
