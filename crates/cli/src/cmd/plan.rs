@@ -68,11 +68,11 @@ fn print_details(plan: &Plan, manifest: &Manifest, color: bool) {
     let wei = |s: &str| s.parse::<u128>().unwrap_or_default();
     let fee = wei(&plan.max_fee_per_gas);
     println!(
-        "total: {} transactions, {} gas, at most {} ETH at the current max fee of {:.4} gwei (the account holds {} ETH)",
+        "total: {} transactions, {} gas, at most {} at the current max fee of {} (the account holds {})",
         plan.transactions.len(),
         group(plan.total_gas),
         ether(wei(&plan.max_cost_wei)),
-        fee as f64 / 1e9,
+        gwei(fee),
         ether(wei(&plan.sender_balance_wei)),
     );
     match plan.estimated_seconds {
@@ -101,6 +101,35 @@ fn print_details(plan: &Plan, manifest: &Manifest, color: bool) {
     }
 }
 
+/// An amount in ETH to six decimals, or in wei when that would print as zero.
 fn ether(wei: u128) -> String {
-    format!("{:.6}", wei as f64 / 1e18)
+    if wei == 0 || wei >= 1_000_000_000_000 {
+        format!("{:.6} ETH", wei as f64 / 1e18)
+    } else {
+        format!("{} wei", group(wei as u64))
+    }
+}
+
+/// A fee per gas in gwei to four decimals, or in wei when that would print as zero (a local
+/// node whose base fee decayed).
+fn gwei(wei: u128) -> String {
+    if wei == 0 || wei >= 100_000 {
+        format!("{:.4} gwei", wei as f64 / 1e9)
+    } else {
+        format!("{wei} wei")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ether, gwei};
+
+    #[test]
+    fn tiny_amounts_print_in_wei_instead_of_as_zero() {
+        assert_eq!(ether(0), "0.000000 ETH");
+        assert_eq!(ether(2_500_000_000_000_000), "0.002500 ETH");
+        assert_eq!(ether(219_447_921), "219,447,921 wei");
+        assert_eq!(gwei(1_875_000_000), "1.8750 gwei");
+        assert_eq!(gwei(7), "7 wei");
+    }
 }
