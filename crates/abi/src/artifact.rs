@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use alloy::{json_abi::JsonAbi, primitives::Bytes};
 use serde_json::Value;
 
-use crate::{Error, Result, StorageLayout};
+use crate::{Error, Result, StorageLayout, abi_types::check_abi_types};
 
 /// Where an artifact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,7 @@ impl Artifact {
     pub fn from_value(name: &str, path: &Path, value: Value) -> Result<Self> {
         let format = |reason: String| Error::Format { path: path.into(), reason };
         let parse_abi = |abi: Value| {
+            check_abi_types(path, &abi)?;
             serde_json::from_value::<JsonAbi>(abi)
                 .map_err(|e| format(format!("the ABI is not valid: {e}")))
         };

@@ -219,7 +219,8 @@ impl Resolver<'_> {
             }
             indices.push(i);
         }
-        let spec = KeySpec { address: Default::default(), event: ev.clone(), args: indices.clone() };
+        let spec =
+            KeySpec { address: Default::default(), event: ev.clone(), args: indices.clone() };
         check_spec(&spec).map_err(|e| cx.err(event.span(), e.to_string()))?;
         let names = args.iter().map(|a| a.get_ref().clone()).collect();
         let from_block = k.from_block.as_ref().map_or(0, |b| *b.get_ref());
