@@ -186,12 +186,33 @@ fn describe(s: &Shape) -> String {
     }
 }
 
+/// Whether one of two shapes is an address (`address`, `address payable`, a contract type) and
+/// the other `uint160`: both are 20 bytes at the same place, and a mapping hashes both keys
+/// padded alike.
+fn same_twenty_bytes(o: &Shape, n: &Shape) -> bool {
+    let is_uint160 = |s: &Shape| matches!(s, Shape::Value { label, .. } if label == "uint160");
+    let is_address = |s: &Shape| match s {
+        Shape::Value { label, .. } => label == "address" || label == "address payable",
+        Shape::Contract(_) => true,
+        _ => false,
+    };
+    (is_address(o) && is_uint160(n)) || (is_uint160(o) && is_address(n))
+}
+
 /// Compares shapes. `isolated`: the value starts its own slot and nothing follows it in
 /// that storage region (a mapping value), so it may grow.
 fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
     use Shape::*;
     let is_address = |l: &str| l == "address" || l == "address payable";
     match (o, n) {
+        _ if same_twenty_bytes(o, n) => v.add(
+            Level::Compatible,
+            format!(
+                "`{}` and `{}` are the same 20 bytes, read as a number by `uint160`",
+                describe(o),
+                describe(n)
+            ),
+        ),
         (Value { label: a, bytes: ab }, Value { label: b, bytes: bb }) => {
             if a == b {
             } else if is_address(a) && is_address(b) {
@@ -643,6 +664,9 @@ fn gap_misuse(gap: &Var, pair: Option<&Var>, names: &[String], taken: u64) -> St
 fn kept(o: &Var, n: &Var) -> Option<Change> {
     let mut v = Verdict::default();
     compare(&o.shape, &n.shape, false, &mut v);
+    // "`a` became `b`" for the variable's own types says what the message already does.
+    let restated = format!("`{}` became `{}`", o.type_label, n.type_label);
+    v.notes.retain(|note| *note != restated);
     let notes = v.notes.join("; ");
     let change = |kind| Change::of(kind, &o.label).old(&o.type_label).new(&n.type_label);
     match v.level() {
@@ -833,6 +857,33 @@ mod tests {
                 (Kind::StorageVariableRenamed, Severity::Warning, "t".into()),
             ]
         );
+    }
+
+    #[test]
+    fn an_address_and_uint160_are_the_same_20_bytes() {
+        let extra = r#""t_uint160":{"encoding":"inplace","label":"uint160","numberOfBytes":"20"},
+            "t_contract(C)1":{"encoding":"inplace","label":"contract C","numberOfBytes":"20"},
+            "t_bytes20":{"encoding":"inplace","label":"bytes20","numberOfBytes":"20"}"#;
+        let one = |ty| layout(&[("a", 0, 0, ty)], extra);
+        let changes = |o, n| {
+            let mut out = Vec::new();
+            diff_layouts(&one(o), &one(n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        for (o, n) in [("t_address", "t_uint160"), ("t_uint160", "t_contract(C)1")] {
+            let got = changes(o, n);
+            assert!(got.len() == 1 && got[0].0 == Severity::Warning, "{o} -> {n}: {got:?}");
+            assert!(got[0].1.contains("the same 20 bytes"), "{got:?}");
+        }
+        // Another size, or a type outside the table (`bytes20`): breaking, said once.
+        assert_eq!(
+            changes("t_uint160", "t_uint256"),
+            vec![(
+                Severity::Breaking,
+                "state variable `a` changed type from `uint160` to `uint256`".to_owned()
+            )]
+        );
+        assert_eq!(changes("t_address", "t_bytes20")[0].0, Severity::Breaking);
     }
 
     #[test]
