@@ -53,9 +53,9 @@ impl Artifact {
         Self::from_value(stem(path), path, value)
     }
 
-    /// Reads the ABI, name, creation bytecode and storage layout of an artifact, skipping the
-    /// runtime bytecode and the metadata but its compilation target (several times faster on
-    /// Foundry artifacts; what `molt diff` needs). Plain ABIs and
+    /// Reads the ABI, name and storage layout of an artifact, and whether its creation bytecode
+    /// is empty, skipping the bytecode and the metadata but its compilation target (several
+    /// times faster on Foundry artifacts; what `molt diff` needs). Plain ABIs and
     /// storage-layout files are read as by [`Artifact::load`].
     pub fn load_interface(path: impl AsRef<Path>) -> Result<Self> {
         #[derive(serde::Deserialize)]
@@ -91,12 +91,18 @@ impl Artifact {
         obj.insert("abi".into(), abi);
         let metadata =
             lean.metadata.map(|t| serde_json::json!({ "settings": { "compilationTarget": t } }));
+        // Only whether it is empty (abstract): code with unlinked libraries is not hex.
+        let empty = |b: &Value| {
+            let hex = b.get("object").unwrap_or(b).as_str();
+            hex.is_some_and(|h| h.is_empty() || h == "0x")
+        };
+        let bytecode = lean.bytecode.filter(empty).map(|_| Value::from("0x"));
         for (key, v) in [
             ("storageLayout", lean.storage_layout),
             ("contractName", lean.contract_name),
             ("_format", lean.format),
             ("metadata", metadata),
-            ("bytecode", lean.bytecode),
+            ("bytecode", bytecode),
         ] {
             if let Some(v) = v {
                 obj.insert(key.into(), v);
@@ -190,6 +196,12 @@ impl Artifact {
             .collect();
         found.sort();
         found.first().map(Self::load).transpose()
+    }
+
+    /// Whether the artifact has empty creation bytecode: an abstract contract or an interface
+    /// (a plain ABI, which has no bytecode field, is not known to be abstract).
+    pub fn is_abstract(&self) -> bool {
+        self.bytecode.as_ref().is_some_and(|b| b.is_empty())
     }
 
     /// The creation bytecode, or an error saying this artifact cannot be deployed.
@@ -354,6 +366,21 @@ mod tests {
             std::fs::write(&path, &json).unwrap();
             assert_eq!(Artifact::load_interface(&path).unwrap().name, want, "{json}");
             assert_eq!(Artifact::load(&path).unwrap().name, want, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_interface_tells_abstract_contracts_and_skips_unlinked_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("A.json");
+        for (bytecode, is_abstract) in [
+            (r#"{"object":"0x"}"#, true),
+            (r#""0x""#, true),
+            (r#"{"object":"0x6080__$0123456789abcdef0123456789abcdef01$__"}"#, false),
+        ] {
+            std::fs::write(&path, format!(r#"{{"abi":[],"bytecode":{bytecode}}}"#)).unwrap();
+            let a = Artifact::load_interface(&path).unwrap();
+            assert_eq!(a.is_abstract(), is_abstract, "{bytecode}");
         }
     }
 

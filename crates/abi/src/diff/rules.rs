@@ -149,8 +149,8 @@ catalog! {
         "error `{item}` was added";
     /// Constructor parameter types or payability changed.
     ConstructorChanged = "constructor_changed", Warning, "",
-        "The constructor's parameters or payability changed: deployment scripts must be updated.",
-        "the constructor changed from `{old}` to `{new}`";
+        "The constructor's parameters or payability changed, or the contract became abstract (or stopped being so): deployment scripts must be updated.",
+        "the constructor{ detail}";
     /// The fallback function is gone.
     FallbackRemoved = "fallback_removed", Breaking, "",
         "The contract no longer has a fallback function: calls with unknown selectors (or plain calls with data) now revert.",

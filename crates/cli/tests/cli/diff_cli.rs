@@ -225,7 +225,9 @@ fn sarif_github_markdown_and_global_json() {
     let out = molt(&dir, &["old.json", "new.json", "--format", "github"]);
     let text = stdout(&out);
     assert!(
-        text.lines().any(|l| l.starts_with("::error file=new.json,title=storage_variable_inserted (Vault)::")),
+        text.lines()
+            .any(|l| l
+                .starts_with("::error file=new.json,title=storage_variable_inserted (Vault)::")),
         "{text}"
     );
     assert!(text.lines().any(|l| l.starts_with("::warning file=new.json,")), "{text}");
