@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use alloy::{json_abi::JsonAbi, primitives::Bytes};
 use serde_json::Value;
 
-use crate::{Error, Result, StorageLayout};
+use crate::{Error, Result, StorageLayout, abi_types::check_abi_types};
 
 /// Where an artifact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,9 @@ pub enum ArtifactKind {
 /// A compiled contract as molt sees it.
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    /// Contract name: `contractName` where the artifact has one, else the file stem.
+    /// Contract name: Hardhat's `contractName`, else the compilation target of the metadata,
+    /// else the contract that declares the last state variable of the storage layout, else the
+    /// file stem.
     pub name: String,
     /// The file it was read from.
     pub path: PathBuf,
@@ -51,8 +53,9 @@ impl Artifact {
         Self::from_value(stem(path), path, value)
     }
 
-    /// Reads the ABI, name and storage layout of an artifact, skipping bytecode and metadata
-    /// (several times faster on Foundry artifacts; what `molt diff` needs). Plain ABIs and
+    /// Reads the ABI, name and storage layout of an artifact, and whether its creation bytecode
+    /// is empty, skipping the bytecode and the metadata but its compilation target (several
+    /// times faster on Foundry artifacts; what `molt diff` needs). Plain ABIs and
     /// storage-layout files are read as by [`Artifact::load`].
     pub fn load_interface(path: impl AsRef<Path>) -> Result<Self> {
         #[derive(serde::Deserialize)]
@@ -64,6 +67,9 @@ impl Artifact {
             contract_name: Option<Value>,
             #[serde(rename = "_format")]
             format: Option<Value>,
+            #[serde(default, deserialize_with = "compilation_target")]
+            metadata: Option<Value>,
+            bytecode: Option<Value>,
         }
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -83,10 +89,20 @@ impl Artifact {
         };
         let mut obj = serde_json::Map::new();
         obj.insert("abi".into(), abi);
+        let metadata =
+            lean.metadata.map(|t| serde_json::json!({ "settings": { "compilationTarget": t } }));
+        // Only whether it is empty (abstract): code with unlinked libraries is not hex.
+        let empty = |b: &Value| {
+            let hex = b.get("object").unwrap_or(b).as_str();
+            hex.is_some_and(|h| h.is_empty() || h == "0x")
+        };
+        let bytecode = lean.bytecode.filter(empty).map(|_| Value::from("0x"));
         for (key, v) in [
             ("storageLayout", lean.storage_layout),
             ("contractName", lean.contract_name),
             ("_format", lean.format),
+            ("metadata", metadata),
+            ("bytecode", bytecode),
         ] {
             if let Some(v) = v {
                 obj.insert(key.into(), v);
@@ -99,6 +115,7 @@ impl Artifact {
     pub fn from_value(name: &str, path: &Path, value: Value) -> Result<Self> {
         let format = |reason: String| Error::Format { path: path.into(), reason };
         let parse_abi = |abi: Value| {
+            check_abi_types(path, &abi)?;
             serde_json::from_value::<JsonAbi>(abi)
                 .map_err(|e| format(format!("the ABI is not valid: {e}")))
         };
@@ -113,10 +130,10 @@ impl Artifact {
                 storage_layout: None,
             }),
             Value::Object(obj) if !obj.contains_key("abi") && obj.contains_key("storage") => {
-                let layout = serde_json::from_value(Value::Object(obj))
+                let layout: StorageLayout = serde_json::from_value(Value::Object(obj))
                     .map_err(|e| format(format!("not a valid storage layout: {e}")))?;
                 Ok(Self {
-                    name: name.to_owned(),
+                    name: layout_name(&layout).unwrap_or(name).to_owned(),
                     path: path.into(),
                     kind: ArtifactKind::StorageLayout,
                     abi: JsonAbi::default(),
@@ -136,18 +153,20 @@ impl Artifact {
                     .get("_format")
                     .and_then(Value::as_str)
                     .is_some_and(|f| f.starts_with("hh-"));
-                let name =
-                    obj.get("contractName").and_then(Value::as_str).unwrap_or(name).to_owned();
                 let bytecode = bytecode_field(obj.get("bytecode"), path, "bytecode")?;
                 let deployed_bytecode =
                     bytecode_field(obj.get("deployedBytecode"), path, "deployedBytecode")?;
-                let storage_layout = match obj.remove("storageLayout") {
+                let storage_layout: Option<StorageLayout> = match obj.remove("storageLayout") {
                     None | Some(Value::Null) => None,
                     Some(v) => Some(
                         serde_json::from_value(v)
                             .map_err(|e| format(format!("`storageLayout` is not valid: {e}")))?,
                     ),
                 };
+                let name = declared_name(&obj)
+                    .or_else(|| storage_layout.as_ref().and_then(layout_name))
+                    .unwrap_or(name)
+                    .to_owned();
                 Ok(Self {
                     name,
                     path: path.into(),
@@ -179,6 +198,12 @@ impl Artifact {
         found.first().map(Self::load).transpose()
     }
 
+    /// Whether the artifact has empty creation bytecode: an abstract contract or an interface
+    /// (a plain ABI, which has no bytecode field, is not known to be abstract).
+    pub fn is_abstract(&self) -> bool {
+        self.bytecode.as_ref().is_some_and(|b| b.is_empty())
+    }
+
     /// The creation bytecode, or an error saying this artifact cannot be deployed.
     pub fn creation_code(&self) -> Result<&Bytes> {
         self.bytecode.as_ref().filter(|b| !b.is_empty()).ok_or_else(|| Error::Format {
@@ -191,7 +216,62 @@ impl Artifact {
     }
 }
 
-/// The contract name a file stands for: its stem, without the solc version Foundry appends
+/// Reads only `settings.compilationTarget` of solc's metadata object; anything else in the
+/// field (a string, `null`) is none.
+fn compilation_target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        settings: Option<Settings>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Settings {
+        #[serde(rename = "compilationTarget")]
+        compilation_target: Option<Value>,
+    }
+    struct Target;
+    impl<'de> serde::de::Visitor<'de> for Target {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("solc metadata")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let d = serde::de::value::MapAccessDeserializer::new(map);
+            let metadata = <Metadata as serde::Deserialize>::deserialize(d)?;
+            Ok(metadata.settings.and_then(|s| s.compilation_target))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Target)
+}
+
+/// The contract an artifact says it is of: Hardhat's `contractName`, else the compilation
+/// target of solc's metadata (`{"src/Vault.sol": "Vault"}`).
+fn declared_name(obj: &serde_json::Map<String, Value>) -> Option<&str> {
+    if let Some(name) = obj.get("contractName").and_then(Value::as_str) {
+        return Some(name);
+    }
+    let target = obj.get("metadata")?.get("settings")?.get("compilationTarget")?.as_object()?;
+    target.values().next()?.as_str()
+}
+
+/// The contract that declares the last state variable of a layout (`src/Vault.sol:Vault`
+/// gives `Vault`): the most derived one with state of its own.
+fn layout_name(layout: &StorageLayout) -> Option<&str> {
+    let contract = layout.storage.last()?.contract.as_str();
+    let name = contract.rsplit(':').next()?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// The contract name a file stands for when it names none: its stem, without the solc version Foundry appends
 /// to artifacts of a contract compiled by several versions (`X.0.8.28.json`).
 fn stem(path: &Path) -> &str {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("Contract");
@@ -260,6 +340,48 @@ mod tests {
                 .unwrap();
         assert_eq!((h.kind, h.name.as_str()), (ArtifactKind::Hardhat, "B"));
         assert!(h.creation_code().is_err());
+    }
+
+    #[test]
+    fn the_name_comes_from_the_artifact_before_the_file_stem() {
+        let dir = tempfile::tempdir().unwrap();
+        let entry = r#"{"astId":1,"contract":"src/Vault.sol:Vault","label":"x","offset":0,"slot":"0","type":"t_uint256"}"#;
+        let layout = format!(
+            r#"{{"storage":[{entry}],"types":{{"t_uint256":{{"encoding":"inplace","label":"uint256","numberOfBytes":"32"}}}}}}"#
+        );
+        let cases = [
+            (
+                format!(
+                    r#"{{"abi":[],"metadata":{{"settings":{{"compilationTarget":{{"src/A.sol":"Token"}}}}}},"storageLayout":{layout}}}"#
+                ),
+                "Token",
+            ),
+            (format!(r#"{{"abi":[],"metadata":"{{}}","storageLayout":{layout}}}"#), "Vault"),
+            (layout, "Vault"),
+            (r#"{"abi":[]}"#.to_owned(), "old"),
+            ("[]".to_owned(), "old"),
+        ];
+        for (json, want) in cases {
+            let path = dir.path().join("old.json");
+            std::fs::write(&path, &json).unwrap();
+            assert_eq!(Artifact::load_interface(&path).unwrap().name, want, "{json}");
+            assert_eq!(Artifact::load(&path).unwrap().name, want, "{json}");
+        }
+    }
+
+    #[test]
+    fn the_interface_tells_abstract_contracts_and_skips_unlinked_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("A.json");
+        for (bytecode, is_abstract) in [
+            (r#"{"object":"0x"}"#, true),
+            (r#""0x""#, true),
+            (r#"{"object":"0x6080__$0123456789abcdef0123456789abcdef01$__"}"#, false),
+        ] {
+            std::fs::write(&path, format!(r#"{{"abi":[],"bytecode":{bytecode}}}"#)).unwrap();
+            let a = Artifact::load_interface(&path).unwrap();
+            assert_eq!(a.is_abstract(), is_abstract, "{bytecode}");
+        }
     }
 
     #[test]

@@ -29,6 +29,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A parameter type of an ABI is not a Solidity type (`uint257`, a `tuple` without
+    /// components).
+    #[error("{path}: {param}: `{ty}` is not a Solidity type ({reason})")]
+    AbiType {
+        /// The file.
+        path: PathBuf,
+        /// The ABI item and its parameter: `function `f`, input `x``, `the constructor, input
+        /// 1`, `event `E`, input `order.amount``.
+        param: String,
+        /// The type as written.
+        ty: String,
+        /// Why it is not a Solidity type.
+        reason: String,
+    },
     /// The `[diff]` section of a config file is not valid.
     #[error("{path}: {reason}")]
     Config {
@@ -54,6 +68,7 @@ impl Error {
             Self::Read { path, .. }
             | Self::Json { path, .. }
             | Self::Format { path, .. }
+            | Self::AbiType { path, .. }
             | Self::Config { path, .. }
             | Self::Input { path, .. } => path,
         }

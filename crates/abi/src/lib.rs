@@ -8,6 +8,7 @@
 //! - [`diff`]: the breaking-change differ behind `molt diff` (ABI and storage rules, config,
 //!   renderers).
 
+mod abi_types;
 pub mod adapter;
 pub mod artifact;
 pub mod diff;

@@ -21,14 +21,47 @@ use alloy::{
 };
 
 use super::{Change, Kind, Severity};
+use crate::Artifact;
+
+/// An ABI, and whether its contract is abstract: the ABI alone cannot tell an abstract
+/// contract (no creation bytecode, and often no constructor in its ABI) from one whose
+/// constructor takes no parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Interface<'a> {
+    /// The ABI.
+    pub abi: &'a JsonAbi,
+    /// The artifact has empty creation bytecode (an abstract contract or an interface).
+    pub is_abstract: bool,
+}
+
+impl<'a> Interface<'a> {
+    /// The ABI of `artifact`, abstract when its creation bytecode is empty.
+    pub fn of(artifact: &'a Artifact) -> Self {
+        Self { abi: &artifact.abi, is_abstract: artifact.is_abstract() }
+    }
+}
+
+impl<'a> From<&'a JsonAbi> for Interface<'a> {
+    /// An ABI alone: not known to be abstract.
+    fn from(abi: &'a JsonAbi) -> Self {
+        Self { abi, is_abstract: false }
+    }
+}
 
 /// Appends every ABI change from `old` to `new` to `out`.
-pub fn diff_abi(old: &JsonAbi, new: &JsonAbi, out: &mut Vec<Change>) {
+pub fn diff_abi<'a>(
+    old: impl Into<Interface<'a>>,
+    new: impl Into<Interface<'a>>,
+    out: &mut Vec<Change>,
+) {
+    let (old_side, new_side) = (old.into(), new.into());
+    let (old, new) = (old_side.abi, new_side.abi);
     let (old_fns, new_fns) = (sigs(old.functions()), sigs(new.functions()));
     let (old_errs, new_errs) = (sigs(old.errors()), sigs(new.errors()));
     let removed_selectors = diff_functions(&old_fns, &new_fns, out);
     diff_events(&sigs(old.events()), &sigs(new.events()), out);
     diff_errors(&old_errs, &new_errs, out);
+    diff_constructor(old_side, new_side, out);
     diff_special(old, new, &removed_selectors, out);
     collisions(&old_fns, &old_errs, &new_fns, &new_errs, out);
 }
@@ -525,9 +558,31 @@ fn diff_errors(old: &[ErrSig<'_>], new: &[ErrSig<'_>], out: &mut Vec<Change>) {
     );
 }
 
-/// Constructor, fallback and receive.
-fn diff_special(old: &JsonAbi, new: &JsonAbi, gone: &[Selector], out: &mut Vec<Change>) {
-    let ctor = |abi: &JsonAbi| match &abi.constructor {
+/// The constructor: its parameter types and payability, or that the contract became (or
+/// stopped being) abstract.
+fn diff_constructor(old: Interface<'_>, new: Interface<'_>, out: &mut Vec<Change>) {
+    let (oc, nc) = (constructor(old.abi), constructor(new.abi));
+    if oc == nc {
+        return;
+    }
+    let change = Change::of(Kind::ConstructorChanged, &oc).old(&oc);
+    out.push(match (&old.abi.constructor, &new.abi.constructor) {
+        (Some(_), None) if new.is_abstract => change.detail(format!(
+            "`{oc}` is gone: the contract became abstract (its artifact has no creation bytecode)"
+        )),
+        (Some(_), None) => change.new(&nc).detail(format!(
+            "`{oc}` is not in the new ABI (a contract without one is deployed with `{nc}`)"
+        )),
+        (None, Some(_)) if old.is_abstract => {
+            change.new(&nc).detail(format!("`{nc}` is new: the contract is no longer abstract"))
+        }
+        _ => change.new(&nc).detail(format!("changed from `{oc}` to `{nc}`")),
+    });
+}
+
+/// The constructor's canonical form, `constructor()` when the ABI has none.
+fn constructor(abi: &JsonAbi) -> String {
+    match &abi.constructor {
         Some(c) => {
             let payable =
                 if c.state_mutability == StateMutability::Payable { " payable" } else { "" };
@@ -535,12 +590,11 @@ fn diff_special(old: &JsonAbi, new: &JsonAbi, gone: &[Selector], out: &mut Vec<C
             format!("constructor({}){payable}", types.join(","))
         }
         None => "constructor()".to_owned(),
-    };
-    let (oc, nc) = (ctor(old), ctor(new));
-    if oc != nc {
-        out.push(Change::of(Kind::ConstructorChanged, &oc).old(&oc).new(nc));
     }
+}
 
+/// Fallback and receive.
+fn diff_special(old: &JsonAbi, new: &JsonAbi, gone: &[Selector], out: &mut Vec<Change>) {
     match (&old.fallback, &new.fallback) {
         (Some(_), None) => {
             out.push(Change::of(Kind::FallbackRemoved, "fallback()"));
@@ -668,6 +722,34 @@ mod tests {
 
     fn abi(items: &str) -> JsonAbi {
         serde_json::from_str(&format!("[{items}]")).unwrap()
+    }
+
+    #[test]
+    fn a_constructor_that_leaves_the_abi_is_not_a_change_to_constructor() {
+        let ctor = r#"{"type":"constructor","inputs":[{"name":"n","type":"string"}],"stateMutability":"nonpayable"}"#;
+        let (with, without) = (abi(ctor), abi(""));
+        let message = |old: Interface<'_>, new: Interface<'_>| {
+            let mut out = Vec::new();
+            diff_abi(old, new, &mut out);
+            out.into_iter().map(|c| c.message).collect::<Vec<_>>()
+        };
+        let side = |abi, is_abstract| Interface { abi, is_abstract };
+        assert_eq!(
+            message(side(&with, false), side(&without, true)),
+            [
+                "the constructor `constructor(string)` is gone: the contract became abstract (its artifact has no creation bytecode)"
+            ]
+        );
+        assert_eq!(
+            message(side(&with, false), side(&without, false)),
+            [
+                "the constructor `constructor(string)` is not in the new ABI (a contract without one is deployed with `constructor()`)"
+            ]
+        );
+        assert_eq!(
+            message(side(&without, true), side(&with, false)),
+            ["the constructor `constructor(string)` is new: the contract is no longer abstract"]
+        );
     }
 
     fn kinds(old: &str, new: &str) -> Vec<(Kind, Severity, String)> {

@@ -186,12 +186,33 @@ fn describe(s: &Shape) -> String {
     }
 }
 
+/// Whether one of two shapes is an address (`address`, `address payable`, a contract type) and
+/// the other `uint160`: both are 20 bytes at the same place, and a mapping hashes both keys
+/// padded alike.
+fn same_twenty_bytes(o: &Shape, n: &Shape) -> bool {
+    let is_uint160 = |s: &Shape| matches!(s, Shape::Value { label, .. } if label == "uint160");
+    let is_address = |s: &Shape| match s {
+        Shape::Value { label, .. } => label == "address" || label == "address payable",
+        Shape::Contract(_) => true,
+        _ => false,
+    };
+    (is_address(o) && is_uint160(n)) || (is_uint160(o) && is_address(n))
+}
+
 /// Compares shapes. `isolated`: the value starts its own slot and nothing follows it in
 /// that storage region (a mapping value), so it may grow.
 fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
     use Shape::*;
     let is_address = |l: &str| l == "address" || l == "address payable";
     match (o, n) {
+        _ if same_twenty_bytes(o, n) => v.add(
+            Level::Compatible,
+            format!(
+                "`{}` and `{}` are the same 20 bytes, read as a number by `uint160`",
+                describe(o),
+                describe(n)
+            ),
+        ),
         (Value { label: a, bytes: ab }, Value { label: b, bytes: bb }) => {
             if a == b {
             } else if is_address(a) && is_address(b) {
@@ -555,14 +576,24 @@ impl<'a> Layouts<'a> {
             return;
         }
         gaps.handled_new.extend(taking.iter().copied());
+        gaps.changes.push(self.misused(gap, pair, &taking));
+    }
+
+    /// The `storage_gap_misused` finding for `gap`: `pair` is what became of it, `taking` the
+    /// new variables in its space. Breaking even when no old variable follows the gap: the
+    /// variables of a contract that inherits this one would move.
+    fn misused(&self, gap: &Var, pair: Option<&Var>, taking: &[usize]) -> Change {
+        let nv = self.new;
         let names: Vec<_> = taking.iter().map(|&j| format!("`{}`", nv[j].label)).collect();
+        let taken: u64 = taking.iter().map(|&j| nv[j].slots()).sum();
+        let followed = self.old.iter().any(|v| v.start() >= gap.end());
         let change = Change::of(Kind::StorageGapMisused, &gap.label)
             .old(&gap.type_label)
-            .detail(gap_misuse(gap, pair, &names, taken));
-        gaps.changes.push(match pair {
+            .detail(gap_misuse(gap, pair, &names, taken, followed));
+        match pair {
             Some(p) => change.new(&p.type_label),
             None => change,
-        });
+        }
     }
 
     /// Whether the insert at op index `k` shifts what follows: the first kept variable after it
@@ -617,23 +648,43 @@ impl<'a> Layouts<'a> {
 }
 
 /// Why the gap `gap` is misused: `pair` is what became of it, `names` the new variables in
-/// it, which take `taken` slots.
-fn gap_misuse(gap: &Var, pair: Option<&Var>, names: &[String], taken: u64) -> String {
+/// it, which take `taken` slots; `followed`: whether old variables come after it.
+fn gap_misuse(
+    gap: &Var,
+    pair: Option<&Var>,
+    names: &[String],
+    taken: u64,
+    followed: bool,
+) -> String {
     let slots = gap.slots();
+    let moves = if followed {
+        ": every later variable moves"
+    } else {
+        "; no variable follows it here, but those of a contract that inherits this one would move"
+    };
+    let names = names.join(", ");
     match (pair, names.is_empty()) {
+        (Some(p), true) if p.slots() == slots => {
+            format!("kept its {slots} slots but its type became `{}`{moves}", p.type_label)
+        }
         (Some(p), true) => format!(
-            "changed from {slots} to {} slots with no new variable before it: every later variable moves",
+            "changed from {slots} to {} slots with no new variable before it{moves}",
+            p.slots()
+        ),
+        (Some(p), false) if p.slots() == slots => format!(
+            "kept its {slots} slots, but the new variables before it ({names}) take {taken}{moves}"
+        ),
+        (Some(p), false) if followed => format!(
+            "changed from {slots} to {} slots but the new variables before it ({names}) take {taken}: it must shrink by exactly {taken}",
             p.slots()
         ),
         (Some(p), false) => format!(
-            "changed from {slots} to {} slots but the new variables before it ({}) take {taken}: it must shrink by exactly {taken}",
-            p.slots(),
-            names.join(", ")
+            "changed from {slots} to {} slots but the new variables before it ({names}) take {taken}{moves}",
+            p.slots()
         ),
-        (None, true) => format!("({slots} slots) was removed: every later variable moves"),
+        (None, true) => format!("({slots} slots) was removed{moves}"),
         (None, false) => format!(
-            "({slots} slots) was removed but the new variables in its place ({}) take {taken} slot(s)",
-            names.join(", ")
+            "({slots} slots) was removed but the new variables in its place ({names}) take {taken} slot(s){moves}"
         ),
     }
 }
@@ -643,6 +694,9 @@ fn gap_misuse(gap: &Var, pair: Option<&Var>, names: &[String], taken: u64) -> St
 fn kept(o: &Var, n: &Var) -> Option<Change> {
     let mut v = Verdict::default();
     compare(&o.shape, &n.shape, false, &mut v);
+    // "`a` became `b`" for the variable's own types says what the message already does.
+    let restated = format!("`{}` became `{}`", o.type_label, n.type_label);
+    v.notes.retain(|note| *note != restated);
     let notes = v.notes.join("; ");
     let change = |kind| Change::of(kind, &o.label).old(&o.type_label).new(&n.type_label);
     match v.level() {
@@ -789,6 +843,56 @@ mod tests {
     }
 
     #[test]
+    fn gap_messages_say_what_happened_and_whether_anything_moves() {
+        let gap = "t_array(t_uint256)48_storage";
+        let misuse = |old: &[(&str, u32, u32, &str)], new: &[(&str, u32, u32, &str)]| {
+            let mut out = Vec::new();
+            diff_layouts(&layout(old, ""), &layout(new, ""), &mut out);
+            out.into_iter().map(|c| (c.kind, c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let kept_size = misuse(
+            &[("a", 0, 0, "t_uint256"), ("__gap", 1, 0, gap), ("b", 49, 0, "t_uint256")],
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("x", 1, 0, "t_uint256"),
+                ("__gap", 2, 0, gap),
+                ("b", 50, 0, "t_uint256"),
+            ],
+        );
+        assert_eq!(
+            kept_size,
+            vec![(
+                Kind::StorageGapMisused,
+                Severity::Breaking,
+                "storage gap `__gap` kept its 48 slots, but the new variables before it (`x`) take 1: every later variable moves".to_owned()
+            )]
+        );
+        let removed = |old: &[(&str, u32, u32, &str)], new: &[(&str, u32, u32, &str)]| {
+            let got = misuse(old, new);
+            assert_eq!(got.len(), 1, "{got:?}");
+            (got[0].1, got[0].2.clone())
+        };
+        assert_eq!(
+            removed(&[("a", 0, 0, "t_uint256"), ("__gap", 1, 0, gap)], &[("a", 0, 0, "t_uint256")]),
+            (
+                Severity::Breaking,
+                "storage gap `__gap` (48 slots) was removed; no variable follows it here, but those of a contract that inherits this one would move"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            removed(
+                &[("a", 0, 0, "t_uint256"), ("__gap", 1, 0, gap), ("b", 49, 0, "t_uint256")],
+                &[("a", 0, 0, "t_uint256"), ("b", 1, 0, "t_uint256")],
+            ),
+            (
+                Severity::Breaking,
+                "storage gap `__gap` (48 slots) was removed: every later variable moves".to_owned()
+            )
+        );
+    }
+
+    #[test]
     fn packing_into_unused_bytes_is_a_warning() {
         let old = layout(&[("a", 0, 0, "t_address"), ("b", 1, 0, "t_uint256")], "");
         let new = layout(
@@ -833,6 +937,33 @@ mod tests {
                 (Kind::StorageVariableRenamed, Severity::Warning, "t".into()),
             ]
         );
+    }
+
+    #[test]
+    fn an_address_and_uint160_are_the_same_20_bytes() {
+        let extra = r#""t_uint160":{"encoding":"inplace","label":"uint160","numberOfBytes":"20"},
+            "t_contract(C)1":{"encoding":"inplace","label":"contract C","numberOfBytes":"20"},
+            "t_bytes20":{"encoding":"inplace","label":"bytes20","numberOfBytes":"20"}"#;
+        let one = |ty| layout(&[("a", 0, 0, ty)], extra);
+        let changes = |o, n| {
+            let mut out = Vec::new();
+            diff_layouts(&one(o), &one(n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        for (o, n) in [("t_address", "t_uint160"), ("t_uint160", "t_contract(C)1")] {
+            let got = changes(o, n);
+            assert!(got.len() == 1 && got[0].0 == Severity::Warning, "{o} -> {n}: {got:?}");
+            assert!(got[0].1.contains("the same 20 bytes"), "{got:?}");
+        }
+        // Another size, or a type outside the table (`bytes20`): breaking, said once.
+        assert_eq!(
+            changes("t_uint160", "t_uint256"),
+            vec![(
+                Severity::Breaking,
+                "state variable `a` changed type from `uint160` to `uint256`".to_owned()
+            )]
+        );
+        assert_eq!(changes("t_address", "t_bytes20")[0].0, Severity::Breaking);
     }
 
     #[test]

@@ -232,7 +232,7 @@ pub fn diff_artifacts(old: &Artifact, new: &Artifact, proxy: Option<&Artifact>) 
     let mut changes = Vec::new();
     let has_abi = |a: &Artifact| a.kind != ArtifactKind::StorageLayout;
     if has_abi(old) && has_abi(new) {
-        abi::diff_abi(&old.abi, &new.abi, &mut changes);
+        abi::diff_abi(abi::Interface::of(old), abi::Interface::of(new), &mut changes);
         if let Some(proxy) = proxy {
             abi::proxy_collisions(&proxy.abi, &proxy.path, &new.abi, &mut changes);
         }

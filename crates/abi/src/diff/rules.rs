@@ -149,8 +149,8 @@ catalog! {
         "error `{item}` was added";
     /// Constructor parameter types or payability changed.
     ConstructorChanged = "constructor_changed", Warning, "",
-        "The constructor's parameters or payability changed: deployment scripts must be updated.",
-        "the constructor changed from `{old}` to `{new}`";
+        "The constructor's parameters or payability changed, or the contract became abstract (or stopped being so): deployment scripts must be updated.",
+        "the constructor{ detail}";
     /// The fallback function is gone.
     FallbackRemoved = "fallback_removed", Breaking, "",
         "The contract no longer has a fallback function: calls with unknown selectors (or plain calls with data) now revert.",
@@ -195,7 +195,7 @@ catalog! {
         "state variable `{item}` ({new}) was added{ detail}";
     /// A state variable's type changed.
     StorageTypeChanged = "storage_type_changed", Breaking,
-        "breaking when incompatible; warning for layout-compatible changes (address to a contract type, a mapping value that grows at its end)",
+        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end)",
         "A state variable's type changed: unless the new type reads the old bytes the same way, the stored data is misread.",
         "state variable `{item}` changed type from `{old}` to `{new}`{: detail}";
     /// A state variable was renamed in place.

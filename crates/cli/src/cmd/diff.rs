@@ -164,6 +164,9 @@ fn input_error(e: molt_abi::Error) -> eyre::Report {
         molt_abi::Error::Format { .. } => Some(
             "molt diff reads plain ABI JSON arrays, Foundry or Hardhat artifacts, and `forge inspect <C> storageLayout --json` output",
         ),
+        molt_abi::Error::AbiType { .. } => Some(
+            "ABI types are Solidity's: `uintN`/`intN` (N a multiple of 8, 8 to 256), `bytes1` to `bytes32`, `address`, `bool`, `string`, `bytes`, `function`, arrays of them (`T[]`, `T[k]`), and `tuple` with `components`",
+        ),
         molt_abi::Error::Config { .. } => Some(
             "the [diff] section is described in docs/diff.md; `molt diff --list-kinds` lists the kinds",
         ),

@@ -95,6 +95,32 @@ fn exit_codes() {
 }
 
 #[test]
+fn an_abi_type_that_is_not_a_solidity_type_is_an_input_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ok = fixture("function_added").join("old.json");
+    let cases = [
+        (r#"{"name":"amount","type":"uint257"}"#, "function `deposit`, input `amount`: `uint257`"),
+        (r#"{"name":"","type":"bytes33"}"#, "function `deposit`, input 1: `bytes33`"),
+        (r#"{"name":"amount","type":"int0"}"#, "input `amount`: `int0` is not a Solidity type"),
+        (r#"{"name":"order","type":"tuple"}"#, "input `order`: `tuple` is not a Solidity type"),
+        (r#"{"name":"amount","type":"uint256["}"#, "input `amount`: `uint256[` is not"),
+    ];
+    for (param, want) in cases {
+        let abi = format!(
+            r#"[{{"type":"function","name":"deposit","inputs":[{param}],"outputs":[],"stateMutability":"nonpayable"}}]"#
+        );
+        let bad = tmp.path().join("bad.json");
+        std::fs::write(&bad, abi).unwrap();
+        let stderr = common::refused(
+            common::molt().current_dir(tmp.path()).arg("diff").arg(&ok).arg("bad.json"),
+            &["error: bad.json: "],
+        );
+        let line = stderr.lines().find(|l| l.starts_with("error: ")).unwrap();
+        assert!(line.contains(want), "{stderr}");
+    }
+}
+
+#[test]
 fn config_overrides_levels_ignores_with_reason_and_denies_warnings() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = fixture("function_removed");
@@ -199,7 +225,9 @@ fn sarif_github_markdown_and_global_json() {
     let out = molt(&dir, &["old.json", "new.json", "--format", "github"]);
     let text = stdout(&out);
     assert!(
-        text.lines().any(|l| l.starts_with("::error file=new.json,title=storage_variable_inserted (new)::")),
+        text.lines()
+            .any(|l| l
+                .starts_with("::error file=new.json,title=storage_variable_inserted (Vault)::")),
         "{text}"
     );
     assert!(text.lines().any(|l| l.starts_with("::warning file=new.json,")), "{text}");
