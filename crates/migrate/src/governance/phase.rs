@@ -350,8 +350,9 @@ pub struct Export {
 }
 
 /// Builds the owner phases: `only` one of them, or both (`open` at the Safe's nonce, `close`
-/// at the next one; an `open` with nothing left to do, executed already, is left out). An
-/// explicitly asked phase with nothing to do is an error.
+/// at the next one). Without `only`, an `open` whose pauses are all in effect and whose funds
+/// are all moved was executed already and is left out (its grants are not sent again; ask for
+/// `open` alone to export them). An explicitly asked phase with nothing to do is an error.
 pub async fn export(
     provider: &DynProvider,
     manifest: &Manifest,
@@ -372,10 +373,10 @@ pub async fn export(
             }
             PhaseName::Close => close_calls(manifest)?,
         };
+        if only.is_none() && name == PhaseName::Open && executed(&calls) {
+            continue;
+        }
         if calls.is_empty() {
-            if only.is_none() {
-                continue;
-            }
             let why = match name {
                 PhaseName::Open => {
                     "every V1 contract is paused, the funds are moved and there is no grant call (was it executed already?)"
@@ -392,6 +393,12 @@ pub async fn export(
         nonce += 1;
     }
     Ok(Export { safe, snapshot_block, phases })
+}
+
+/// Whether phase `open` was executed: no pause and no funds move left (only grants, which
+/// cannot be told apart from their effect in general).
+fn executed(calls: &[OwnerCall]) -> bool {
+    calls.iter().all(|c| c.purpose == Purpose::Grant)
 }
 
 async fn phase(
