@@ -179,6 +179,10 @@ async fn a_2_of_3_safe_exports_signs_and_executes_the_open_phase() {
     let before = p.untouched().await;
     let signatures = g.out().join("safe-signatures.json");
     refused(&mut g.sign(&open_file, 5), &["is not an owner of the Safe"]);
+    let tampered = g.out().join("tampered.json");
+    let text = std::fs::read_to_string(&open_file).unwrap();
+    std::fs::write(&tampered, text.replacen("\"pause\"", "\"unpause\"", 1)).unwrap();
+    refused(&mut g.sign(&tampered, 1), &["the batch file was modified since it was written"]);
     assert!(!signatures.exists(), "a refused signature writes nothing");
     let out = run(&mut g.sign(&open_file, 1));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
