@@ -294,9 +294,11 @@ async fn funds_calls(
     for f in &manifest.funds {
         let (from, to) = (manifest.contract(&f.from).address, manifest.contract(&f.to).address);
         for (token, amount) in owed(manifest, f, snap) {
-            let moved = holding(provider, token, to).await? >= amount
-                && holding(provider, token, from).await? < amount;
-            if amount.is_zero() || moved {
+            if amount.is_zero()
+                || (holding(provider, token, to).await? >= amount
+                    && holding(provider, token, from).await? < amount)
+            {
+                // Nothing owed, or moved already (as `molt migrate` tells it).
                 continue;
             }
             let args = resolve_args(manifest, &f.call.args, Some((to, token, amount)))?;
