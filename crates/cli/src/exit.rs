@@ -78,6 +78,10 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
             molt_migrate::Error::KeyScan { .. } => true,
             // A view read that the node failed, not one that reverted.
             molt_migrate::Error::Call { node_failed, .. } => *node_failed,
+            // The node failed while the Safe was read or the transaction sent.
+            molt_migrate::Error::Governance(molt_migrate::governance::GovernanceError::Safe(
+                molt_chain::safe::SafeError::Chain(e),
+            )) => chain_runtime(e),
             _ => false,
         });
     }

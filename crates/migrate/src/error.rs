@@ -306,6 +306,9 @@ pub enum Error {
     /// Chain access.
     #[error(transparent)]
     Chain(#[from] molt_chain::Error),
+    /// The owner phases of a Safe-governed migration.
+    #[error(transparent)]
+    Governance(#[from] crate::governance::GovernanceError),
     /// A broadcast whose outcome could not be established.
     #[error(transparent)]
     Broadcast(#[from] molt_chain::tx::BroadcastError),

@@ -12,12 +12,15 @@
 //! - [`rehearsal`]: the same run on a local anvil fork (`molt plan`, and the preflight of
 //!   `molt migrate`).
 //! - [`events`]: what a run reports while it works.
+//! - [`governance`]: the owner phases of a migration a Safe governs, their Safe
+//!   Transaction Builder files, owner signatures and `execTransaction`.
 //! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
 
 mod error;
 pub mod events;
 mod fsutil;
 pub mod funds;
+pub mod governance;
 pub mod init;
 pub mod journal;
 pub mod keys;

@@ -88,6 +88,29 @@ fn cases(text: &str) -> Vec<Case> {
         ),
         Case::new("wrong checksum", &registry_v1, &bad, "registry_v1 ", &[&checksum]),
         Case::new("two contracts, one address", &jobs_v1, &jobs_v2, "jobs_v2 ", &[shared]),
+        Case::new(
+            "governance owner with a wrong checksum",
+            "[[finalize]]",
+            &format!("[governance]\nowner = {{ safe = \"{bad}\" }}\n\n[[finalize]]"),
+            "owner =",
+            &[&checksum],
+        ),
+        Case::new(
+            "$migrator without a migrator",
+            "[[finalize]]",
+            &format!(
+                "[governance]\nowner = {{ safe = \"{registry_v1}\" }}\n\n[[governance.grant]]\ncontract = \"registry_v2\"\nfunction = \"grantRole\"\nargs = [\"0x600e5f1c60beb469a3fa6dd3814a4ae211cc6259a6d033bae218a742f2af01d3\", \"$migrator\"]\n\n[[finalize]]"
+            ),
+            "args = ",
+            &["`$migrator` needs `migrator = \"0x…\"` in `[governance]`"],
+        ),
+        Case::new(
+            "governance owner neither a safe nor an account",
+            "[[finalize]]",
+            &format!("[governance]\nowner = {{ multisig = \"{registry_v1}\" }}\n\n[[finalize]]"),
+            "owner =",
+            &["unknown field `multisig`"],
+        ),
     ]
 }
 

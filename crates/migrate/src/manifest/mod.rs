@@ -3,6 +3,7 @@
 //! a manifest that loads cannot fail later for a typo or a type mismatch.
 
 pub mod fingerprint;
+mod governance;
 mod raw;
 mod resolve;
 mod source;
@@ -50,6 +51,40 @@ pub struct Manifest {
     pub components: Vec<Component>,
     /// Calls that end the migration phase on the new contracts, once verification passed.
     pub finalize: Vec<Call>,
+    /// `[governance]`: who owns the contracts and what the owner phases call; `None`: the
+    /// signer of the run owns everything.
+    pub governance: Option<Governance>,
+}
+
+/// `[governance]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Governance {
+    /// Who owns the old and new contracts (and so sends the pauses, funds moves and finalize).
+    pub owner: Owner,
+    /// The account that imports the batches, given the importer role by the `grant` calls.
+    pub migrator: Option<Address>,
+    /// Calls of the owner phase `open` after the pauses and funds moves (`$migrator` resolved).
+    pub grant: Vec<Call>,
+    /// Calls of the owner phase `close` after the finalize calls (`$migrator` resolved).
+    pub revoke: Vec<Call>,
+}
+
+/// The owner of the contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A Safe 1.4.1 multisig: each owner phase is one Safe transaction.
+    Safe(Address),
+    /// An externally owned account.
+    Account(Address),
+}
+
+impl Owner {
+    /// The owner's address.
+    pub fn address(&self) -> Address {
+        match self {
+            Self::Safe(a) | Self::Account(a) => *a,
+        }
+    }
 }
 
 /// `[network]`.
@@ -117,7 +152,7 @@ pub struct Contract {
 }
 
 /// A call on a manifest contract.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     /// The contract's manifest name.
     pub contract: String,

@@ -25,6 +25,9 @@ pub(crate) struct RawManifest {
     pub(crate) component: Vec<RawComponent>,
     #[serde(default)]
     pub(crate) finalize: Vec<RawCall>,
+    /// Who owns the contracts, and the calls of the owner phases.
+    #[serde(default)]
+    pub(crate) governance: Option<RawGovernance>,
     /// `molt diff` reads this section; the migrator ignores it.
     #[serde(default)]
     #[allow(dead_code)]
@@ -238,4 +241,26 @@ pub(crate) struct RawVerify {
     pub(crate) count: Option<Spanned<String>>,
     /// Another component (same target contract) whose digest and count these records fold into.
     pub(crate) digest_shared_with: Option<Spanned<String>>,
+}
+
+/// `[governance]`: the owner of the contracts (a Safe or an account), the migrator account
+/// that imports, and the calls that give it its role and take it back.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawGovernance {
+    pub(crate) owner: Spanned<RawOwner>,
+    pub(crate) migrator: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) grant: Vec<RawCall>,
+    #[serde(default)]
+    pub(crate) revoke: Vec<RawCall>,
+}
+
+/// `owner = { safe = "0x…" }` or `owner = { account = "0x…" }` (which one is given is checked
+/// in `governance.rs`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOwner {
+    pub(crate) safe: Option<Spanned<String>>,
+    pub(crate) account: Option<Spanned<String>>,
 }

@@ -82,7 +82,9 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     super::verify::check_digest_groups(&cx, &raw.component, &components)?;
 
     let funds = raw.funds.iter().map(|f| r.funds(f, &components)).collect::<Result<Vec<_>>>()?;
-    let finalize = raw.finalize.iter().map(|c| r.call(c, false)).collect::<Result<Vec<_>>>()?;
+    let finalize =
+        raw.finalize.iter().map(|c| r.call(c, Placeholders::None)).collect::<Result<Vec<_>>>()?;
+    let governance = raw.governance.as_ref().map(|g| r.governance(g)).transpose()?;
 
     Ok(Manifest {
         path: path.into(),
@@ -96,7 +98,20 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
         funds,
         components,
         finalize,
+        governance,
     })
+}
+
+/// The `$` placeholders a call's arguments may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Placeholders {
+    /// None (`[[finalize]]`).
+    None,
+    /// `$to`, `$token`, `$amount` (`[[funds]]`).
+    Funds,
+    /// `$migrator`, the `[governance]` migrator if there is one (`[[governance.grant]]`,
+    /// `[[governance.revoke]]`).
+    Governance(Option<Address>),
 }
 
 fn contract(
@@ -334,10 +349,10 @@ impl Resolver<'_> {
             .collect()
     }
 
-    fn call(&self, c: &RawCall, funds_context: bool) -> Result<Call> {
+    pub(super) fn call(&self, c: &RawCall, placeholders: Placeholders) -> Result<Call> {
         let contract = self.contract_name(&c.contract)?;
         let function = self.function(&c.contract, &c.function)?;
-        let args = self.args(&function, &c.function, &c.args, funds_context)?;
+        let args = self.args(&function, &c.function, &c.args, placeholders)?;
         Ok(Call { contract, function, args })
     }
 
@@ -346,7 +361,7 @@ impl Resolver<'_> {
         function: &Function,
         at: &Spanned<String>,
         raw: &[Spanned<toml::Value>],
-        funds_context: bool,
+        placeholders: Placeholders,
     ) -> Result<Vec<Arg>> {
         let cx = self.cx;
         if raw.len() != function.inputs.len() {
@@ -383,14 +398,16 @@ impl Resolver<'_> {
                         }
                         Ok(Arg::ContractAddress(name.into()))
                     }
-                    toml::Value::String(s) if s.starts_with('$') => {
-                        if !funds_context {
-                            return Err(cx.err(
-                                a.span(),
-                                format!("`{s}` is only defined in a `[[funds]]` call"),
-                            ));
+                    toml::Value::String(s) if s.starts_with('$') => match placeholders {
+                        Placeholders::Governance(migrator) => {
+                            let migrator = super::governance::migrator_arg(s, migrator)
+                                .map_err(|m| cx.err(a.span(), m))?;
+                            want(ty == DynSolType::Address, "`$migrator` (an address)")?;
+                            Ok(Arg::Value(DynSolValue::Address(migrator)))
                         }
-                        match s.as_str() {
+                        Placeholders::None => Err(cx
+                            .err(a.span(), format!("`{s}` is only defined in a `[[funds]]` call"))),
+                        Placeholders::Funds => match s.as_str() {
                             "$to" => want(ty == DynSolType::Address, "`$to` (an address)")
                                 .map(|_| Arg::To),
                             "$token" => want(ty == DynSolType::Address, "`$token` (an address)")
@@ -404,8 +421,8 @@ impl Resolver<'_> {
                                 a.span(),
                                 format!("unknown placeholder `{s}` (known: $to, $token, $amount)"),
                             )),
-                        }
-                    }
+                        },
+                    },
                     v => value(&ty, v).map(Arg::Value).map_err(|m| cx.err(a.span(), m)),
                 }
             })
@@ -421,7 +438,7 @@ impl Resolver<'_> {
                 function: f.call.function.clone(),
                 args: f.call.args.clone(),
             },
-            true,
+            Placeholders::Funds,
         )?;
         let tokens = self.tokens(f, components)?;
         let credited_by = self.credit(f, components, &tokens)?;

@@ -495,3 +495,105 @@ fn bad_keys_and_filters_are_refused_at_their_line() {
         "needs `count",
     );
 }
+
+/// A `[governance]` section owned by a Safe, granting and revoking Fabstir V2's importer role.
+const GOVERNANCE: &str = r#"
+[governance]
+owner = { safe = "0x00000000000000000000000000000000000000aa" }
+migrator = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+
+[[governance.grant]]
+contract = "registry_v2"
+function = "grantRole"
+args = ["0xcecd3a5d9d0c2f2e0b3a9c6f6f8a5b3f1d6c0e3b7a8d9e0f1a2b3c4d5e6f7a8b", "$migrator"]
+
+[[governance.revoke]]
+contract = "registry_v2"
+function = "revokeRole"
+args = ["0xcecd3a5d9d0c2f2e0b3a9c6f6f8a5b3f1d6c0e3b7a8d9e0f1a2b3c4d5e6f7a8b", "$migrator"]
+"#;
+
+fn with_governance(from: &str, to: &str) -> (PathBuf, String) {
+    let (path, text) = fixture();
+    let g = GOVERNANCE.replacen(from, to, 1);
+    (path, format!("{text}{g}"))
+}
+
+#[test]
+fn governance_loads_with_the_migrator_filled_in() {
+    let (path, text) = with_governance("", "");
+    let m = Manifest::parse(&path, &text).unwrap();
+    let g = m.governance.expect("[governance]");
+    let safe: alloy::primitives::Address =
+        "0x00000000000000000000000000000000000000aa".parse().unwrap();
+    assert_eq!(g.owner, Owner::Safe(safe));
+    let migrator = g.migrator.unwrap();
+    assert_eq!(g.grant[0].function.signature(), "grantRole(bytes32,address)");
+    assert_eq!(g.grant[0].args[1], Arg::Value(DynSolValue::Address(migrator)));
+    assert_eq!(g.revoke.len(), 1);
+    assert!(fixture_loads_without_governance());
+}
+
+fn fixture_loads_without_governance() -> bool {
+    let (path, text) = fixture();
+    Manifest::parse(&path, &text).unwrap().governance.is_none()
+}
+
+#[test]
+fn governance_errors_are_shown_at_their_line() {
+    let cases = [
+        // A mixed-case address with a wrong checksum.
+        (
+            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            "0x70997970c51812dc3A010C7d01b50e0d17dc79C8",
+            "migrator =",
+            "checksum",
+        ),
+        (
+            "owner = { safe =",
+            "owner = { account = \"0x00000000000000000000000000000000000000bb\", safe =",
+            "owner =",
+            "either",
+        ),
+        (
+            "function = \"grantRole\"",
+            "function = \"grantRoles\"",
+            "grantRoles",
+            "did you mean `grantRole`",
+        ),
+        ("\"$migrator\"]", "\"$owner\"]", "$owner", "unknown placeholder `$owner`"),
+        (
+            "\"0xcecd3a5d9d0c2f2e0b3a9c6f6f8a5b3f1d6c0e3b7a8d9e0f1a2b3c4d5e6f7a8b\", \"$migrator\"]",
+            "\"0x12\", \"$migrator\"]",
+            "\"0x12\"",
+            "bytes32",
+        ),
+        (
+            "migrator = \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"",
+            "",
+            "\"$migrator\"]",
+            "needs `migrator",
+        ),
+        (
+            "owner = { safe = \"0x00000000000000000000000000000000000000aa\" }",
+            "owner = { safe = \"0x0\" }",
+            "owner =",
+            "address",
+        ),
+    ];
+    for (from, to, at, want) in cases {
+        let (path, text) = with_governance(from, to);
+        let lines: Vec<&str> = text.lines().collect();
+        let line = lines.iter().position(|l| l.contains(at)).unwrap_or_else(|| panic!("no `{at}`"));
+        let err = match Manifest::parse(&path, &text) {
+            Ok(_) => panic!("`{to}` was accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(&format!("fabstir.toml:{}:", line + 1)),
+            "`{to}`: line {} in: {err}",
+            line + 1
+        );
+        assert!(err.contains(want), "`{to}`: expected `{want}` in: {err}");
+    }
+}

@@ -1,0 +1,245 @@
+//! `molt safe export`, `sign` and `exec` against a real 2-of-3 Safe 1.4.1 on anvil that owns
+//! the seeded Fabstir V1 and V2 contracts: owners are dev accounts 1..3, signatures are real
+//! ECDSA signatures of their keys, nothing is impersonated.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol,
+    sol_types::SolCall,
+};
+use molt_chain::safe::{self, Safe, SafeContract, SafeContracts, SafeSetup};
+use molt_migrate::governance::{BatchFile, MULTI_SEND_CALL_ONLY, checksum};
+use serde_json::Value;
+
+use crate::common::{Project, address_of, is_paused, refused, report, run};
+
+sol! {
+    function transferOwnership(address newOwner) external;
+    function hasRole(bytes32 role, address account) external view returns (bool);
+}
+
+const V1: [&str; 3] = ["registry_v1", "jobs_v1", "escrow_v1"];
+const V2: [&str; 3] = ["registry_v2", "jobs_v2", "escrow_v2"];
+
+/// A seeded Fabstir project whose six contracts a 2-of-3 Safe of dev accounts 1..3 owns, with
+/// `[governance]` naming it, dev account 4 as the migrator and grant/revoke calls on V2.
+struct Governed {
+    project: Project,
+    safe: Safe,
+    migrator: Address,
+}
+
+fn role() -> B256 {
+    keccak256("MIGRATOR_ROLE")
+}
+
+impl Governed {
+    async fn new() -> Self {
+        let project = Project::seeded(2, 2, 2).await;
+        let devnet = &project.devnet;
+        let addresses = safe::install(devnet).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            SafeContracts::load(devnet.toolchain())
+                .unwrap()
+                .address(SafeContract::MultiSendCallOnly),
+            MULTI_SEND_CALL_ONLY,
+            "molt's MultiSendCallOnly address is the canonical one"
+        );
+        let owners = devnet.accounts()[1..4].to_vec();
+        let at = safe::create_safe(
+            devnet.provider(),
+            devnet.accounts()[0],
+            &addresses,
+            &SafeSetup::new(owners, 2),
+        )
+        .await
+        .unwrap();
+        let text = project.manifest_text();
+        for name in V1.iter().chain(&V2) {
+            let to: Address = address_of(&text, name).parse().unwrap();
+            let input = transferOwnershipCall { newOwner: at }.abi_encode();
+            let tx =
+                TransactionRequest::default().from(devnet.accounts()[0]).to(to).input(input.into());
+            let receipt =
+                devnet.provider().send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+            assert!(receipt.status(), "transferOwnership of {name}");
+        }
+        let migrator = devnet.accounts()[4];
+        let mut governance = format!(
+            "\n[governance]\nowner = {{ safe = \"{}\" }}\nmigrator = \"{}\"\n",
+            at.to_checksum(None),
+            migrator.to_checksum(None)
+        );
+        for (section, function) in [("grant", "grantRole"), ("revoke", "revokeRole")] {
+            for v2 in V2 {
+                governance.push_str(&format!(
+                    "\n[[governance.{section}]]\ncontract = \"{v2}\"\nfunction = \"{function}\"\nargs = [\"{}\", \"$migrator\"]\n",
+                    role()
+                ));
+            }
+        }
+        std::fs::write(project.manifest(), text + &governance).unwrap();
+        let safe = Safe::new(at, devnet.chain_id(), devnet.provider().clone());
+        Self { project, safe, migrator }
+    }
+
+    fn key(&self, i: usize) -> String {
+        alloy::hex::encode_prefixed(self.project.devnet.signer(i).to_bytes())
+    }
+
+    fn out(&self) -> PathBuf {
+        self.project.path().to_path_buf()
+    }
+
+    fn export(&self, extra: &[&str]) -> Value {
+        let mut cmd = self.project.molt();
+        cmd.args(["--json", "safe", "export", "--out"]).arg(self.out()).args(extra);
+        report(&run(&mut cmd))
+    }
+
+    fn sign(&self, batch: &Path, key: usize) -> std::process::Command {
+        let mut cmd = self.project.molt();
+        cmd.args(["safe", "sign", "--batch"]).arg(batch).args(["--private-key", &self.key(key)]);
+        cmd
+    }
+
+    fn exec(&self, batch: &Path, signatures: &Path) -> std::process::Command {
+        let mut cmd = self.project.molt();
+        cmd.args(["safe", "exec", "--batch"]).arg(batch).arg("--signatures").arg(signatures);
+        cmd
+    }
+
+    async fn has_role(&self, contract: &str) -> bool {
+        let to: Address = address_of(&self.project.manifest_text(), contract).parse().unwrap();
+        let input = hasRoleCall { role: role(), account: self.migrator }.abi_encode();
+        let out = self
+            .project
+            .devnet
+            .provider()
+            .call(TransactionRequest::default().to(to).input(input.into()))
+            .await
+            .unwrap();
+        hasRoleCall::abi_decode_returns(&out).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_2_of_3_safe_exports_signs_and_executes_the_open_phase() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let doc = g.export(&[]);
+    assert_eq!(doc["schema"], "molt.safe/1");
+    assert_eq!(doc["safe"]["threshold"], 2);
+    let phases = doc["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 2);
+    let (open, close) = (&phases[0], &phases[1]);
+    assert_eq!((open["nonce"].as_u64(), close["nonce"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(open["operation"], 1, "several calls go through MultiSendCallOnly");
+    let kinds: Vec<&str> = open["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purpose"]["kind"].as_str().unwrap())
+        .collect();
+    let pauses = kinds.iter().filter(|k| **k == "pause").count();
+    let funds = kinds.iter().filter(|k| **k == "funds").count();
+    assert_eq!((pauses, kinds.iter().filter(|k| **k == "grant").count()), (3, 3), "{kinds:?}");
+    assert!(funds >= 1, "{kinds:?}");
+    assert_eq!(close["calls"].as_array().unwrap().len(), 6, "3 finalize + 3 revoke");
+
+    // The batch file: the app's format, its checksum, and calls that decode to the same calldata.
+    let open_file = g.out().join("safe-open.json");
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(&open_file).unwrap()).unwrap();
+    assert_eq!(value["version"], "1.0");
+    assert_eq!(value["chainId"], "31337");
+    assert_eq!(value["meta"]["checksum"], checksum(&value).to_string());
+    assert_eq!(value["meta"]["createdFromSafeAddress"], g.safe.address().to_checksum(None));
+    let batch = BatchFile::read(&open_file).unwrap();
+    let calls = batch.calls().unwrap();
+    for (call, exported) in calls.iter().zip(open["calls"].as_array().unwrap()) {
+        assert_eq!(serde_json::json!(call.data), exported["calldata"]);
+    }
+    let first = &value["transactions"][0];
+    assert_eq!(first["contractMethod"]["name"], "pause");
+    let grant = value["transactions"].as_array().unwrap().last().unwrap();
+    assert_eq!(grant["contractInputsValues"]["role"], role().to_string());
+    assert_eq!(grant["contractInputsValues"]["account"], g.migrator.to_checksum(None));
+    let open_hash = open["safe_tx_hash"].as_str().unwrap().to_owned();
+    assert_eq!(
+        open_hash,
+        g.safe.onchain_tx_hash(&batch.safe_tx(0).unwrap()).await.unwrap().to_string(),
+        "the exported safeTxHash is the Safe's own getTransactionHash"
+    );
+
+    // Bad inputs: each one clear error, exit 2, nothing sent.
+    let before = p.untouched().await;
+    let signatures = g.out().join("safe-signatures.json");
+    refused(&mut g.sign(&open_file, 5), &["is not an owner of the Safe"]);
+    let tampered = g.out().join("tampered.json");
+    let text = std::fs::read_to_string(&open_file).unwrap();
+    std::fs::write(&tampered, text.replacen("\"pause\"", "\"unpause\"", 1)).unwrap();
+    refused(&mut g.sign(&tampered, 1), &["the batch file was modified since it was written"]);
+    assert!(!signatures.exists(), "a refused signature writes nothing");
+    let out = run(&mut g.sign(&open_file, 1));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    refused(&mut g.exec(&open_file, &signatures), &["1 of the 2 signatures", "nothing was sent"]);
+    refused(
+        &mut g.exec(&g.out().join("safe-close.json"), &signatures),
+        &["no signature for SafeTx", &open_hash],
+    );
+    p.assert_untouched_since(before).await;
+
+    // The second owner signs; exec runs the whole phase in one Safe transaction.
+    let out = run(&mut g.sign(&open_file, 2));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let escrow_v1: Address = address_of(p.seeded_text(), "registry_v1").parse().unwrap();
+    let staked = p.devnet.provider().get_balance(escrow_v1).await.unwrap();
+    assert!(staked > U256::ZERO, "the seed stakes ETH in registry_v1");
+    let mut exec = g.exec(&open_file, &signatures);
+    exec.arg("--json");
+    let done = report(&run(&mut exec));
+    assert_eq!(done["safe_tx_hash"], open_hash.as_str());
+    assert_eq!(g.safe.nonce().await.unwrap(), U256::from(1), "Safe nonce +1");
+    for v1 in V1 {
+        assert!(is_paused(&p.devnet, &address_of(p.seeded_text(), v1)).await, "{v1} paused");
+    }
+    assert_eq!(
+        p.devnet.provider().get_balance(escrow_v1).await.unwrap(),
+        U256::ZERO,
+        "stakes moved"
+    );
+    let registry_v2: Address = address_of(p.seeded_text(), "registry_v2").parse().unwrap();
+    assert_eq!(p.devnet.provider().get_balance(registry_v2).await.unwrap(), staked);
+    for v2 in V2 {
+        assert!(g.has_role(v2).await, "{v2} granted MIGRATOR_ROLE to the migrator");
+    }
+    // Executed: exporting again leaves `open` out, and `close` is now at nonce 1.
+    let again = g.export(&[]);
+    let phases = again["phases"].as_array().unwrap();
+    assert_eq!((phases.len(), phases[0]["phase"].as_str()), (1, Some("close")));
+    assert_eq!(phases[0]["nonce"], 1);
+}
+
+#[tokio::test]
+async fn a_safe_address_without_a_safe_1_4_1_is_refused() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let before = p.untouched().await;
+    let safe = g.safe.address().to_checksum(None);
+    // An account without code.
+    let empty = p.devnet.accounts()[7].to_checksum(None);
+    p.edit(&safe, &empty);
+    let mut cmd = p.molt();
+    cmd.args(["safe", "export", "--out"]).arg(g.out());
+    refused(&mut cmd, &["there is no contract at the Safe address"]);
+    // A contract that is not a Safe.
+    let registry = address_of(p.seeded_text(), "registry_v1");
+    p.edit(&empty, &registry);
+    refused(&mut cmd, &["is not a Safe 1.4.1"]);
+    p.assert_untouched_since(before).await;
+    assert!(!g.out().join("safe-open.json").exists());
+}
