@@ -69,7 +69,8 @@ impl Artifact {
             format: Option<Value>,
             #[serde(default, deserialize_with = "compilation_target")]
             metadata: Option<Value>,
-            bytecode: Option<Value>,
+            #[serde(default, deserialize_with = "code_is_empty")]
+            bytecode: Option<bool>,
         }
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -92,11 +93,7 @@ impl Artifact {
         let metadata =
             lean.metadata.map(|t| serde_json::json!({ "settings": { "compilationTarget": t } }));
         // Only whether it is empty (abstract): code with unlinked libraries is not hex.
-        let empty = |b: &Value| {
-            let hex = b.get("object").unwrap_or(b).as_str();
-            hex.is_some_and(|h| h.is_empty() || h == "0x")
-        };
-        let bytecode = lean.bytecode.filter(empty).map(|_| Value::from("0x"));
+        let bytecode = lean.bytecode.filter(|empty| *empty).map(|_| Value::from("0x"));
         for (key, v) in [
             ("storageLayout", lean.storage_layout),
             ("contractName", lean.contract_name),
@@ -251,6 +248,50 @@ fn compilation_target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<V
         }
     }
     d.deserialize_any(Target)
+}
+
+/// Reads only whether creation code (a hex string, or Foundry's `{ "object": "0x…" }`) is
+/// empty, without copying it: the code is most of an artifact's bytes. Anything else is none.
+fn code_is_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    struct Code;
+    impl<'de> serde::de::Visitor<'de> for Code {
+        type Value = Option<bool>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("creation code")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, hex: &str) -> Result<Self::Value, E> {
+            Ok(Some(hex.is_empty() || hex == "0x"))
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut empty = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "object" {
+                    empty = map.next_value_seed(Code)?;
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(empty)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    impl<'de> serde::de::DeserializeSeed<'de> for Code {
+        type Value = Option<bool>;
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(Code)
 }
 
 /// The contract an artifact says it is of: Hardhat's `contractName`, else the compilation
