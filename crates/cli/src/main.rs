@@ -45,6 +45,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Show where a migration run stands, from its journal.
     Status(cmd::status::StatusArgs),
+    /// Check a proxy upgrade governed by a Safe, rehearse it on a fork and write the Safe batch.
+    Upgrade(cmd::upgrade::UpgradeArgs),
     /// Spawn anvil, deploy an example protocol (Fabstir, or a lending pool), seed state, migrate and verify.
     Demo(cmd::demo::DemoArgs),
 }
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
             Command::Migrate(args) => args.run(&global).await,
             Command::Verify(args) => args.run(&global).await,
             Command::Status(args) => args.run(&global).await,
+            Command::Upgrade(args) => args.run(&global).await,
             Command::Demo(args) => args.run(&global).await,
         }
     });

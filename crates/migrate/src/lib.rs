@@ -13,6 +13,7 @@
 //!   `molt migrate`).
 //! - [`events`]: what a run reports while it works.
 //! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
+//! - [`upgrade`]: a proxy upgrade governed by a Safe, checked and rehearsed on a fork (`molt upgrade`).
 
 mod error;
 pub mod events;
@@ -32,6 +33,7 @@ pub mod run;
 pub mod snapshot;
 mod spelling;
 pub mod status;
+pub mod upgrade;
 pub mod verify;
 
 pub use error::{Error, Result};

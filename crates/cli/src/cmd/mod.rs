@@ -7,4 +7,5 @@ pub(crate) mod init;
 pub(crate) mod migrate;
 pub(crate) mod plan;
 pub(crate) mod status;
+pub(crate) mod upgrade;
 pub(crate) mod verify;

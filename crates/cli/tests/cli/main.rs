@@ -23,5 +23,6 @@ mod migrate_resume;
 mod migrate_safety;
 mod plan;
 mod redaction;
+mod upgrade;
 mod verify;
 mod verify_inputs;
