@@ -221,5 +221,5 @@ fn print_batch(r: &Report) {
 }
 
 fn args(b: &upgrade::SafeBatch) -> String {
-    b.inputs.iter().map(|(_, _, v)| v.as_str()).collect::<Vec<_>>().join(", ")
+    b.inputs.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(", ")
 }

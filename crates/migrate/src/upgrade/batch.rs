@@ -13,6 +13,18 @@ use serde_json::{Value, json};
 
 use super::{UpgradeError, proxy::ProxyInfo};
 
+/// One argument of the called method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MethodInput {
+    /// Its name in the ABI.
+    pub name: String,
+    /// Its Solidity type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Its value (addresses checksummed, bytes in hex).
+    pub value: String,
+}
+
 /// The upgrade as the Safe's owners sign it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SafeBatch {
@@ -28,8 +40,8 @@ pub struct SafeBatch {
     pub implementation: Address,
     /// The called method (`upgradeToAndCall` or `upgradeAndCall`).
     pub method: String,
-    /// The method's arguments: name, Solidity type, value.
-    pub inputs: Vec<(String, String, String)>,
+    /// The method's arguments.
+    pub inputs: Vec<MethodInput>,
     /// The calldata.
     pub data: Bytes,
     /// EIP-712 domain separator (the Safe on its chain).
@@ -103,10 +115,10 @@ pub fn transaction_builder_json(b: &SafeBatch, created_at_ms: u64) -> Value {
     let inputs: Vec<Value> = b
         .inputs
         .iter()
-        .map(|(name, ty, _)| json!({ "internalType": ty, "name": name, "type": ty }))
+        .map(|i| json!({ "internalType": i.ty, "name": i.name, "type": i.ty }))
         .collect();
     let values: serde_json::Map<String, Value> =
-        b.inputs.iter().map(|(name, _, v)| (name.clone(), Value::String(v.clone()))).collect();
+        b.inputs.iter().map(|i| (i.name.clone(), Value::String(i.value.clone()))).collect();
     json!({
         "version": "1.0",
         "chainId": b.chain_id.to_string(),

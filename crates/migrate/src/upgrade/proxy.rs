@@ -10,7 +10,7 @@ use alloy::{
 use molt_chain::safe::Safe;
 use serde::Serialize;
 
-use super::UpgradeError;
+use super::{UpgradeError, batch::MethodInput};
 
 /// `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
 pub const IMPLEMENTATION_SLOT: B256 =
@@ -86,22 +86,19 @@ impl ProxyInfo {
         &self,
         implementation: Address,
         data: &Bytes,
-    ) -> (String, Vec<(String, String, String)>) {
+    ) -> (String, Vec<MethodInput>) {
         let (imp, d) = (implementation.to_string(), data.to_string());
         match self.kind {
             ProxyKind::Uups => (
                 "upgradeToAndCall".into(),
-                vec![
-                    ("newImplementation".into(), "address".into(), imp),
-                    ("data".into(), "bytes".into(), d),
-                ],
+                vec![input("newImplementation", "address", imp), input("data", "bytes", d)],
             ),
             ProxyKind::Transparent => (
                 "upgradeAndCall".into(),
                 vec![
-                    ("proxy".into(), "address".into(), self.address.to_string()),
-                    ("implementation".into(), "address".into(), imp),
-                    ("data".into(), "bytes".into(), d),
+                    input("proxy", "address", self.address.to_string()),
+                    input("implementation", "address", imp),
+                    input("data", "bytes", d),
                 ],
             ),
         }
@@ -180,4 +177,8 @@ async fn authority(
         }
     })?;
     Ok((owner, via))
+}
+
+fn input(name: &str, ty: &str, value: impl Into<String>) -> MethodInput {
+    MethodInput { name: name.into(), ty: ty.into(), value: value.into() }
 }
