@@ -217,9 +217,20 @@ async fn a_transparent_proxy_is_upgraded_by_its_proxy_admin_and_a_dry_run_sends_
     assert!(text.contains(".upgradeAndCall("), "{text}");
     assert_eq!(f.head().await, head, "a dry run sends nothing");
 
-    let out = run(f.upgrade("BoxV1", "BoxV2").args(["--dry-run", "--json"]));
+    let checks = f.out.path().join("checks.toml");
+    std::fs::write(&checks, "[[check]]\nname = \"the value is kept\"\nfunction = \"value\"\n\n[[check]]\nfunction = \"version()\"\nexpect = \"2\"\n").unwrap();
+    let out =
+        run(f.upgrade("BoxV1", "BoxV2").args(["--dry-run", "--json", "--checks"]).arg(&checks));
     let report = json_of(&out);
     assert_eq!(report["report"]["proxy"]["kind"], "transparent");
+    let results = report["report"]["rehearsal"]["checks"].as_array().unwrap();
+    assert_eq!(results[0]["name"], "the value is kept");
+    assert_eq!((&results[0]["after"], &results[0]["ok"]), (&Value::from("42"), &Value::Bool(true)));
+    assert_eq!(
+        (&results[1]["before"], &results[1]["after"]),
+        (&Value::from("1"), &Value::from("2"))
+    );
+    assert_eq!(results[1]["ok"], true);
     let (tx, hash) = Upgradeable::batch_tx(&report);
     let admin: Address = report["report"]["proxy"]["admin"].as_str().unwrap().parse().unwrap();
     assert_eq!(tx.to, admin);
@@ -306,6 +317,26 @@ async fn bad_inputs_exit_2_and_send_nothing() {
     refused(
         f.upgrade("UupsCounterV1", "UupsCounterV2").args(["--check", "total()"]),
         &["invariant `total()`: no function total() in the --old ABI"],
+    );
+    assert_eq!(f.head().await, head, "nothing was sent");
+
+    // A proxy owned by an account that is not a Safe, and a --safe that is not the owner.
+    let init = initializeCall { owner: f.devnet.accounts()[5] }.abi_encode();
+    let args = [DynSolValue::Address(f.implementation), DynSolValue::Bytes(init)];
+    let eoa_owned = f.devnet.deploy("ERC1967Proxy", &args).await.unwrap();
+    let head = f.head().await;
+    let mut c = f.upgrade("UupsCounterV1", "UupsCounterV2");
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    let mut not_safe = molt();
+    not_safe.args(args.iter().map(|a| {
+        if *a == *f.proxy.to_string() { eoa_owned.to_string().into() } else { a.clone() }
+    }));
+    refused(&mut not_safe, &["is not a Safe", "owner() of the UUPS proxy"]);
+    refused(
+        c.args(["--safe", nobody]),
+        &[
+            "--safe 0x00000000000000000000000000000000000B0b00 is not the account that may upgrade the proxy",
+        ],
     );
     assert_eq!(f.head().await, head, "nothing was sent");
 }

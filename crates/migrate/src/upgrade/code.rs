@@ -102,6 +102,35 @@ fn immutable_ranges(path: &Path) -> Vec<(usize, usize)> {
 mod tests {
     use super::*;
 
+    /// A Foundry artifact of `code` with one immutable word at `start`.
+    fn artifact(dir: &Path, code: &str, start: usize) -> Artifact {
+        let path = dir.join("A.json");
+        let refs = format!(r#"{{"7":[{{"start":{start},"length":32}}]}}"#);
+        let json = format!(
+            r#"{{"abi":[],"bytecode":{{"object":"0x00"}},"deployedBytecode":{{"object":"{code}","immutableReferences":{refs}}}}}"#
+        );
+        std::fs::write(&path, json).unwrap();
+        Artifact::load(&path).unwrap()
+    }
+
+    #[test]
+    fn immutables_and_metadata_are_ignored_other_bytes_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let word = |b: u8| vec![b; 32];
+        let meta = |b: u8| vec![0xa1, b, 0x00, 0x02];
+        let code = |imm: u8, op: u8, m: u8| [vec![0x60, op], word(imm), meta(m)].concat();
+        let a = artifact(dir.path(), &alloy::primitives::hex::encode_prefixed(code(0, 1, 9)), 2);
+        let same = compare(&code(0xee, 1, 7), &a).unwrap();
+        assert_eq!(
+            same,
+            CodeMatch { compared_bytes: 34, metadata_ignored: true, immutables_ignored: 1 }
+        );
+        let err = compare(&code(0xee, 2, 9), &a).unwrap_err();
+        assert_eq!(err, "the runtime code differs from the artifact's at byte 1");
+        let err = compare(&[0x60, 0x01, 0x00], &a).unwrap_err();
+        assert!(err.contains("its runtime code is 3 bytes, the artifact's is 34"), "{err}");
+    }
+
     #[test]
     fn metadata_is_the_cbor_map_its_last_two_bytes_measure() {
         let code = [0x60, 0x00, 0xa2, 0x01, 0x02, 0x00, 0x03];
