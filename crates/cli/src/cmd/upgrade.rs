@@ -71,11 +71,13 @@ pub(crate) struct UpgradeArgs {
 
 impl UpgradeArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
+        let request = self.request();
+        upgrade::check_inputs(&request)?;
         let (url, provider) = connect::provider(&self.rpc, None).await?;
         let signer = connect::signer(&self.wallet, &provider, &url).await?;
         let real = connect::sender(&provider, signer).await?;
         let progress = Progress::new(global);
-        let report = upgrade::run(&self.request(), &real, &url, &progress).await?;
+        let report = upgrade::run(&request, &real, &url, &progress).await?;
         progress.finish();
         if global.json {
             let doc = serde_json::json!({ "schema": "molt.upgrade/1", "report": report });

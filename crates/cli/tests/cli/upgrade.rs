@@ -318,6 +318,18 @@ async fn bad_inputs_exit_2_and_send_nothing() {
         f.upgrade("UupsCounterV1", "UupsCounterV2").args(["--check", "total()"]),
         &["invariant `total()`: no function total() in the --old ABI"],
     );
+    // Local inputs are checked before the node is asked anything.
+    let mut no_node = molt();
+    no_node.args([
+        "upgrade",
+        "--proxy",
+        nobody,
+        "--old",
+        "/nonexistent.json",
+        "--new",
+        "/nonexistent.json",
+    ]);
+    refused(no_node.args(["--rpc-url", "http://127.0.0.1:1"]), &["/nonexistent.json"]);
     assert_eq!(f.head().await, head, "nothing was sent");
 
     // A proxy owned by an account that is not a Safe, and a --safe that is not the owner.

@@ -235,6 +235,12 @@ fn phase(obs: &dyn Observer, phase: &'static str, message: String) {
     obs.on(&Event::Phase { phase, message });
 }
 
+/// Checks what needs no node: the artifacts, the initializer and the invariants ([`run`]
+/// checks them again first; a caller may check them before it connects).
+pub fn check_inputs(req: &Request) -> Result<(), UpgradeError> {
+    load_inputs(req).map(|_| ())
+}
+
 /// Reads the artifacts, the initializer and the invariants: everything checked before the
 /// node is asked anything.
 fn load_inputs(req: &Request) -> Result<Inputs, UpgradeError> {
