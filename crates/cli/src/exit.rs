@@ -85,6 +85,13 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
             _ => false,
         });
     }
+    if let Some(e) = link.downcast_ref::<molt_migrate::upgrade::UpgradeError>() {
+        use molt_migrate::upgrade::UpgradeError as U;
+        return Some(match e {
+            U::Chain(e) | U::Safe(molt_chain::safe::SafeError::Chain(e)) => chain_runtime(e),
+            _ => false,
+        });
+    }
     if let Some(e) = link.downcast_ref::<molt_chain::Error>() {
         return Some(chain_runtime(e));
     }

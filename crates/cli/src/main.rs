@@ -47,6 +47,8 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// The owner phases of a migration a Safe owns: export them for the Safe web app, sign, execute.
     Safe(cmd::safe::SafeArgs),
+    /// Check a proxy upgrade governed by a Safe, rehearse it on a fork and write the Safe batch.
+    Upgrade(cmd::upgrade::UpgradeArgs),
     /// Spawn anvil, deploy an example protocol (Fabstir, or a lending pool), seed state, migrate and verify.
     Demo(cmd::demo::DemoArgs),
 }
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
             Command::Verify(args) => args.run(&global).await,
             Command::Status(args) => args.run(&global).await,
             Command::Safe(args) => args.run(&global).await,
+            Command::Upgrade(args) => args.run(&global).await,
             Command::Demo(args) => args.run(&global).await,
         }
     });

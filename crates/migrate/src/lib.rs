@@ -15,6 +15,7 @@
 //! - [`governance`]: the owner phases of a migration a Safe governs, their Safe
 //!   Transaction Builder files, owner signatures and `execTransaction`.
 //! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
+//! - [`upgrade`]: a proxy upgrade governed by a Safe, checked and rehearsed on a fork (`molt upgrade`).
 
 mod error;
 pub mod events;
@@ -35,6 +36,7 @@ pub mod run;
 pub mod snapshot;
 mod spelling;
 pub mod status;
+pub mod upgrade;
 pub mod verify;
 
 pub use error::{Error, Result};

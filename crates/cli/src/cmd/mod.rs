@@ -8,4 +8,5 @@ pub(crate) mod migrate;
 pub(crate) mod plan;
 pub(crate) mod safe;
 pub(crate) mod status;
+pub(crate) mod upgrade;
 pub(crate) mod verify;

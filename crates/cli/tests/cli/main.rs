@@ -24,5 +24,6 @@ mod migrate_safety;
 mod plan;
 mod redaction;
 mod safe;
+mod upgrade;
 mod verify;
 mod verify_inputs;

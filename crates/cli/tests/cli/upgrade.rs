@@ -1,0 +1,354 @@
+//! `molt upgrade` against real anvils: a UUPS counter and a Transparent box behind proxies
+//! governed by a real 2-of-3 Safe 1.4.1 (installed and created through its factory). The
+//! upgrade is rehearsed on a fork; the batch's safeTxHash is the Safe's own
+//! `getTransactionHash`, and the batch, signed by two owners, upgrades the real proxy.
+
+use std::{path::PathBuf, process::Command};
+
+use alloy::{
+    dyn_abi::DynSolValue,
+    network::TransactionBuilder,
+    primitives::{Address, B256, Bytes, U256, hex},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol,
+    sol_types::SolCall,
+};
+use molt_chain::{
+    Devnet,
+    safe::{self, Safe, SafeSetup, SafeSignature, SafeTx},
+};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::{molt, refused, run, stderr, stdout};
+
+sol! {
+    function initialize(address owner) external;
+    function increment() external;
+    function count() external view returns (uint256);
+    function version() external view returns (uint256);
+}
+
+/// `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
+const IMPLEMENTATION_SLOT: &str =
+    "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+
+/// A proxy on a fresh anvil, governed by a 2-of-3 Safe of dev accounts 1..3.
+struct Upgradeable {
+    devnet: Devnet,
+    safe: Safe,
+    proxy: Address,
+    implementation: Address,
+    out: TempDir,
+}
+
+impl Upgradeable {
+    /// UupsCounterV1 behind an ERC1967Proxy, owned by the Safe, counted up twice by account 0.
+    async fn uups() -> Self {
+        let (devnet, safe) = with_safe().await;
+        let implementation = devnet.deploy("UupsCounterV1", &[]).await.unwrap();
+        let init = initializeCall { owner: safe.address() }.abi_encode();
+        let args = [DynSolValue::Address(implementation), DynSolValue::Bytes(init)];
+        let proxy = devnet.deploy("ERC1967Proxy", &args).await.unwrap();
+        let me = Self { devnet, safe, proxy, implementation, out: tempfile::tempdir().unwrap() };
+        for _ in 0..2 {
+            me.send(proxy, incrementCall {}.abi_encode()).await;
+        }
+        me
+    }
+
+    /// BoxV1 behind a TransparentUpgradeableProxy whose ProxyAdmin the Safe owns.
+    async fn transparent() -> Self {
+        let (devnet, safe) = with_safe().await;
+        let implementation = devnet.deploy("BoxV1", &[]).await.unwrap();
+        sol! { function initialize(uint256 value) external; }
+        let init = initializeCall { value: U256::from(42) }.abi_encode();
+        let args = [
+            DynSolValue::Address(implementation),
+            DynSolValue::Address(safe.address()),
+            DynSolValue::Bytes(init),
+        ];
+        let proxy = devnet.deploy("TransparentUpgradeableProxy", &args).await.unwrap();
+        Self { devnet, safe, proxy, implementation, out: tempfile::tempdir().unwrap() }
+    }
+
+    async fn send(&self, to: Address, input: Vec<u8>) {
+        let tx = TransactionRequest::default().with_to(to).with_input(input);
+        let p = self.devnet.provider();
+        assert!(p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap().status());
+    }
+
+    fn artifact(&self, name: &str) -> PathBuf {
+        self.devnet.toolchain().out_dir().join(format!("{name}.sol/{name}.json"))
+    }
+
+    /// `molt upgrade --proxy <proxy> --old <old> --new <new> --rpc-url .. --out ..`.
+    fn upgrade(&self, old: &str, new: &str) -> Command {
+        let mut c = molt();
+        c.arg("upgrade").arg("--proxy").arg(self.proxy.to_string());
+        c.arg("--old").arg(self.artifact(old)).arg("--new").arg(self.artifact(new));
+        c.args(["--rpc-url", &self.devnet.endpoint()]).arg("--out").arg(self.out.path());
+        c
+    }
+
+    async fn view(&self, input: Vec<u8>) -> U256 {
+        let tx = TransactionRequest::default().with_to(self.proxy).with_input(input);
+        U256::from_be_slice(&self.devnet.provider().call(tx).await.unwrap())
+    }
+
+    async fn implementation_now(&self) -> Address {
+        let slot =
+            U256::from_be_bytes(B256::from_slice(&hex::decode(IMPLEMENTATION_SLOT).unwrap()).0);
+        let word = self.devnet.provider().get_storage_at(self.proxy, slot).await.unwrap();
+        Address::from_word(word.into())
+    }
+
+    async fn head(&self) -> u64 {
+        self.devnet.provider().get_block_number().await.unwrap()
+    }
+
+    /// The SafeTx the report's batch describes, and the hash the report printed.
+    fn batch_tx(report: &Value) -> (SafeTx, B256) {
+        let b = &report["report"]["batch"];
+        let parse = |k: &str| b[k].as_str().unwrap().to_owned();
+        let tx = SafeTx::call(
+            parse("to").parse().unwrap(),
+            U256::ZERO,
+            parse("data").parse::<Bytes>().unwrap(),
+            U256::from(b["nonce"].as_u64().unwrap()),
+        );
+        (tx, parse("safe_tx_hash").parse().unwrap())
+    }
+}
+
+async fn with_safe() -> (Devnet, Safe) {
+    let devnet = Devnet::spawn().await.expect("anvil starts (run scripts/setup first)");
+    let addresses = safe::install(&devnet).await.unwrap_or_else(|e| panic!("{e}"));
+    let setup = SafeSetup::new(devnet.accounts()[1..4].to_vec(), 2);
+    let from = devnet.accounts()[0];
+    let at = safe::create_safe(devnet.provider(), from, &addresses, &setup).await.unwrap();
+    let safe = Safe::new(at, devnet.chain_id(), devnet.provider().clone());
+    (devnet, safe)
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\nstderr: {}", stdout(out), stderr(out)))
+}
+
+#[tokio::test]
+async fn a_compatible_uups_upgrade_rehearses_and_its_batch_upgrades_the_real_proxy() {
+    let f = Upgradeable::uups().await;
+    let deployer = f.devnet.accounts()[0];
+    let nonce = f.devnet.provider().get_transaction_count(deployer).await.unwrap();
+    let mut cmd = f.upgrade("UupsCounterV1", "UupsCounterV2");
+    cmd.args(["--call", "initializeV2(uint256)", "--args", "500", "--check", "count()"]);
+    cmd.args(["--check", &format!("balances(address) {deployer}"), "--check", "owner()"]);
+    let out = run(cmd.arg("--json"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json_of(&out);
+    let r = &report["report"];
+    assert_eq!(report["schema"], "molt.upgrade/1");
+    assert_eq!(r["verdict"], "ready");
+    assert_eq!(r["proxy"]["kind"], "uups");
+    assert_eq!(r["rehearsal"]["outcome"]["status"], "upgraded");
+    let checks = r["rehearsal"]["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 3);
+    assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
+    assert_eq!(checks[0]["before"], "2");
+
+    // Only the implementation was deployed: one transaction of the signer, the proxy and the
+    // Safe as they were.
+    let new_impl: Address = r["deployment"]["address"].as_str().unwrap().parse().unwrap();
+    assert_eq!(new_impl, deployer.create(nonce));
+    assert_eq!(f.devnet.provider().get_transaction_count(deployer).await.unwrap(), nonce + 1);
+    assert!(!f.devnet.provider().get_code_at(new_impl).await.unwrap().is_empty());
+    assert_eq!(f.implementation_now().await, f.implementation);
+    assert_eq!(f.safe.nonce().await.unwrap(), U256::ZERO);
+
+    // The batch's hash is the Safe's; the file holds the same call.
+    let (tx, hash) = Upgradeable::batch_tx(&report);
+    assert_eq!(f.safe.onchain_tx_hash(&tx).await.unwrap(), hash);
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(r["batch_file"].as_str().unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(file["chainId"], "31337");
+    assert_eq!(file["meta"]["createdFromSafeAddress"], f.safe.address().to_checksum(None));
+    let t = &file["transactions"][0];
+    assert_eq!(t["to"], f.proxy.to_checksum(None));
+    assert_eq!(t["data"], tx.data.to_string());
+    assert_eq!(t["contractMethod"]["name"], "upgradeToAndCall");
+    assert_eq!(t["contractInputsValues"]["newImplementation"], new_impl.to_string());
+    assert!(file["meta"]["description"].as_str().unwrap().contains(&hash.to_string()));
+
+    // Two owners sign it and it upgrades the real proxy, the state kept.
+    let sigs = [
+        SafeSignature::sign(f.devnet.signer(1), hash).unwrap(),
+        SafeSignature::sign(f.devnet.signer(2), hash).unwrap(),
+    ];
+    // From account 4: the devnet provider's cached nonce of account 0 is behind molt's deployment.
+    f.safe.exec(f.devnet.accounts()[4], &tx, &sigs).await.unwrap();
+    assert_eq!(f.implementation_now().await, new_impl);
+    assert_eq!(f.view(versionCall {}.abi_encode()).await, U256::from(2));
+    assert_eq!(f.view(countCall {}.abi_encode()).await, U256::from(2));
+}
+
+#[tokio::test]
+async fn a_transparent_proxy_is_upgraded_by_its_proxy_admin_and_a_dry_run_sends_nothing() {
+    let f = Upgradeable::transparent().await;
+    let head = f.head().await;
+    let deployer = f.devnet.accounts()[0];
+    let nonce = f.devnet.provider().get_transaction_count(deployer).await.unwrap();
+    let mut cmd = f.upgrade("BoxV1", "BoxV2");
+    let out = run(cmd.args(["--check", "value() == 42", "--dry-run"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("(Transparent, ProxyAdmin 0x"), "{text}");
+    assert!(text.contains("governed by the Safe") && text.contains("(2 of 3 owners)"), "{text}");
+    assert!(text.contains("ok       value() == 42: 42"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "dry run: nothing sent; the batch assumes the new implementation at {}",
+            deployer.create(nonce)
+        )),
+        "{text}"
+    );
+    assert!(text.contains(".upgradeAndCall("), "{text}");
+    assert_eq!(f.head().await, head, "a dry run sends nothing");
+
+    let checks = f.out.path().join("checks.toml");
+    std::fs::write(&checks, "[[check]]\nname = \"the value is kept\"\nfunction = \"value\"\n\n[[check]]\nfunction = \"version()\"\nexpect = \"2\"\n").unwrap();
+    let out =
+        run(f.upgrade("BoxV1", "BoxV2").args(["--dry-run", "--json", "--checks"]).arg(&checks));
+    let report = json_of(&out);
+    assert_eq!(report["report"]["proxy"]["kind"], "transparent");
+    let results = report["report"]["rehearsal"]["checks"].as_array().unwrap();
+    assert_eq!(results[0]["name"], "the value is kept");
+    assert_eq!((&results[0]["after"], &results[0]["ok"]), (&Value::from("42"), &Value::Bool(true)));
+    assert_eq!(
+        (&results[1]["before"], &results[1]["after"]),
+        (&Value::from("1"), &Value::from("2"))
+    );
+    assert_eq!(results[1]["ok"], true);
+    let (tx, hash) = Upgradeable::batch_tx(&report);
+    let admin: Address = report["report"]["proxy"]["admin"].as_str().unwrap().parse().unwrap();
+    assert_eq!(tx.to, admin);
+    assert_eq!(f.safe.onchain_tx_hash(&tx).await.unwrap(), hash);
+    let shown = format!("safeTxHash    {hash}");
+    assert!(text.contains(&shown), "{text}");
+}
+
+#[tokio::test]
+async fn a_breaking_layout_is_refused_unless_forced_and_shows_the_changed_invariant() {
+    let f = Upgradeable::uups().await;
+    let head = f.head().await;
+    let out = run(&mut f.upgrade("UupsCounterV1", "UupsCounterV2Breaking"));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("BREAKING change(s)"), "{text}");
+    assert!(text.contains("`count`"), "{text}");
+    assert!(text.contains("REFUSED: the new implementation breaks the storage layout"), "{text}");
+    assert!(!text.contains("rehearsal"), "{text}");
+
+    let out =
+        run(f.upgrade("UupsCounterV1", "UupsCounterV2Breaking").args(["--force", "--dry-run"]));
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("let through by --force"));
+
+    let mut cmd = f.upgrade("UupsCounterV1", "UupsCounterV2Breaking");
+    let out = run(cmd.args(["--force", "--dry-run", "--check", "count()"]));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("CHANGED  count(): before 2, after 0 (expected 2)"), "{text}");
+    assert!(text.contains("REFUSED: an invariant changed on the fork"), "{text}");
+    assert_eq!(f.head().await, head, "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_reverting_initializer_is_reported_by_its_error_name() {
+    let f = Upgradeable::uups().await;
+    let head = f.head().await;
+    let mut cmd = f.upgrade("UupsCounterV1", "UupsCounterV2");
+    let out =
+        run(cmd.args(["--call", "initializeV2(uint256)", "--args", "5000", "--check", "count()"]));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("the upgrade call reverts: LimitTooHigh(limit: 5000, max: 1000)"),
+        "{text}"
+    );
+    assert!(text.contains("REFUSED: the upgrade fails on the fork"), "{text}");
+    assert!(!text.contains("Safe batch"), "{text}");
+    assert_eq!(f.head().await, head, "nothing was deployed");
+}
+
+#[tokio::test]
+async fn bad_inputs_exit_2_and_send_nothing() {
+    let f = Upgradeable::uups().await;
+    let head = f.head().await;
+    let nobody = "0x00000000000000000000000000000000000b0b00";
+    let mut c = f.upgrade("UupsCounterV1", "UupsCounterV2");
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    let mut no_proxy = molt();
+    no_proxy.args(
+        args.iter().map(|a| if *a == *f.proxy.to_string() { nobody.into() } else { a.clone() }),
+    );
+    refused(&mut no_proxy, &["there is no contract at 0x00000000000000000000000000000000000B0b00"]);
+    let mut at_impl = molt();
+    let imp = f.implementation.to_string();
+    at_impl.args(
+        args.iter()
+            .map(|a| if *a == *f.proxy.to_string() { imp.clone().into() } else { a.clone() }),
+    );
+    refused(&mut at_impl, &["is not an ERC-1967 proxy"]);
+    refused(
+        &mut f.upgrade("UupsCounterV2", "UupsCounterV2"),
+        &[
+            "the current implementation",
+            "is not the contract of",
+            "pass the artifact it was deployed from as --old",
+        ],
+    );
+    refused(
+        c.args(["--call", "initializeV3()"]),
+        &["--call `initializeV3()`: UupsCounterV2 has no such function"],
+    );
+    refused(
+        f.upgrade("UupsCounterV1", "UupsCounterV2").args(["--check", "total()"]),
+        &["invariant `total()`: no function total() in the --old ABI"],
+    );
+    // Local inputs are checked before the node is asked anything.
+    let mut no_node = molt();
+    no_node.args([
+        "upgrade",
+        "--proxy",
+        nobody,
+        "--old",
+        "/nonexistent.json",
+        "--new",
+        "/nonexistent.json",
+    ]);
+    refused(no_node.args(["--rpc-url", "http://127.0.0.1:1"]), &["/nonexistent.json"]);
+    assert_eq!(f.head().await, head, "nothing was sent");
+
+    // A proxy owned by an account that is not a Safe, and a --safe that is not the owner.
+    let init = initializeCall { owner: f.devnet.accounts()[5] }.abi_encode();
+    let args = [DynSolValue::Address(f.implementation), DynSolValue::Bytes(init)];
+    let eoa_owned = f.devnet.deploy("ERC1967Proxy", &args).await.unwrap();
+    let head = f.head().await;
+    let mut c = f.upgrade("UupsCounterV1", "UupsCounterV2");
+    let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
+    let mut not_safe = molt();
+    not_safe.args(args.iter().map(|a| {
+        if *a == *f.proxy.to_string() { eoa_owned.to_string().into() } else { a.clone() }
+    }));
+    refused(&mut not_safe, &["is not a Safe", "owner() of the UUPS proxy"]);
+    refused(
+        c.args(["--safe", nobody]),
+        &[
+            "--safe 0x00000000000000000000000000000000000B0b00 is not the account that may upgrade the proxy",
+        ],
+    );
+    assert_eq!(f.head().await, head, "nothing was sent");
+}
