@@ -177,7 +177,11 @@ async fn a_compatible_uups_upgrade_rehearses_and_its_batch_upgrades_the_real_pro
     assert_eq!(file["meta"]["createdFromSafeAddress"], f.safe.address().to_checksum(None));
     let t = &file["transactions"][0];
     assert_eq!(t["to"], f.proxy.to_checksum(None));
-    assert_eq!(t["data"], tx.data.to_string());
+    // As the app (and `molt safe sign`) reads it: checksum valid, the method and its values
+    // encode to the SafeTx's calldata.
+    let batch_path = std::path::Path::new(r["batch_file"].as_str().unwrap());
+    let batch = molt_migrate::governance::batch::BatchFile::read(batch_path).unwrap();
+    assert_eq!(batch.calls().unwrap()[0].data, tx.data);
     assert_eq!(t["contractMethod"]["name"], "upgradeToAndCall");
     assert_eq!(t["contractInputsValues"]["newImplementation"], new_impl.to_string());
     assert!(file["meta"]["description"].as_str().unwrap().contains(&hash.to_string()));

@@ -12,7 +12,7 @@ use std::{collections::BTreeMap, path::Path};
 
 use alloy::{
     dyn_abi::{DynSolType, DynSolValue},
-    json_abi::Param,
+    json_abi::{Function, Param},
     primitives::{Address, B256, Bytes, U256, keccak256},
 };
 use molt_chain::safe::{MultiSendCall, SafeTx};
@@ -141,12 +141,17 @@ impl ContractInput {
 
 impl BatchTransaction {
     fn of(call: &OwnerCall) -> Self {
-        let f = &call.function;
+        let values = call.args.iter().map(|a| (a.name.clone(), a.value.clone())).collect();
+        Self::of_function(call.address, &call.function, values)
+    }
+
+    /// A call of `f` on `to`, its arguments given by parameter name as the app writes them
+    /// (decimal integers, checksummed addresses, 0x-hex bytes).
+    pub fn of_function(to: Address, f: &Function, values: BTreeMap<String, String>) -> Self {
         let inputs: Vec<ContractInput> =
             f.inputs.iter().enumerate().map(|(i, p)| ContractInput::of(p, i)).collect();
-        let values = call.args.iter().map(|a| (a.name.clone(), a.value.clone())).collect();
         Self {
-            to: call.address.to_checksum(None),
+            to: to.to_checksum(None),
             value: "0".into(),
             data: None,
             contract_method: Some(ContractMethod {
@@ -204,19 +209,34 @@ impl BatchFile {
         created_at: u64,
         description: String,
     ) -> Self {
+        let name = format!("molt owner phase {}", phase.phase);
+        let transactions = phase.calls.iter().map(BatchTransaction::of).collect();
+        Self::new(name, description, safe, chain_id, created_at, transactions)
+    }
+
+    /// A batch of `transactions` named `name` for the Safe at `safe` on chain `chain_id`,
+    /// written at `created_at` (milliseconds), with its checksum.
+    pub fn new(
+        name: String,
+        description: String,
+        safe: Address,
+        chain_id: u64,
+        created_at: u64,
+        transactions: Vec<BatchTransaction>,
+    ) -> Self {
         let mut file = Self {
             version: BATCH_VERSION.into(),
             chain_id: chain_id.to_string(),
             created_at,
             meta: BatchMeta {
-                name: format!("molt owner phase {}", phase.phase),
+                name,
                 description: Some(description),
                 tx_builder_version: Some(TX_BUILDER_VERSION.into()),
                 created_from_safe_address: Some(safe.to_checksum(None)),
                 created_from_owner_address: Some(String::new()),
                 checksum: None,
             },
-            transactions: phase.calls.iter().map(BatchTransaction::of).collect(),
+            transactions,
         };
         file.meta.checksum = Some(checksum(&file.to_value()).to_string());
         file

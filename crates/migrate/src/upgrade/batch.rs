@@ -1,17 +1,20 @@
 //! The Safe transaction of the real upgrade: its SafeTx at the Safe's real nonce, its EIP-712
 //! hashes, and the batch file owners import into the Safe{Wallet} Transaction Builder.
 //!
-//! The file format lives in [`transaction_builder_json`] alone, so that a shared exporter can
-//! replace it.
+//! The file is the Transaction Builder format of `molt safe export`
+//! ([`crate::governance::batch::BatchFile`]).
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::{
+    json_abi::Function,
+    primitives::{Address, B256, Bytes, U256},
+};
 use molt_chain::safe::SafeTx;
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::{UpgradeError, proxy::ProxyInfo};
+use crate::governance::batch::{BatchFile, BatchTransaction};
 
 /// One argument of the called method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,44 +104,31 @@ impl SafeBatch {
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join(format!("upgrade-{proxy}-safe-batch.json"));
-        let text = serde_json::to_string_pretty(&transaction_builder_json(self, created_at_ms))
-            .expect("a JSON value serializes");
-        std::fs::write(&path, text + "\n").map_err(io(&path))?;
+        let text = transaction_builder_file(self, created_at_ms).to_json();
+        std::fs::write(&path, text).map_err(io(&path))?;
         Ok(path)
     }
 }
 
-/// The Safe{Wallet} Transaction Builder batch format (version 1.0): one transaction, with its
-/// method and arguments and its raw calldata. The hashes go into `meta.description`: the
+/// The upgrade as a Safe{Wallet} Transaction Builder batch file (the format `molt safe export`
+/// writes, [`BatchFile`], checksum included), its hashes in `meta.description`: the
 /// Transaction Builder proposes at the Safe's next nonce, and the hashes hold for `nonce` only.
-pub fn transaction_builder_json(b: &SafeBatch, created_at_ms: u64) -> Value {
-    let inputs: Vec<Value> = b
-        .inputs
-        .iter()
-        .map(|i| json!({ "internalType": i.ty, "name": i.name, "type": i.ty }))
-        .collect();
-    let values: serde_json::Map<String, Value> =
-        b.inputs.iter().map(|i| (i.name.clone(), Value::String(i.value.clone()))).collect();
-    json!({
-        "version": "1.0",
-        "chainId": b.chain_id.to_string(),
-        "createdAt": created_at_ms,
-        "meta": {
-            "name": format!("molt upgrade: {} to {}", b.method, b.implementation),
-            "description": format!(
-                "Safe nonce {}; domain hash {}; message hash {}; safeTxHash {}",
-                b.nonce, b.domain_hash, b.message_hash, b.safe_tx_hash
-            ),
-            "txBuilderVersion": "1.16.5",
-            "createdFromSafeAddress": b.safe.to_checksum(None),
-            "createdFromOwnerAddress": "",
-        },
-        "transactions": [{
-            "to": b.to.to_checksum(None),
-            "value": "0",
-            "data": b.data.to_string(),
-            "contractMethod": { "inputs": inputs, "name": b.method, "payable": true },
-            "contractInputsValues": values,
-        }],
-    })
+pub fn transaction_builder_file(b: &SafeBatch, created_at_ms: u64) -> BatchFile {
+    let params: Vec<String> = b.inputs.iter().map(|i| format!("{} {}", i.ty, i.name)).collect();
+    let function =
+        Function::parse(&format!("function {}({}) payable", b.method, params.join(", ")))
+            .expect("the upgrade method is a valid signature");
+    let values = b.inputs.iter().map(|i| (i.name.clone(), i.value.clone())).collect();
+    let description = format!(
+        "Safe nonce {}; domain hash {}; message hash {}; safeTxHash {}",
+        b.nonce, b.domain_hash, b.message_hash, b.safe_tx_hash
+    );
+    BatchFile::new(
+        format!("molt upgrade: {} to {}", b.method, b.implementation),
+        description,
+        b.safe,
+        b.chain_id,
+        created_at_ms,
+        vec![BatchTransaction::of_function(b.to, &function, values)],
+    )
 }
