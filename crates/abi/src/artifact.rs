@@ -272,7 +272,7 @@ fn code_is_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>,
             let mut empty = None;
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
                 if key == "object" {
-                    empty = map.next_value_seed(Code)?;
+                    empty = map.next_value_seed(Self)?;
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
