@@ -127,7 +127,8 @@ fn call_failed(what: &'static str) -> impl FnOnce(alloy::contract::Error) -> Saf
     move |source| SafeError::Call { what, source: Box::new(source) }
 }
 
-fn exec_call(tx: &SafeTx, signatures: Bytes) -> ISafe::execTransactionCall {
+/// The `execTransaction` call of `tx` with `signatures` (as [`super::encode_signatures`] makes them).
+pub fn exec_call(tx: &SafeTx, signatures: Bytes) -> ISafe::execTransactionCall {
     ISafe::execTransactionCall {
         to: tx.to,
         value: tx.value,

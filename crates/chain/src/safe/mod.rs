@@ -39,7 +39,7 @@ pub use artifacts::{CanonicalContract, SAFE_CONTRACTS_ENV, SafeContract, SafeCon
 pub use bindings::{IMultiSendCallOnly, ISafe, ISafeProxyFactory};
 pub use deploy::{SafeAddresses, SafeSetup, create_safe, install, install_contracts};
 pub use error::{SafeError, gs_meaning};
-pub use exec::Safe;
+pub use exec::{Safe, exec_call};
 pub use multisend::{MultiSendCall, encode_multisend, multisend_tx};
 pub use sign::{SafeSignature, encode_signatures};
 pub use tx::{Operation, SafeTx, SafeTxHashes, domain, domain_separator};

@@ -13,7 +13,7 @@ use alloy::{
 };
 use molt_chain::{
     EstimateError, Sender, TxRequest,
-    safe::{ISafe, SafeError, SafeSignature, SafeTx, SafeTxHashes, encode_signatures},
+    safe::{SafeError, SafeSignature, SafeTx, SafeTxHashes, encode_signatures},
 };
 use serde::{Deserialize, Serialize};
 
@@ -247,20 +247,7 @@ fn valid_signatures(
 }
 
 fn exec_input(tx: &SafeTx, signatures: Bytes) -> Bytes {
-    ISafe::execTransactionCall {
-        to: tx.to,
-        value: tx.value,
-        data: tx.data.clone(),
-        operation: tx.operation,
-        safeTxGas: tx.safeTxGas,
-        baseGas: tx.baseGas,
-        gasPrice: tx.gasPrice,
-        gasToken: tx.gasToken,
-        refundReceiver: tx.refundReceiver,
-        signatures,
-    }
-    .abi_encode()
-    .into()
+    molt_chain::safe::exec_call(tx, signatures).abi_encode().into()
 }
 
 /// Estimates (a revert is a Safe refusal, nothing sent), signs, sends and waits.
