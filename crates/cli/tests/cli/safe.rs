@@ -307,8 +307,25 @@ async fn molt_migrate_runs_in_owner_phases_with_a_safe_owner() {
     assert_eq!(status["verified"], true, "verified before `close`");
     assert!(status["components"].as_array().unwrap().iter().all(|c| c["records"] == c["migrated"]));
 
+    // `--wait` gives up after its timeout (exit 3: run again later) ...
+    let mut wait = g.project.molt();
+    wait.args(["migrate", "--yes", "--wait", "--wait-timeout", "1", "--private-key", &g.key(4)]);
+    let out = run(&mut wait);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has not executed owner phase `close`"));
+    // ... and goes on once the Safe executed the phase.
+    let child = g
+        .project
+        .molt()
+        .args(["--json", "migrate", "--yes", "--wait", "--wait-timeout", "120"])
+        .args(["--private-key", &g.key(4)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
     g.sign_and_exec(&PathBuf::from(close["batch"].as_str().unwrap()));
-    let done = g.migrate();
+    let done = report(&child.wait_with_output().unwrap());
     assert_eq!(done["schema"], "molt.migrate/1");
     assert_eq!((done["verified"].as_bool(), done["finalized"].as_bool()), (Some(true), Some(true)));
     for v2 in V2 {
