@@ -294,8 +294,20 @@ async fn molt_migrate_runs_in_owner_phases_with_a_safe_owner() {
     assert_eq!(status["waiting"]["safe_tx_hash"], open["safe_tx_hash"]);
     assert_eq!(status["waiting"]["nonce"], 0);
     assert_eq!(status["waiting"]["safe"], safe.as_str());
-    // Not executed yet: running again stops at the same phase, nothing exported again.
-    assert_eq!(g.migrate()["safe_tx_hash"], open["safe_tx_hash"]);
+    // Not executed yet: running again stops at the same phase (exit 0), saying what to sign.
+    let mut again = p.molt();
+    again.args(["migrate", "--yes", "--private-key", &g.key(4)]);
+    let out = run(&mut again);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hash = open["safe_tx_hash"].as_str().unwrap();
+    assert!(text.contains("waiting for the Safe: sign and execute"), "{text}");
+    assert!(text.contains(hash) && text.contains("nonce 0"), "{text}");
+    let mut status = p.molt();
+    status.arg("status");
+    let text = String::from_utf8_lossy(&run(&mut status).stdout).into_owned();
+    assert!(text.contains("phase      waiting for the Safe"), "{text}");
+    assert!(text.contains(&format!("safeTxHash {hash}")), "{text}");
 
     g.sign_and_exec(&open_file);
     let close = g.migrate();
