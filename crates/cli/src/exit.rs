@@ -74,6 +74,10 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
             molt_migrate::Error::Chain(e) => chain_runtime(e),
             molt_migrate::Error::Broadcast(e) => broadcast_runtime(e),
             molt_migrate::Error::ConfirmationTimeout { .. } => true,
+            // `--wait` ran out of time: run again later.
+            molt_migrate::Error::Governance(
+                molt_migrate::governance::GovernanceError::WaitTimeout { .. },
+            ) => true,
             // The node failed while the logs were scanned (not the manifest's doing).
             molt_migrate::Error::KeyScan { .. } => true,
             // A view read that the node failed, not one that reverted.

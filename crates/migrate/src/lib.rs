@@ -27,6 +27,7 @@ pub mod journal;
 pub mod keys;
 pub mod lock;
 pub mod manifest;
+pub mod owner;
 pub mod plan;
 pub mod precheck;
 pub mod record;

@@ -23,6 +23,7 @@ use crate::{
     Error, Result,
     events::{Event, Observer},
     funds::owed,
+    governance::PhaseName,
     journal::{self, Entry, Journal, Prepared, SnapshotComponent, Step, VERSION},
     lock::RunLock,
     manifest::{Arg, Component, Funds, Manifest},
@@ -35,6 +36,9 @@ use molt_chain::read::{reader, view, view_u64, views};
 
 /// How often the chain's head is read while waiting for confirmations.
 const CONFIRMATION_POLL: Duration = Duration::from_secs(1);
+
+/// How often the Safe is read while `--wait` waits for an owner phase.
+const SAFE_POLL: Duration = Duration::from_secs(2);
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -67,6 +71,9 @@ pub struct RunOptions {
     /// The snapshot to use when the journal has none yet, instead of reading the sources (a
     /// preflight uses the records it read from the real node).
     pub snapshot: Option<Snapshot>,
+    /// With a Safe owner: how long to poll for the Safe to execute an owner phase instead of
+    /// stopping (`None`: stop at once).
+    pub wait: Option<Duration>,
 }
 
 /// How much of a run to do.
@@ -97,6 +104,7 @@ impl RunOptions {
             scope: Scope::Full,
             rehearsal: false,
             snapshot: None,
+            wait: None,
         }
     }
 
@@ -126,7 +134,14 @@ impl RunOptions {
             allow_empty: self.allow_empty.clone(),
             adopt_existing: self.adopt_existing,
             journaled,
+            safe_owner: self.safe_mode(manifest),
         }
+    }
+
+    /// Whether the owner's calls are Safe transactions this run exports instead of sending: a
+    /// Safe owner in `[governance]`, outside a rehearsal (which sends them as the signer).
+    pub fn safe_mode(&self, manifest: &Manifest) -> bool {
+        !self.rehearsal && crate::owner::safe_owner(manifest).is_some()
     }
 }
 
@@ -215,35 +230,79 @@ pub struct ComponentReport {
     pub verified: bool,
 }
 
-/// Runs (or resumes) the migration described by `manifest`, signing with `sender`.
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// It ran to its end (verified, and finalized when asked).
+    Done(Box<Report>),
+    /// It stopped at an owner phase the Safe has to execute (a Safe owner in `[governance]`).
+    Waiting(crate::owner::Waiting),
+}
+
+/// Runs (or resumes) the migration described by `manifest`, signing with `sender`; a run that
+/// has to wait for the Safe is an error here (see [`run`]).
 pub async fn migrate(
     manifest: &Manifest,
     sender: &Sender,
     opts: &RunOptions,
     obs: &dyn Observer,
 ) -> Result<Report> {
+    match run(manifest, sender, opts, obs).await? {
+        Outcome::Done(report) => Ok(*report),
+        Outcome::Waiting(w) => {
+            Err(crate::governance::GovernanceError::Waiting { phase: w.phase.as_str() }.into())
+        }
+    }
+}
+
+/// Runs (or resumes) the migration described by `manifest`, signing with `sender`. With a Safe
+/// owner, it stops at each owner phase the Safe has not executed yet ([`Outcome::Waiting`]).
+pub async fn run(
+    manifest: &Manifest,
+    sender: &Sender,
+    opts: &RunOptions,
+    obs: &dyn Observer,
+) -> Result<Outcome> {
     let mut clock = PhaseClock::start();
     // One run per journal, held to the end: a second one is refused before it reads anything.
     let _lock = RunLock::acquire(&opts.journal)?;
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
-    let mut run = Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0 };
+    let safe_mode = opts.safe_mode(manifest);
+    let mut run =
+        Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0, safe_mode };
     // The chain may have reorganized since the journal was written: what it says was mined is
     // checked before anything builds on it.
     run.recheck_mined().await?;
     run.reconcile().await?;
     clock.lap("reconcile");
+    if let Some(w) = run.owner_phase(PhaseName::Open).await? {
+        return Ok(Outcome::Waiting(w));
+    }
     let (snapshot, backup) = run.pause_and_snapshot(&mut clock).await?;
     let mut reports = run.import(&snapshot, &mut clock).await?;
     if opts.scope == Scope::FirstBatches {
         if opts.finalize {
             run.finalize(&snapshot).await?;
         }
-        return Ok(run.report(clock, &snapshot, backup, reports, None, opts.finalize).await);
+        let report = run.report(clock, &snapshot, backup, reports, None, opts.finalize).await;
+        return Ok(Outcome::Done(Box::new(report)));
     }
     let v = run.verify(&snapshot, &mut reports, &mut clock).await?;
-    let finalized = run.finalize_if_verified(&v, &snapshot, &mut clock).await?;
-    Ok(run.report(clock, &snapshot, backup, reports, Some(v), finalized).await)
+    let finalized = match run.finalize_if_verified(&v, &snapshot, &mut clock).await? {
+        Finalize::Waiting(w) => return Ok(Outcome::Waiting(w)),
+        Finalize::Done(f) => f,
+    };
+    let report = run.report(clock, &snapshot, backup, reports, Some(v), finalized).await;
+    Ok(Outcome::Done(Box::new(report)))
+}
+
+/// Where the finalize step left the run.
+enum Finalize {
+    /// Whether the migration phase is over.
+    Done(bool),
+    /// Waiting for the Safe to execute `close`.
+    Waiting(crate::owner::Waiting),
 }
 
 /// Wall time per phase of a run.
@@ -314,7 +373,16 @@ async fn open_journal(
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
     clock.lap("precheck");
-    if let (false, Some(url)) = (finished, &opts.preflight) {
+    if !finished && opts.preflight.is_some() && opts.safe_mode(manifest) {
+        // The fork cannot sign for the Safe, and the migrator has no role before `open`: the
+        // rehearsal would only show the owner's calls failing. The owner phases are checked by
+        // the Safe itself (`molt safe exec` simulates execTransaction); the imports by the
+        // pre-checks and by the node's estimate of every batch.
+        obs.on(&Event::Phase {
+            phase: "preflight",
+            message: "skipped: the owner is a Safe; its phases are simulated when executed (molt safe exec)".into(),
+        });
+    } else if let (false, Some(url)) = (finished, &opts.preflight) {
         obs.on(&Event::Phase {
             phase: "preflight",
             message: "rehearsing the first steps on a local fork (nothing is sent yet)".into(),
@@ -343,6 +411,8 @@ struct Run<'a> {
     nonce: u64,
     txs: u64,
     gas_used: u64,
+    /// The owner's calls are exported for the Safe, not sent ([`RunOptions::safe_mode`]).
+    safe_mode: bool,
 }
 
 impl Run<'_> {
@@ -409,8 +479,16 @@ impl Run<'_> {
         v: &Verification,
         snapshot: &Snapshot,
         clock: &mut PhaseClock,
-    ) -> Result<bool> {
+    ) -> Result<Finalize> {
         let mut finalized = self.journal.is_finalized();
+        if v.ok && self.opts.finalize && !finalized && self.safe_mode {
+            self.check_empty(snapshot)?;
+            if let Some(w) = self.owner_phase(PhaseName::Close).await? {
+                return Ok(Finalize::Waiting(w));
+            }
+            self.journal.append(Entry::Finalized)?;
+            finalized = true;
+        }
         if v.ok && self.opts.finalize && !finalized {
             self.finalize(snapshot).await?;
             while self.settle().await? {
@@ -419,7 +497,7 @@ impl Run<'_> {
             finalized = true;
         }
         clock.lap("finalize");
-        Ok(finalized)
+        Ok(Finalize::Done(finalized))
     }
 
     /// The report of the run; without a verification (a preflight), nothing is verified.
@@ -754,6 +832,9 @@ impl Run<'_> {
             if is_true(&view(self.sender.provider(), address, &p.paused, &[], None).await?) {
                 continue;
             }
+            if self.safe_mode {
+                return Err(self.open_missing(format!("{} is not paused", p.contract)));
+            }
             self.obs
                 .on(&Event::Phase { phase: "pause", message: format!("pausing {}", p.contract) });
             let data = p.call.abi_encode_input(&[]).expect("no arguments").into();
@@ -835,6 +916,11 @@ impl Run<'_> {
                 if self.done(&step) || self.already_moved(f, token, amount).await? {
                     continue;
                 }
+                if self.safe_mode {
+                    let what =
+                        format!("funds `{}` ({}) are not moved", f.name, amount_of(token, amount));
+                    return Err(self.open_missing(what));
+                }
                 self.obs.on(&Event::Phase {
                     phase: "funds",
                     message: format!(
@@ -885,13 +971,85 @@ impl Run<'_> {
         Ok(moved)
     }
 
-    /// Ends the migration phase; a component without records needs `--allow-empty`.
-    async fn finalize(&mut self, snap: &Snapshot) -> Result<()> {
+    /// A component without records may only be finalized with `--allow-empty`.
+    fn check_empty(&self, snap: &Snapshot) -> Result<()> {
         if let Some(c) = self.manifest.components.iter().find(|c| {
             snap.components[&c.name].records.is_empty() && !self.opts.allow_empty.contains(&c.name)
         }) {
             return Err(Error::EmptyComponent { component: c.name.clone() });
         }
+        Ok(())
+    }
+
+    /// With a Safe owner, owner phase `phase`: `None` once the Safe executed it (journaled then);
+    /// otherwise it is exported (once) and the run waits for it: polls with `--wait`, stops
+    /// with what to sign without.
+    async fn owner_phase(&mut self, phase: PhaseName) -> Result<Option<crate::owner::Waiting>> {
+        use crate::owner;
+        if !self.safe_mode || owner::executed(self.journal.entries(), phase) {
+            return Ok(None);
+        }
+        let provider = self.sender.provider();
+        let w = match owner::waiting(self.journal.entries(), phase) {
+            Some(w) => w,
+            None => {
+                let w = owner::export_phase(provider, self.manifest, phase, &self.opts.backup_dir)
+                    .await?;
+                self.journal.append(w.entry())?;
+                w
+            }
+        };
+        self.obs.on(&Event::Phase { phase: "safe", message: w.summary() });
+        let start = Instant::now();
+        loop {
+            if let Some(block) = owner::check_executed(provider, self.manifest, &w).await? {
+                let safe_tx_hash = w.safe_tx_hash;
+                self.journal.append(Entry::OwnerPhaseExecuted { phase, safe_tx_hash, block })?;
+                self.obs.on(&Event::Phase {
+                    phase: "safe",
+                    message: format!(
+                        "the Safe executed phase {phase} (safeTxHash {safe_tx_hash}) in block {block}"
+                    ),
+                });
+                return Ok(None);
+            }
+            match self.opts.wait {
+                Some(limit) if start.elapsed() < limit => tokio::time::sleep(SAFE_POLL).await,
+                Some(limit) => {
+                    return Err(crate::governance::GovernanceError::WaitTimeout {
+                        phase: phase.as_str(),
+                        safe: w.safe,
+                        nonce: w.nonce,
+                        safe_tx_hash: w.safe_tx_hash,
+                        waited_s: limit.as_secs(),
+                    }
+                    .into());
+                }
+                None => return Ok(Some(w)),
+            }
+        }
+    }
+
+    /// The Safe's `open` did not leave `what` on chain: the migrator cannot make up for it.
+    fn open_missing(&self, what: String) -> Error {
+        let safe_tx_hash = crate::owner::waiting(self.journal.entries(), PhaseName::Open)
+            .map(|w| w.safe_tx_hash)
+            .or_else(|| {
+                self.journal.entries().iter().find_map(|e| match e {
+                    Entry::OwnerPhaseExecuted { phase: PhaseName::Open, safe_tx_hash, .. } => {
+                        Some(*safe_tx_hash)
+                    }
+                    _ => None,
+                })
+            })
+            .unwrap_or_default();
+        crate::governance::GovernanceError::EffectsMissing { phase: "open", safe_tx_hash, what }
+            .into()
+    }
+
+    /// Ends the migration phase; a component without records needs `--allow-empty`.
+    async fn finalize(&mut self, snap: &Snapshot) -> Result<()> {
+        self.check_empty(snap)?;
         self.obs
             .on(&Event::Phase { phase: "finalize", message: "ending the migration phase".into() });
         for (i, call) in self.manifest.finalize.iter().enumerate() {

@@ -39,6 +39,10 @@ pub struct Status {
     pub verified: Option<bool>,
     /// Whether the migration phase was ended.
     pub finalized: bool,
+    /// The owner phase the run waits for the Safe to execute (`[governance]` with a Safe
+    /// owner), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<crate::owner::Waiting>,
 }
 
 /// Where a run stands.
@@ -59,6 +63,9 @@ pub enum Phase {
     /// Finalized.
     #[serde(rename = "finalized")]
     Finalized,
+    /// Stopped until the Safe executes an owner phase.
+    #[serde(rename = "waiting for the Safe")]
+    WaitingForSafe,
 }
 
 impl std::fmt::Display for Phase {
@@ -135,7 +142,9 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
                 .collect()
         })
         .unwrap_or_default();
+    let waiting = crate::owner::waiting_any(entries);
     let phase = match (finalized, verified, snapshot.is_some()) {
+        _ if waiting.is_some() => Phase::WaitingForSafe,
         (true, _, _) => Phase::Finalized,
         (false, Some(true), _) => Phase::Verified,
         (false, Some(false), _) => Phase::VerificationFailed,
@@ -156,6 +165,7 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
         pending,
         verified,
         finalized,
+        waiting,
     })
 }
 

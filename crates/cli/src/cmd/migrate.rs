@@ -53,6 +53,13 @@ pub(crate) struct MigrateArgs {
     /// `[[check]]` or `[diff]` changed (nothing already sent depends on them).
     #[arg(long)]
     pub(crate) adopt_manifest: bool,
+    /// With a Safe owner (`[governance]`): poll until the Safe executes the owner phase instead
+    /// of stopping when it has not yet.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// How long `--wait` polls at most.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS", requires = "wait")]
+    pub(crate) wait_timeout: u64,
 }
 
 impl MigrateArgs {
@@ -82,14 +89,42 @@ impl MigrateArgs {
         opts.finalize = !self.no_finalize;
         opts.preflight = (!self.skip_preflight).then_some(url);
         opts.adopt_manifest = self.adopt_manifest;
+        opts.wait = self.wait.then(|| Duration::from_secs(self.wait_timeout));
         self.safety.apply(&mut opts);
-        let report = match run::migrate(&manifest, &sender, &opts, &progress).await {
-            Ok(report) => report,
+        let report = match run::run(&manifest, &sender, &opts, &progress).await {
+            Ok(run::Outcome::Done(report)) => report,
+            Ok(run::Outcome::Waiting(w)) => return print_waiting(global, &progress, &w),
             Err(e) => return Err(after_failure(e, &opts, &manifest, &provider).await),
         };
         print_report(global, &progress, &report)?;
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
     }
+}
+
+/// A run stopped at an owner phase: what to sign (`molt.waiting/1` with `--json`); exit 0.
+fn print_waiting(
+    global: &GlobalOpts,
+    progress: &Progress,
+    w: &molt_migrate::owner::Waiting,
+) -> Result<Outcome> {
+    progress.finish();
+    if global.json {
+        let doc = serde_json::json!({
+            "schema": "molt.waiting/1",
+            "phase": w.phase,
+            "safe": format!("{:#x}", w.safe),
+            "nonce": w.nonce,
+            "safe_tx_hash": w.safe_tx_hash,
+            "batch": w.batch,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        println!("{}", w.summary());
+        println!(
+            "  then run molt migrate again (or with --wait) to go on; molt status shows this phase"
+        );
+    }
+    Ok(Outcome::Ok)
 }
 
 /// A failed run's error with its hint; a run that stopped after sending says what state the

@@ -64,6 +64,16 @@ fn print_status(s: &Status) {
         }
         _ => println!("snapshot   not taken yet"),
     }
+    if let Some(w) = &s.waiting {
+        println!(
+            "waiting    phase {} for the Safe {}: nonce {}, safeTxHash {}, batch {}",
+            w.phase,
+            w.safe,
+            w.nonce,
+            w.safe_tx_hash,
+            w.batch.display()
+        );
+    }
     for p in &s.pending {
         println!(
             "pending    {}: tx {} (nonce {}); `molt migrate` reconciles it by hash",

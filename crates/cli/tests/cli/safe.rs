@@ -243,3 +243,141 @@ async fn a_safe_address_without_a_safe_1_4_1_is_refused() {
     p.assert_untouched_since(before).await;
     assert!(!g.out().join("safe-open.json").exists());
 }
+
+impl Governed {
+    /// `molt --json migrate --yes` signed by the migrator (dev account 4).
+    fn migrate(&self) -> Value {
+        let mut cmd = self.project.molt();
+        cmd.args(["--json", "migrate", "--yes", "--private-key", &self.key(4)]);
+        report(&run(&mut cmd))
+    }
+
+    /// `molt --json status`.
+    fn status(&self) -> Value {
+        let mut cmd = self.project.molt();
+        cmd.args(["--json", "status"]);
+        report(&run(&mut cmd))
+    }
+
+    /// Two owners sign the batch file, a third account executes it.
+    fn sign_and_exec(&self, batch: &Path) {
+        let signatures = batch.with_file_name("safe-signatures.json");
+        for key in [1, 2] {
+            let out = run(&mut self.sign(batch, key));
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let out = run(&mut self.exec(batch, &signatures));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// `molt migrate` with a Safe owner runs in phases: it stops at `open` (exit 0, the batch file
+/// written), goes on once the Safe executed it (imports as the migrator, verification), stops at
+/// `close`, and finalizes once the Safe executed that.
+#[tokio::test]
+async fn molt_migrate_runs_in_owner_phases_with_a_safe_owner() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let safe = format!("{:#x}", g.safe.address());
+
+    let open = g.migrate();
+    assert_eq!(open["schema"], "molt.waiting/1");
+    assert_eq!((open["phase"].as_str(), open["nonce"].as_u64()), (Some("open"), Some(0)));
+    assert_eq!(open["safe"], safe.as_str());
+    let open_file = PathBuf::from(open["batch"].as_str().unwrap());
+    assert!(open_file.exists());
+    for v1 in V1 {
+        assert!(!is_paused(&p.devnet, &address_of(p.seeded_text(), v1)).await, "{v1} not paused");
+    }
+    let status = g.status();
+    assert_eq!(status["phase"], "waiting for the Safe");
+    assert_eq!(status["waiting"]["safe_tx_hash"], open["safe_tx_hash"]);
+    assert_eq!(status["waiting"]["nonce"], 0);
+    assert_eq!(status["waiting"]["safe"], safe.as_str());
+    // Not executed yet: running again stops at the same phase (exit 0), saying what to sign.
+    let mut again = p.molt();
+    again.args(["migrate", "--yes", "--private-key", &g.key(4)]);
+    let out = run(&mut again);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hash = open["safe_tx_hash"].as_str().unwrap();
+    assert!(text.contains("waiting for the Safe: sign and execute"), "{text}");
+    assert!(text.contains(hash) && text.contains("nonce 0"), "{text}");
+    let mut status = p.molt();
+    status.arg("status");
+    let text = String::from_utf8_lossy(&run(&mut status).stdout).into_owned();
+    assert!(text.contains("phase      waiting for the Safe"), "{text}");
+    assert!(text.contains(&format!("safeTxHash {hash}")), "{text}");
+
+    g.sign_and_exec(&open_file);
+    let close = g.migrate();
+    assert_eq!(close["schema"], "molt.waiting/1");
+    assert_eq!((close["phase"].as_str(), close["nonce"].as_u64()), (Some("close"), Some(1)));
+    let status = g.status();
+    assert_eq!(status["phase"], "waiting for the Safe");
+    assert_eq!(status["waiting"]["phase"], "close");
+    assert_eq!(status["verified"], true, "verified before `close`");
+    assert!(status["components"].as_array().unwrap().iter().all(|c| c["records"] == c["migrated"]));
+
+    // `--wait` gives up after its timeout (exit 3: run again later) ...
+    let mut wait = g.project.molt();
+    wait.args(["migrate", "--yes", "--wait", "--wait-timeout", "1", "--private-key", &g.key(4)]);
+    let out = run(&mut wait);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has not executed owner phase `close`"));
+    // ... and goes on once the Safe executed the phase.
+    let child = g
+        .project
+        .molt()
+        .args(["--json", "migrate", "--yes", "--wait", "--wait-timeout", "120"])
+        .args(["--private-key", &g.key(4)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    g.sign_and_exec(&PathBuf::from(close["batch"].as_str().unwrap()));
+    let done = report(&child.wait_with_output().unwrap());
+    assert_eq!(done["schema"], "molt.migrate/1");
+    assert_eq!((done["verified"].as_bool(), done["finalized"].as_bool()), (Some(true), Some(true)));
+    for v2 in V2 {
+        assert!(!g.has_role(v2).await, "{v2} revoked the migrator's role");
+    }
+    let status = g.status();
+    assert_eq!(status["phase"], "finalized");
+    assert!(status.get("waiting").is_none());
+}
+
+/// The Safe's nonce used by another SafeTx than the exported phase (here `open` with other
+/// calldata: without its grants) is refused, naming the safeTxHash expected.
+#[tokio::test]
+async fn an_owner_phase_executed_with_other_calldata_is_refused() {
+    let g = Governed::new().await;
+    let open = g.migrate();
+    let hash = open["safe_tx_hash"].as_str().unwrap().to_owned();
+    let text = g.project.manifest_text();
+    let cut = text.find("\n[[governance.grant]]").unwrap();
+    // Next to the manifest, for its ABI paths.
+    let other = g.out().join("other.toml");
+    std::fs::create_dir_all(g.out().join("other")).unwrap();
+    let revokes = text.find("\n[[governance.revoke]]").unwrap();
+    std::fs::write(&other, format!("{}{}", &text[..cut], &text[revokes..])).unwrap();
+    let mut export = g.project.molt();
+    export.args(["safe", "export", "--phase", "open", "--manifest"]).arg(&other);
+    export.arg("--out").arg(g.out().join("other"));
+    let out = run(&mut export);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let batch = g.out().join("other").join("safe-open.json");
+    for key in [1, 2] {
+        let mut sign = g.sign(&batch, key);
+        sign.arg("--manifest").arg(&other);
+        assert!(run(&mut sign).status.success());
+    }
+    let mut exec = g.exec(&batch, &batch.with_file_name("safe-signatures.json"));
+    exec.arg("--manifest").arg(&other);
+    assert!(run(&mut exec).status.success());
+    assert_eq!(g.safe.nonce().await.unwrap(), U256::from(1));
+    let mut cmd = g.project.molt();
+    cmd.args(["migrate", "--yes", "--private-key", &g.key(4)]);
+    refused(&mut cmd, &["used nonce 0 for another transaction", &hash]);
+}

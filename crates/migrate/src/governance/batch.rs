@@ -321,6 +321,35 @@ fn serialize(v: &Value) -> String {
     }
 }
 
+/// The Transaction Builder file of a phase, its description saying what it does.
+pub fn batch_file(
+    export: &super::Export,
+    p: &super::OwnerPhase,
+    created_at: u64,
+    manifest: &std::path::Path,
+) -> BatchFile {
+    let what = match p.phase {
+        super::PhaseName::Open => {
+            "pause the V1 contracts, move the funds, grant the migrator its role"
+        }
+        super::PhaseName::Close => "finalize the migration, revoke the migrator's role",
+    };
+    let amounts = match export.snapshot_block {
+        Some(b) if p.phase == super::PhaseName::Open => {
+            format!(" Funds amounts: what the V1 records credit at block {b}.")
+        }
+        _ => String::new(),
+    };
+    let description = format!(
+        "molt owner phase `{}` of {}: {what}. Safe nonce {}, safeTxHash {}.{amounts}",
+        p.phase,
+        manifest.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        p.nonce,
+        p.hashes.safe_tx_hash
+    );
+    BatchFile::of_phase(p, export.safe.address, export.safe.chain_id, created_at, description)
+}
+
 #[cfg(test)]
 mod tests {
     use alloy::{dyn_abi::JsonAbiExt, primitives::b256};

@@ -152,6 +152,57 @@ pub enum GovernanceError {
         /// The transaction.
         tx: B256,
     },
+    /// The Safe's nonce moved past an owner phase, but not by executing its SafeTx.
+    #[error(
+        "the Safe {safe} used nonce {nonce} for another transaction: owner phase `{phase}` (SafeTx {safe_tx_hash}, batch {}) was not executed as exported (another transaction, or different calldata); nothing was sent. Check the Safe's history, then remove the journal's owner_phase_exported line of `{phase}` to export it again",
+        batch.display()
+    )]
+    OtherExecution {
+        /// The phase.
+        phase: &'static str,
+        /// The Safe.
+        safe: Address,
+        /// The nonce the phase was exported at.
+        nonce: u64,
+        /// The safeTxHash expected.
+        safe_tx_hash: B256,
+        /// The batch file.
+        batch: PathBuf,
+    },
+    /// The Safe executed an owner phase's SafeTx, but its effects are not on chain.
+    #[error(
+        "the Safe executed owner phase `{phase}` (SafeTx {safe_tx_hash}) but {what}; nothing was sent"
+    )]
+    EffectsMissing {
+        /// The phase.
+        phase: &'static str,
+        /// The safeTxHash.
+        safe_tx_hash: B256,
+        /// What is missing.
+        what: String,
+    },
+    /// `--wait` ran out of time before the Safe executed the phase.
+    #[error(
+        "waited {waited_s} s and the Safe {safe} has not executed owner phase `{phase}` (SafeTx {safe_tx_hash}, nonce {nonce}); run `molt migrate` again once it has"
+    )]
+    WaitTimeout {
+        /// The phase.
+        phase: &'static str,
+        /// The Safe.
+        safe: Address,
+        /// The nonce.
+        nonce: u64,
+        /// The safeTxHash.
+        safe_tx_hash: B256,
+        /// Seconds waited.
+        waited_s: u64,
+    },
+    /// [`crate::run::migrate`] stopped at an owner phase (only [`crate::run::run`] reports that).
+    #[error("the run stopped to wait for the Safe to execute owner phase `{phase}`")]
+    Waiting {
+        /// The phase.
+        phase: &'static str,
+    },
     /// A Safe call failed.
     #[error(transparent)]
     Safe(#[from] molt_chain::safe::SafeError),

@@ -18,7 +18,7 @@ mod error;
 pub mod phase;
 pub mod signatures;
 
-pub use batch::{BatchFile, checksum};
+pub use batch::{BatchFile, batch_file, checksum};
 pub use error::GovernanceError;
 pub use phase::{
     Export, MULTI_SEND_CALL_ONLY, OwnerCall, OwnerPhase, PhaseName, Purpose, SafeInfo, export,

@@ -30,7 +30,7 @@ pub const MULTI_SEND_CALL_ONLY: Address = address!("9641d764fc13c8B624c04430C735
 pub const SAFE_VERSION: &str = "1.4.1";
 
 /// An owner phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PhaseName {
     /// Before the imports: pause V1, move the funds, grant the migrator its role.

@@ -141,6 +141,31 @@ pub enum Entry {
     },
     /// The migration phase was ended on the new contracts.
     Finalized,
+    /// An owner phase was exported for the Safe to sign and execute (`[governance]` with a
+    /// Safe owner); the run stops until it is executed.
+    OwnerPhaseExported {
+        /// `open` or `close`.
+        phase: crate::governance::PhaseName,
+        /// The Safe.
+        safe: Address,
+        /// The Safe nonce its SafeTx uses.
+        nonce: u64,
+        /// Its safeTxHash.
+        safe_tx_hash: B256,
+        /// The batch file written.
+        batch: PathBuf,
+        /// The chain's head when it was exported (where the search for its execution starts).
+        block: u64,
+    },
+    /// The Safe executed an exported owner phase (its `ExecutionSuccess`, its effects read back).
+    OwnerPhaseExecuted {
+        /// `open` or `close`.
+        phase: crate::governance::PhaseName,
+        /// Its safeTxHash.
+        safe_tx_hash: B256,
+        /// The block of the execution.
+        block: u64,
+    },
 }
 
 /// A component in the snapshot entry.

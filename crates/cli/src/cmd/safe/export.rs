@@ -1,13 +1,11 @@
 //! `molt safe export`: the owner phases as Safe Transaction Builder batch files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use alloy::primitives::Address;
 use clap::{Args, ValueEnum};
 use eyre::{Result, WrapErr};
-use molt_migrate::governance::{
-    BatchFile, Export, MULTI_SEND_CALL_ONLY, OwnerPhase, PhaseName, Purpose,
-};
+use molt_migrate::governance::{Export, MULTI_SEND_CALL_ONLY, OwnerPhase, PhaseName, Purpose};
 use serde_json::{Value, json};
 
 use super::{SCHEMA, addr};
@@ -63,7 +61,7 @@ impl ExportArgs {
         let created_at = now_ms();
         let mut files = Vec::new();
         for p in &export.phases {
-            let file = batch_file(&export, p, created_at, &manifest.path);
+            let file = molt_migrate::governance::batch_file(&export, p, created_at, &manifest.path);
             let path = self.out.join(format!("safe-{}.json", p.phase));
             std::fs::write(&path, file.to_json())
                 .wrap_err_with(|| format!("cannot write {}", path.display()))?;
@@ -81,28 +79,6 @@ impl ExportArgs {
 fn now_ms() -> u64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     since.map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The Transaction Builder file of a phase, its description saying what it does.
-fn batch_file(export: &Export, p: &OwnerPhase, created_at: u64, manifest: &Path) -> BatchFile {
-    let what = match p.phase {
-        PhaseName::Open => "pause the V1 contracts, move the funds, grant the migrator its role",
-        PhaseName::Close => "finalize the migration, revoke the migrator's role",
-    };
-    let amounts = match export.snapshot_block {
-        Some(b) if p.phase == PhaseName::Open => {
-            format!(" Funds amounts: what the V1 records credit at block {b}.")
-        }
-        _ => String::new(),
-    };
-    let description = format!(
-        "molt owner phase `{}` of {}: {what}. Safe nonce {}, safeTxHash {}.{amounts}",
-        p.phase,
-        manifest.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        p.nonce,
-        p.hashes.safe_tx_hash
-    );
-    BatchFile::of_phase(p, export.safe.address, export.safe.chain_id, created_at, description)
 }
 
 /// The `molt.safe/1` document of an export.

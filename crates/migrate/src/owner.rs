@@ -1,0 +1,195 @@
+//! The owner phases inside a run, when `[governance]` names a Safe owner: instead of sending the
+//! owner's calls, the run writes the phase's batch file, journals it and stops; a later run reads
+//! on chain whether the Safe executed it (its `ExecutionSuccess` for the exported safeTxHash,
+//! the Safe's nonce past it, and for `open` the pauses in effect) and goes on.
+
+use std::path::{Path, PathBuf};
+
+use alloy::{
+    primitives::{Address, B256},
+    providers::{DynProvider, Provider},
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use molt_chain::safe::{ISafe, Safe};
+use serde::Serialize;
+
+use crate::{
+    Error, Result,
+    governance::{self, GovernanceError, PhaseName},
+    journal::Entry,
+    manifest::{Governance, Manifest, Owner},
+    run::pause_state,
+};
+
+/// An owner phase exported and not executed yet: what the Safe's owners sign and execute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    /// `open` or `close`.
+    pub phase: PhaseName,
+    /// The Safe (lowercase in JSON, as every molt document writes addresses).
+    #[serde(serialize_with = "lowercase")]
+    pub safe: Address,
+    /// The Safe nonce the phase's SafeTx uses.
+    pub nonce: u64,
+    /// The SafeTx hash the owners sign.
+    pub safe_tx_hash: B256,
+    /// The batch file to sign and execute.
+    pub batch: PathBuf,
+    /// The chain's head when it was exported.
+    #[serde(skip)]
+    pub block: u64,
+}
+
+impl Waiting {
+    /// The journal entry of the export.
+    pub fn entry(&self) -> Entry {
+        Entry::OwnerPhaseExported {
+            phase: self.phase,
+            safe: self.safe,
+            nonce: self.nonce,
+            safe_tx_hash: self.safe_tx_hash,
+            batch: self.batch.clone(),
+            block: self.block,
+        }
+    }
+
+    /// One line for people: what to sign.
+    pub fn summary(&self) -> String {
+        format!(
+            "waiting for the Safe: sign and execute {} (phase {}, safeTxHash {}, Safe {}, nonce {})",
+            self.batch.display(),
+            self.phase,
+            self.safe_tx_hash,
+            self.safe,
+            self.nonce
+        )
+    }
+}
+
+/// The Safe owning the manifest's contracts, if `[governance]` names one.
+pub fn safe_owner(manifest: &Manifest) -> Option<Address> {
+    match &manifest.governance {
+        Some(Governance { owner: Owner::Safe(safe), .. }) => Some(*safe),
+        _ => None,
+    }
+}
+
+/// The journal's latest export of `phase` that was not executed yet (`None` when the phase was
+/// never exported, or executed).
+pub fn waiting(entries: &[Entry], phase: PhaseName) -> Option<Waiting> {
+    let mut found = None;
+    for e in entries {
+        match e {
+            Entry::OwnerPhaseExported { phase: p, safe, nonce, safe_tx_hash, batch, block }
+                if *p == phase =>
+            {
+                found = Some(Waiting {
+                    phase,
+                    safe: *safe,
+                    nonce: *nonce,
+                    safe_tx_hash: *safe_tx_hash,
+                    batch: batch.clone(),
+                    block: *block,
+                });
+            }
+            Entry::OwnerPhaseExecuted { phase: p, .. } if *p == phase => found = None,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The owner phase the journal waits for, if any (`close` after `open`).
+pub fn waiting_any(entries: &[Entry]) -> Option<Waiting> {
+    waiting(entries, PhaseName::Close).or_else(|| waiting(entries, PhaseName::Open))
+}
+
+/// Whether the journal records `phase` as executed.
+pub fn executed(entries: &[Entry], phase: PhaseName) -> bool {
+    entries.iter().any(|e| matches!(e, Entry::OwnerPhaseExecuted { phase: p, .. } if *p == phase))
+}
+
+/// Builds `phase` at the Safe's next nonce and writes its batch file `safe-<phase>.json` into
+/// `dir`.
+pub async fn export_phase(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    phase: PhaseName,
+    dir: &Path,
+) -> Result<Waiting> {
+    let block = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+    let export = governance::export(provider, manifest, Some(phase)).await?;
+    let p = export.phases.first().ok_or_else(|| Error::Inconsistent("no phase exported".into()))?;
+    let file = governance::batch_file(&export, p, now_ms(), &manifest.path);
+    let path = dir.join(format!("safe-{phase}.json"));
+    crate::fsutil::write_atomic(&path, file.to_json().as_bytes()).map_err(|e| {
+        Error::Governance(GovernanceError::File { path: path.clone(), reason: e.to_string() })
+    })?;
+    Ok(Waiting {
+        phase,
+        safe: export.safe.address,
+        nonce: p.nonce,
+        safe_tx_hash: p.hashes.safe_tx_hash,
+        batch: path,
+        block,
+    })
+}
+
+/// Whether the Safe executed `w`: `None` while its nonce has not moved past it; the block of
+/// its `ExecutionSuccess` once it has and the phase's effects read back. The nonce used by
+/// another SafeTx (another transaction, or the phase with other calldata) is refused.
+pub async fn check_executed(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    w: &Waiting,
+) -> Result<Option<u64>> {
+    let chain_id = provider.get_chain_id().await.map_err(molt_chain::Error::from)?;
+    let safe = Safe::new(w.safe, chain_id, provider.clone());
+    let nonce: u64 = safe.nonce().await.map_err(|e| Error::Governance(e.into()))?.saturating_to();
+    if nonce <= w.nonce {
+        return Ok(None);
+    }
+    let filter = Filter::new()
+        .address(w.safe)
+        .event_signature(ISafe::ExecutionSuccess::SIGNATURE_HASH)
+        .topic1(w.safe_tx_hash)
+        .from_block(w.block);
+    let logs = provider.get_logs(&filter).await.map_err(molt_chain::Error::from)?;
+    let Some(block) = logs.iter().find_map(|l| l.block_number) else {
+        return Err(GovernanceError::OtherExecution {
+            phase: w.phase.as_str(),
+            safe: w.safe,
+            nonce: w.nonce,
+            safe_tx_hash: w.safe_tx_hash,
+            batch: w.batch.clone(),
+        }
+        .into());
+    };
+    if w.phase == PhaseName::Open {
+        let unpaused: Vec<String> = pause_state(provider, manifest)
+            .await
+            .into_iter()
+            .filter(|(_, p)| *p != Some(true))
+            .map(|(c, _)| c)
+            .collect();
+        if !unpaused.is_empty() {
+            return Err(GovernanceError::EffectsMissing {
+                phase: w.phase.as_str(),
+                safe_tx_hash: w.safe_tx_hash,
+                what: format!("{} do not report themselves paused", unpaused.join(", ")),
+            }
+            .into());
+        }
+    }
+    Ok(Some(block))
+}
+
+fn lowercase<S: serde::Serializer>(a: &Address, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{a:#x}"))
+}
+
+fn now_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since.map_or(0, |d| d.as_millis() as u64)
+}
