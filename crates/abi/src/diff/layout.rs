@@ -264,9 +264,15 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
         }
         (DynArray(a), DynArray(b)) => compare(a, b, false, v),
         (StaticArray { base: a, len: al }, StaticArray { base: b, len: bl }) => {
-            if al != bl {
+            if isolated && bl > al {
+                v.add(
+                    Level::Compatible,
+                    format!("the array grows at its end from {al} to {bl} elements, in storage nothing else uses"),
+                );
+            } else if al != bl {
                 v.add(Level::Incompatible, format!("the array length changed from {al} to {bl}"));
             }
+            // Elements are contiguous: an element that grows moves every later one.
             compare(a, b, false, v);
         }
         (Struct { name, members: om }, Struct { members: nm, .. }) => {
@@ -279,23 +285,17 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
 
 fn compare_members(name: &str, old: &[Var], new: &[Var], isolated: bool, v: &mut Verdict) {
     let ops = align(old, new);
+    let gaps = Layouts::new(old, new, &ops).gaps();
     let mut moved = false;
     let last_kept = ops.iter().rposition(|op| !matches!(op, Op::Insert(_)));
     for (k, op) in ops.iter().enumerate() {
         match *op {
+            Op::Keep(i, _) if gaps.handled_old.contains(&i) => {}
             Op::Keep(i, j) => {
-                let (o, n) = (&old[i], &new[j]);
-                moved |= !o.same_place(n);
-                let mut sub = Verdict::default();
-                compare(&o.shape, &n.shape, false, &mut sub);
-                for note in sub.notes {
-                    let note = if note.starts_with("member ") {
-                        note
-                    } else {
-                        format!("member `{name}.{}`: {note}", o.label)
-                    };
-                    v.add(sub.level.unwrap_or(Level::Equal), note);
-                }
+                // The last member of a struct that is alone in its storage may grow too.
+                let last = isolated && i + 1 == old.len() && j + 1 == new.len();
+                moved |= !old[i].same_place(&new[j]);
+                member_kept(name, &old[i], &new[j], last, v);
             }
             Op::Rename(i, j) => {
                 v.add(
@@ -303,32 +303,66 @@ fn compare_members(name: &str, old: &[Var], new: &[Var], isolated: bool, v: &mut
                     format!("member `{name}.{}` was renamed to `{}`", old[i].label, new[j].label),
                 );
             }
+            Op::Delete(i) if gaps.handled_old.contains(&i) => {}
             Op::Delete(i) => {
                 v.add(Level::Incompatible, format!("member `{name}.{}` was removed", old[i].label))
             }
+            Op::Insert(j) if gaps.handled_new.contains(&j) => {}
             Op::Insert(j) => {
-                let at_end = last_kept.is_none_or(|l| k > l);
-                if at_end && isolated {
+                if let Some(how) = gaps.in_gap.get(&j) {
                     v.add(
                         Level::Compatible,
-                        format!(
-                            "member `{name}.{}` was appended (the mapping value grows at its end)",
-                            new[j].label
-                        ),
+                        format!("member `{name}.{}` was added {how}", new[j].label),
                     );
-                } else if at_end {
-                    v.add(Level::Incompatible, format!("member `{name}.{}` was appended, which makes `{name}` larger where its size matters", new[j].label));
-                } else {
-                    v.add(
-                        Level::Incompatible,
-                        format!("member `{name}.{}` was inserted", new[j].label),
-                    );
+                    continue;
                 }
+                let at_end = last_kept.is_none_or(|l| k > l);
+                member_inserted(name, &new[j], at_end, isolated, v);
             }
         }
     }
+    for misuse in gaps.changes {
+        let detail = misuse.detail_text().unwrap_or_default();
+        v.add(Level::Incompatible, format!("member storage gap `{name}.{}` {detail}", misuse.item));
+    }
     if moved && v.level() < Level::Incompatible {
         v.add(Level::Incompatible, format!("members of `{name}` moved"));
+    }
+}
+
+/// A member kept under its label: its own type changes, as notes of `v`. `last`: it is the last
+/// member of a struct alone in its storage, so it may grow.
+fn member_kept(name: &str, o: &Var, n: &Var, last: bool, v: &mut Verdict) {
+    let mut sub = Verdict::default();
+    compare(&o.shape, &n.shape, last, &mut sub);
+    for note in sub.notes {
+        let note = if note.starts_with("member ") {
+            note
+        } else {
+            format!("member `{name}.{}`: {note}", o.label)
+        };
+        v.add(sub.level.unwrap_or(Level::Equal), note);
+    }
+}
+
+/// A new member `n` of struct `name`: appended (`at_end`) to a struct alone in its storage
+/// (`isolated`) it is compatible, anywhere else breaking.
+fn member_inserted(name: &str, n: &Var, at_end: bool, isolated: bool, v: &mut Verdict) {
+    let label = &n.label;
+    if at_end && isolated {
+        v.add(
+            Level::Compatible,
+            format!("member `{name}.{label}` was appended (the mapping value grows at its end)"),
+        );
+    } else if at_end {
+        v.add(
+            Level::Incompatible,
+            format!(
+                "member `{name}.{label}` was appended, which makes `{name}` larger where its size matters"
+            ),
+        );
+    } else {
+        v.add(Level::Incompatible, format!("member `{name}.{label}` was inserted"));
     }
 }
 
@@ -964,6 +998,106 @@ mod tests {
             )]
         );
         assert_eq!(changes("t_address", "t_bytes20")[0].0, Severity::Breaking);
+    }
+
+    /// A struct type `t_struct(S)1_storage` of `members` (label, slot, offset, type id).
+    fn struct_type(members: &[(&str, u32, u32, &str)], slots: u32) -> String {
+        let members: Vec<_> = members
+            .iter()
+            .map(|(l, s, o, t)| {
+                format!(r#"{{"label":"{l}","slot":"{s}","offset":{o},"type":"{t}","contract":"c","astId":1}}"#)
+            })
+            .collect();
+        format!(
+            r#""t_struct(S)1_storage":{{"encoding":"inplace","label":"struct C.S","numberOfBytes":"{}","members":[{}]}}"#,
+            slots * 32,
+            members.join(",")
+        )
+    }
+
+    #[test]
+    fn a_gap_inside_a_struct_may_shrink_by_what_was_added_before_it() {
+        let gap = |n| format!("t_array(t_uint256){n}_storage");
+        let (g50, g49, g48) = (gap(50), gap(49), gap(48));
+        let one = |members: &[(&str, u32, u32, &str)], slots| {
+            layout(&[("s", 0, 0, "t_struct(S)1_storage")], &struct_type(members, slots))
+        };
+        let old = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("__gap", 2, 0, &g50),
+                ("d", 52, 0, "t_uint256"),
+            ],
+            53,
+        );
+        let ok = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("c", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, &g49),
+                ("d", 52, 0, "t_uint256"),
+            ],
+            53,
+        );
+        let mut out = Vec::new();
+        diff_layouts(&old, &ok, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Warning, "{out:?}");
+        assert!(
+            out[0].message.contains("member `S.c` was added in the space of `__gap`"),
+            "{out:?}"
+        );
+        // The gap shrank by two for one new slot: `d` moves.
+        let bad = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("c", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, &g48),
+                ("d", 51, 0, "t_uint256"),
+            ],
+            52,
+        );
+        let mut out = Vec::new();
+        diff_layouts(&old, &bad, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Breaking, "{out:?}");
+        assert!(out[0].message.contains("member storage gap `S.__gap`"), "{out:?}");
+        assert!(kinds(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn an_array_that_is_alone_in_its_storage_may_grow_at_its_end() {
+        let extra = r#""t_array(t_uint256)20_storage":{"encoding":"inplace","label":"uint256[20]","numberOfBytes":"640","base":"t_uint256"},
+            "t_array(t_uint256)25_storage":{"encoding":"inplace","label":"uint256[25]","numberOfBytes":"800","base":"t_uint256"},
+            "t_mapping(t_uint256,t_array(t_uint256)20_storage)":{"encoding":"mapping","label":"mapping(uint256 => uint256[20])","numberOfBytes":"32","key":"t_uint256","value":"t_array(t_uint256)20_storage"},
+            "t_mapping(t_uint256,t_array(t_uint256)25_storage)":{"encoding":"mapping","label":"mapping(uint256 => uint256[25])","numberOfBytes":"32","key":"t_uint256","value":"t_array(t_uint256)25_storage"},
+            "t_array(t_array(t_uint256)20_storage)dyn_storage":{"encoding":"dynamic_array","label":"uint256[20][]","numberOfBytes":"32","base":"t_array(t_uint256)20_storage"},
+            "t_array(t_array(t_uint256)25_storage)dyn_storage":{"encoding":"dynamic_array","label":"uint256[25][]","numberOfBytes":"32","base":"t_array(t_uint256)25_storage"}"#;
+        let one = |ty| layout(&[("m", 0, 0, ty)], extra);
+        let changes = |o, n| {
+            let mut out = Vec::new();
+            diff_layouts(&one(o), &one(n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let grown = changes(
+            "t_mapping(t_uint256,t_array(t_uint256)20_storage)",
+            "t_mapping(t_uint256,t_array(t_uint256)25_storage)",
+        );
+        assert_eq!(grown.len(), 1, "{grown:?}");
+        assert_eq!(grown[0].0, Severity::Warning, "{grown:?}");
+        assert!(grown[0].1.contains("grows at its end from 20 to 25"), "{grown:?}");
+        // Elements of a dynamic array are contiguous: a longer element moves every later one.
+        let elements = changes(
+            "t_array(t_array(t_uint256)20_storage)dyn_storage",
+            "t_array(t_array(t_uint256)25_storage)dyn_storage",
+        );
+        assert_eq!(elements[0].0, Severity::Breaking, "{elements:?}");
+        // A state variable is followed by the variables of inheriting contracts.
+        let top = changes("t_array(t_uint256)20_storage", "t_array(t_uint256)25_storage");
+        assert_eq!(top[0].0, Severity::Breaking, "{top:?}");
     }
 
     #[test]
