@@ -7,12 +7,12 @@
 //! shifts are not reported again. `__gap` arrays may shrink by exactly the slots the new
 //! variables before them take.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use alloy::primitives::U256;
 
 use super::{Change, Kind, Severity};
-use crate::storage::{StorageEntry, StorageLayout, StorageType};
+use crate::storage::{StorageEntry, StorageLayout};
 
 /// A storage type without AST ids or contract qualifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ enum Shape {
     Enum {
         name: String,
         bytes: u64,
+        /// The members in order, when the artifact has an AST.
+        members: Option<Vec<String>>,
     },
     /// `string` or `bytes`.
     Bytes(String),
@@ -90,11 +92,12 @@ fn parse_u64(s: &str) -> u64 {
     s.parse().unwrap_or(0)
 }
 
-fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<String>) -> Shape {
+fn resolve(layout: &StorageLayout, id: &str, stack: &mut Vec<String>) -> Shape {
+    let types = &layout.types;
     let Some(t) = types.get(id) else { return Shape::Unknown(id.to_owned()) };
     let bytes = parse_u64(&t.number_of_bytes);
     let sub = |id: &Option<String>, stack: &mut Vec<String>| match id {
-        Some(id) => resolve(types, id, stack),
+        Some(id) => resolve(layout, id, stack),
         None => Shape::Unknown(t.label.clone()),
     };
     match t.encoding.as_str() {
@@ -108,7 +111,7 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
                     return Shape::Recursive(name);
                 }
                 stack.push(id.to_owned());
-                let members = members.iter().map(|m| var(types, m, stack)).collect();
+                let members = members.iter().map(|m| var(layout, m, stack)).collect();
                 stack.pop();
                 Shape::Struct { name, members }
             } else if t.base.is_some() {
@@ -121,7 +124,9 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
             } else if t.label.starts_with("contract ") {
                 Shape::Contract(short_name(&t.label, "contract "))
             } else if t.label.starts_with("enum ") {
-                Shape::Enum { name: short_name(&t.label, "enum "), bytes }
+                let canonical = t.label.strip_prefix("enum ").unwrap_or(&t.label);
+                let members = layout.enums.get(canonical).cloned();
+                Shape::Enum { name: short_name(&t.label, "enum "), bytes, members }
             } else {
                 Shape::Value { label: t.label.clone(), bytes }
             }
@@ -129,20 +134,20 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
     }
 }
 
-fn var(types: &BTreeMap<String, StorageType>, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
-    let t = types.get(&e.ty);
+fn var(layout: &StorageLayout, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
+    let t = layout.types.get(&e.ty);
     Var {
         label: e.label.clone(),
         slot: e.slot.parse().unwrap_or_default(),
         offset: e.offset,
         bytes: t.map_or(32, |t| parse_u64(&t.number_of_bytes)),
         type_label: t.map_or_else(|| e.ty.clone(), |t| t.label.clone()),
-        shape: resolve(types, &e.ty, stack),
+        shape: resolve(layout, &e.ty, stack),
     }
 }
 
 fn vars(layout: &StorageLayout) -> Vec<Var> {
-    layout.storage.iter().map(|e| var(&layout.types, e, &mut Vec::new())).collect()
+    layout.storage.iter().map(|e| var(layout, e, &mut Vec::new())).collect()
 }
 
 /// How two shapes relate.
@@ -239,15 +244,15 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
                 );
             }
         }
-        (Enum { name: a, bytes: ab }, Enum { name: b, bytes: bb }) => {
+        (Enum { name: a, bytes: ab, members: am }, Enum { name: b, bytes: bb, members: bm }) => {
             if ab != bb {
                 v.add(Level::Incompatible, format!("enum `{a}` became `{b}` of another size"));
-            } else if a != b {
-                v.add(Level::Compatible, format!("enum `{a}` became `{b}` of the same size"));
+            } else {
+                compare_enums((a, am.as_deref()), (b, bm.as_deref()), false, v);
             }
         }
-        (Enum { name, bytes: 1 }, Value { label, .. })
-        | (Value { label, .. }, Enum { name, bytes: 1 })
+        (Enum { name, bytes: 1, .. }, Value { label, .. })
+        | (Value { label, .. }, Enum { name, bytes: 1, .. })
             if label == "uint8" =>
         {
             v.add(Level::Compatible, format!("enum `{name}` and `uint8` are stored alike"));
@@ -256,6 +261,21 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
             if a != b {
                 v.add(Level::Compatible, format!("`{a}` and `{b}` are stored alike"));
             }
+        }
+        (Mapping(ok, ov), Mapping(nk, nv))
+            if matches!((&**ok, &**nk), (Enum { .. }, Enum { .. })) =>
+        {
+            if let (
+                Enum { name: a, bytes: ab, members: am },
+                Enum { name: b, bytes: bb, members: bm },
+            ) = (&**ok, &**nk)
+                && ab == bb
+            {
+                compare_enums((a, am.as_deref()), (b, bm.as_deref()), true, v);
+            } else {
+                compare(ok, nk, true, v);
+            }
+            compare(ov, nv, true, v);
         }
         (Mapping(ok, ov), Mapping(nk, nv)) => {
             // Keys are hashed after padding to 32 bytes, so widening a uint key reads alike.
@@ -280,6 +300,54 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
         }
         (Recursive(a), Recursive(b)) if a == b => {}
         _ => v.add(Level::Incompatible, format!("`{}` became `{}`", describe(o), describe(n))),
+    }
+}
+
+/// Two enums of the same size, `(name, members)`; members are `None` without an AST. A stored
+/// enum is its member's index: a member removed, replaced or inserted before the end gives old
+/// indexes another meaning (breaking; a warning for a mapping key, `key`, whose entries stay
+/// but answer to another member). Members appended at the end are fine.
+fn compare_enums(
+    o: (&str, Option<&[String]>),
+    n: (&str, Option<&[String]>),
+    key: bool,
+    v: &mut Verdict,
+) {
+    let ((a, am), (b, bm)) = (o, n);
+    let (Some(am), Some(bm)) = (am, bm) else {
+        if a != b {
+            let note = format!(
+                "enum `{a}` became `{b}` of the same size (members not compared: build with ast = true)"
+            );
+            v.add(Level::Compatible, note);
+        }
+        return;
+    };
+    let appended = bm.len() >= am.len() && bm[..am.len()] == *am;
+    let renamed = if a == b { String::new() } else { format!(" (it became `{b}`)") };
+    if appended {
+        if a != b {
+            v.add(
+                Level::Compatible,
+                format!("enum `{a}` became `{b}` of the same size, with the same members first"),
+            );
+        }
+        return;
+    }
+    let change = format!(
+        "the members of enum `{a}` changed from `{}` to `{}`{renamed}",
+        am.join(", "),
+        bm.join(", ")
+    );
+    if key {
+        v.add(Level::Compatible, format!("{change}: as a mapping key, an entry is stored under its member's index, so entries written for one member are now read through whichever member has that index"));
+    } else {
+        v.add(
+            Level::Incompatible,
+            format!(
+                "{change}: a stored value is its member's index, which now names another member"
+            ),
+        );
     }
 }
 
@@ -1098,6 +1166,37 @@ mod tests {
         // A state variable is followed by the variables of inheriting contracts.
         let top = changes("t_array(t_uint256)20_storage", "t_array(t_uint256)25_storage");
         assert_eq!(top[0].0, Severity::Breaking, "{top:?}");
+    }
+
+    #[test]
+    fn enum_members_are_compared_when_the_ast_gives_them() {
+        let extra = r#""t_enum(Status)1":{"encoding":"inplace","label":"enum C.Status","numberOfBytes":"1"},
+            "t_mapping(t_enum(Status)1,t_uint256)":{"encoding":"mapping","label":"mapping(enum C.Status => uint256)","numberOfBytes":"32","key":"t_enum(Status)1","value":"t_uint256"}"#;
+        let with = |ty, members: &[&str]| {
+            let mut l = layout(&[("s", 0, 0, ty)], extra);
+            l.enums.insert("C.Status".into(), members.iter().map(|m| m.to_string()).collect());
+            l
+        };
+        let changes = |ty, o: &[&str], n: &[&str]| {
+            let mut out = Vec::new();
+            diff_layouts(&with(ty, o), &with(ty, n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let value = "t_enum(Status)1";
+        assert!(changes(value, &["A", "B"], &["A", "B", "C"]).is_empty());
+        for new in [&["A"][..], &["A", "C"], &["C", "A", "B"]] {
+            let got = changes(value, &["A", "B"], new);
+            assert_eq!(got.len(), 1, "{new:?}: {got:?}");
+            assert_eq!(got[0].0, Severity::Breaking, "{new:?}: {got:?}");
+            assert!(got[0].1.contains("the members of enum `Status` changed"), "{got:?}");
+        }
+        let key = changes("t_mapping(t_enum(Status)1,t_uint256)", &["A", "B"], &["B", "A"]);
+        assert_eq!(key.len(), 1, "{key:?}");
+        assert_eq!(key[0].0, Severity::Warning, "{key:?}");
+        assert!(key[0].1.contains("as a mapping key"), "{key:?}");
+        // Without an AST (no members), an unchanged enum is not reported.
+        let bare = |ty| layout(&[("s", 0, 0, ty)], extra);
+        assert!(kinds(&bare(value), &bare(value)).is_empty());
     }
 
     #[test]
