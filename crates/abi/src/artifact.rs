@@ -71,6 +71,8 @@ impl Artifact {
             metadata: Option<Value>,
             #[serde(default, deserialize_with = "code_is_empty")]
             bytecode: Option<bool>,
+            /// Parsed lean: only enum definitions are kept.
+            ast: Option<crate::storage::SourceAst>,
         }
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -105,7 +107,11 @@ impl Artifact {
                 obj.insert(key.into(), v);
             }
         }
-        Self::from_value(stem(path), path, Value::Object(obj))
+        let mut artifact = Self::from_value(stem(path), path, Value::Object(obj))?;
+        if let (Some(layout), Some(ast)) = (&mut artifact.storage_layout, lean.ast) {
+            layout.enums = ast.enums();
+        }
+        Ok(artifact)
     }
 
     /// Interprets an already parsed JSON document; `name` is used when it carries none.
@@ -153,13 +159,18 @@ impl Artifact {
                 let bytecode = bytecode_field(obj.get("bytecode"), path, "bytecode")?;
                 let deployed_bytecode =
                     bytecode_field(obj.get("deployedBytecode"), path, "deployedBytecode")?;
-                let storage_layout: Option<StorageLayout> = match obj.remove("storageLayout") {
+                let mut storage_layout: Option<StorageLayout> = match obj.remove("storageLayout") {
                     None | Some(Value::Null) => None,
                     Some(v) => Some(
                         serde_json::from_value(v)
                             .map_err(|e| format(format!("`storageLayout` is not valid: {e}")))?,
                     ),
                 };
+                if let (Some(layout), Some(ast)) = (&mut storage_layout, obj.remove("ast")) {
+                    let ast: crate::storage::SourceAst = serde_json::from_value(ast)
+                        .map_err(|e| format(format!("`ast` is not a solc AST: {e}")))?;
+                    layout.enums = ast.enums();
+                }
                 let name = declared_name(&obj)
                     .or_else(|| storage_layout.as_ref().and_then(layout_name))
                     .unwrap_or(name)

@@ -14,6 +14,53 @@ pub struct StorageLayout {
     /// Type descriptions keyed by type id (e.g. `t_uint256`).
     #[serde(default, deserialize_with = "null_as_default")]
     pub types: BTreeMap<String, StorageType>,
+    /// Enum members by canonical name (`Vault.Status`), read from the artifact's AST when it
+    /// has one (`ast = true` in `foundry.toml`); empty otherwise. Not part of solc's output.
+    #[serde(skip)]
+    pub enums: BTreeMap<String, Vec<String>>,
+}
+
+/// The parts of a solc AST (`SourceUnit`) molt reads: enum definitions at file level and in
+/// contracts. Everything else (function bodies, expressions) is skipped while parsing, not
+/// built.
+#[derive(Debug, Default, Deserialize)]
+pub struct SourceAst {
+    #[serde(default)]
+    nodes: Vec<AstNode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AstNode {
+    node_type: String,
+    #[serde(default)]
+    canonical_name: Option<String>,
+    #[serde(default)]
+    members: Vec<AstMember>,
+    #[serde(default)]
+    nodes: Vec<Self>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AstMember {
+    #[serde(default)]
+    name: String,
+}
+
+impl SourceAst {
+    /// Every enum of the source unit, by canonical name, with its members in order.
+    pub fn enums(&self) -> BTreeMap<String, Vec<String>> {
+        let mut out = BTreeMap::new();
+        let contracts = self.nodes.iter().filter(|n| n.node_type == "ContractDefinition");
+        let nested = contracts.flat_map(|c| &c.nodes);
+        for node in self.nodes.iter().chain(nested) {
+            if let ("EnumDefinition", Some(name)) = (node.node_type.as_str(), &node.canonical_name)
+            {
+                out.insert(name.clone(), node.members.iter().map(|m| m.name.clone()).collect());
+            }
+        }
+        out
+    }
 }
 
 /// One state variable.

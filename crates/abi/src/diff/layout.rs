@@ -7,12 +7,12 @@
 //! shifts are not reported again. `__gap` arrays may shrink by exactly the slots the new
 //! variables before them take.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use alloy::primitives::U256;
 
 use super::{Change, Kind, Severity};
-use crate::storage::{StorageEntry, StorageLayout, StorageType};
+use crate::storage::{StorageEntry, StorageLayout};
 
 /// A storage type without AST ids or contract qualifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ enum Shape {
     Enum {
         name: String,
         bytes: u64,
+        /// The members in order, when the artifact has an AST.
+        members: Option<Vec<String>>,
     },
     /// `string` or `bytes`.
     Bytes(String),
@@ -90,11 +92,12 @@ fn parse_u64(s: &str) -> u64 {
     s.parse().unwrap_or(0)
 }
 
-fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<String>) -> Shape {
+fn resolve(layout: &StorageLayout, id: &str, stack: &mut Vec<String>) -> Shape {
+    let types = &layout.types;
     let Some(t) = types.get(id) else { return Shape::Unknown(id.to_owned()) };
     let bytes = parse_u64(&t.number_of_bytes);
     let sub = |id: &Option<String>, stack: &mut Vec<String>| match id {
-        Some(id) => resolve(types, id, stack),
+        Some(id) => resolve(layout, id, stack),
         None => Shape::Unknown(t.label.clone()),
     };
     match t.encoding.as_str() {
@@ -108,7 +111,7 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
                     return Shape::Recursive(name);
                 }
                 stack.push(id.to_owned());
-                let members = members.iter().map(|m| var(types, m, stack)).collect();
+                let members = members.iter().map(|m| var(layout, m, stack)).collect();
                 stack.pop();
                 Shape::Struct { name, members }
             } else if t.base.is_some() {
@@ -121,7 +124,9 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
             } else if t.label.starts_with("contract ") {
                 Shape::Contract(short_name(&t.label, "contract "))
             } else if t.label.starts_with("enum ") {
-                Shape::Enum { name: short_name(&t.label, "enum "), bytes }
+                let canonical = t.label.strip_prefix("enum ").unwrap_or(&t.label);
+                let members = layout.enums.get(canonical).cloned();
+                Shape::Enum { name: short_name(&t.label, "enum "), bytes, members }
             } else {
                 Shape::Value { label: t.label.clone(), bytes }
             }
@@ -129,20 +134,20 @@ fn resolve(types: &BTreeMap<String, StorageType>, id: &str, stack: &mut Vec<Stri
     }
 }
 
-fn var(types: &BTreeMap<String, StorageType>, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
-    let t = types.get(&e.ty);
+fn var(layout: &StorageLayout, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
+    let t = layout.types.get(&e.ty);
     Var {
         label: e.label.clone(),
         slot: e.slot.parse().unwrap_or_default(),
         offset: e.offset,
         bytes: t.map_or(32, |t| parse_u64(&t.number_of_bytes)),
         type_label: t.map_or_else(|| e.ty.clone(), |t| t.label.clone()),
-        shape: resolve(types, &e.ty, stack),
+        shape: resolve(layout, &e.ty, stack),
     }
 }
 
 fn vars(layout: &StorageLayout) -> Vec<Var> {
-    layout.storage.iter().map(|e| var(&layout.types, e, &mut Vec::new())).collect()
+    layout.storage.iter().map(|e| var(layout, e, &mut Vec::new())).collect()
 }
 
 /// How two shapes relate.
@@ -239,15 +244,15 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
                 );
             }
         }
-        (Enum { name: a, bytes: ab }, Enum { name: b, bytes: bb }) => {
+        (Enum { name: a, bytes: ab, members: am }, Enum { name: b, bytes: bb, members: bm }) => {
             if ab != bb {
                 v.add(Level::Incompatible, format!("enum `{a}` became `{b}` of another size"));
-            } else if a != b {
-                v.add(Level::Compatible, format!("enum `{a}` became `{b}` of the same size"));
+            } else {
+                compare_enums((a, am.as_deref()), (b, bm.as_deref()), false, v);
             }
         }
-        (Enum { name, bytes: 1 }, Value { label, .. })
-        | (Value { label, .. }, Enum { name, bytes: 1 })
+        (Enum { name, bytes: 1, .. }, Value { label, .. })
+        | (Value { label, .. }, Enum { name, bytes: 1, .. })
             if label == "uint8" =>
         {
             v.add(Level::Compatible, format!("enum `{name}` and `uint8` are stored alike"));
@@ -257,6 +262,21 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
                 v.add(Level::Compatible, format!("`{a}` and `{b}` are stored alike"));
             }
         }
+        (Mapping(ok, ov), Mapping(nk, nv))
+            if matches!((&**ok, &**nk), (Enum { .. }, Enum { .. })) =>
+        {
+            if let (
+                Enum { name: a, bytes: ab, members: am },
+                Enum { name: b, bytes: bb, members: bm },
+            ) = (&**ok, &**nk)
+                && ab == bb
+            {
+                compare_enums((a, am.as_deref()), (b, bm.as_deref()), true, v);
+            } else {
+                compare(ok, nk, true, v);
+            }
+            compare(ov, nv, true, v);
+        }
         (Mapping(ok, ov), Mapping(nk, nv)) => {
             // Keys are hashed after padding to 32 bytes, so widening a uint key reads alike.
             compare(ok, nk, true, v);
@@ -264,9 +284,15 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
         }
         (DynArray(a), DynArray(b)) => compare(a, b, false, v),
         (StaticArray { base: a, len: al }, StaticArray { base: b, len: bl }) => {
-            if al != bl {
+            if isolated && bl > al {
+                v.add(
+                    Level::Compatible,
+                    format!("the array grows at its end from {al} to {bl} elements, in storage nothing else uses"),
+                );
+            } else if al != bl {
                 v.add(Level::Incompatible, format!("the array length changed from {al} to {bl}"));
             }
+            // Elements are contiguous: an element that grows moves every later one.
             compare(a, b, false, v);
         }
         (Struct { name, members: om }, Struct { members: nm, .. }) => {
@@ -277,25 +303,67 @@ fn compare(o: &Shape, n: &Shape, isolated: bool, v: &mut Verdict) {
     }
 }
 
+/// Two enums of the same size, `(name, members)`; members are `None` without an AST. A stored
+/// enum is its member's index: a member removed, replaced or inserted before the end gives old
+/// indexes another meaning (breaking; a warning for a mapping key, `key`, whose entries stay
+/// but answer to another member). Members appended at the end are fine.
+fn compare_enums(
+    o: (&str, Option<&[String]>),
+    n: (&str, Option<&[String]>),
+    key: bool,
+    v: &mut Verdict,
+) {
+    let ((a, am), (b, bm)) = (o, n);
+    let (Some(am), Some(bm)) = (am, bm) else {
+        if a != b {
+            let note = format!(
+                "enum `{a}` became `{b}` of the same size (members not compared: build with ast = true)"
+            );
+            v.add(Level::Compatible, note);
+        }
+        return;
+    };
+    let appended = bm.len() >= am.len() && bm[..am.len()] == *am;
+    let renamed = if a == b { String::new() } else { format!(" (it became `{b}`)") };
+    if appended {
+        if a != b {
+            v.add(
+                Level::Compatible,
+                format!("enum `{a}` became `{b}` of the same size, with the same members first"),
+            );
+        }
+        return;
+    }
+    let change = format!(
+        "the members of enum `{a}` changed from `{}` to `{}`{renamed}",
+        am.join(", "),
+        bm.join(", ")
+    );
+    if key {
+        v.add(Level::Compatible, format!("{change}: as a mapping key, an entry is stored under its member's index, so entries written for one member are now read through whichever member has that index"));
+    } else {
+        v.add(
+            Level::Incompatible,
+            format!(
+                "{change}: a stored value is its member's index, which now names another member"
+            ),
+        );
+    }
+}
+
 fn compare_members(name: &str, old: &[Var], new: &[Var], isolated: bool, v: &mut Verdict) {
     let ops = align(old, new);
+    let gaps = Layouts::new(old, new, &ops).gaps();
     let mut moved = false;
     let last_kept = ops.iter().rposition(|op| !matches!(op, Op::Insert(_)));
     for (k, op) in ops.iter().enumerate() {
         match *op {
+            Op::Keep(i, _) if gaps.handled_old.contains(&i) => {}
             Op::Keep(i, j) => {
-                let (o, n) = (&old[i], &new[j]);
-                moved |= !o.same_place(n);
-                let mut sub = Verdict::default();
-                compare(&o.shape, &n.shape, false, &mut sub);
-                for note in sub.notes {
-                    let note = if note.starts_with("member ") {
-                        note
-                    } else {
-                        format!("member `{name}.{}`: {note}", o.label)
-                    };
-                    v.add(sub.level.unwrap_or(Level::Equal), note);
-                }
+                // The last member of a struct that is alone in its storage may grow too.
+                let last = isolated && i + 1 == old.len() && j + 1 == new.len();
+                moved |= !old[i].same_place(&new[j]);
+                member_kept(name, &old[i], &new[j], last, v);
             }
             Op::Rename(i, j) => {
                 v.add(
@@ -303,32 +371,66 @@ fn compare_members(name: &str, old: &[Var], new: &[Var], isolated: bool, v: &mut
                     format!("member `{name}.{}` was renamed to `{}`", old[i].label, new[j].label),
                 );
             }
+            Op::Delete(i) if gaps.handled_old.contains(&i) => {}
             Op::Delete(i) => {
                 v.add(Level::Incompatible, format!("member `{name}.{}` was removed", old[i].label))
             }
+            Op::Insert(j) if gaps.handled_new.contains(&j) => {}
             Op::Insert(j) => {
-                let at_end = last_kept.is_none_or(|l| k > l);
-                if at_end && isolated {
+                if let Some(how) = gaps.in_gap.get(&j) {
                     v.add(
                         Level::Compatible,
-                        format!(
-                            "member `{name}.{}` was appended (the mapping value grows at its end)",
-                            new[j].label
-                        ),
+                        format!("member `{name}.{}` was added {how}", new[j].label),
                     );
-                } else if at_end {
-                    v.add(Level::Incompatible, format!("member `{name}.{}` was appended, which makes `{name}` larger where its size matters", new[j].label));
-                } else {
-                    v.add(
-                        Level::Incompatible,
-                        format!("member `{name}.{}` was inserted", new[j].label),
-                    );
+                    continue;
                 }
+                let at_end = last_kept.is_none_or(|l| k > l);
+                member_inserted(name, &new[j], at_end, isolated, v);
             }
         }
     }
+    for misuse in gaps.changes {
+        let detail = misuse.detail_text().unwrap_or_default();
+        v.add(Level::Incompatible, format!("member storage gap `{name}.{}` {detail}", misuse.item));
+    }
     if moved && v.level() < Level::Incompatible {
         v.add(Level::Incompatible, format!("members of `{name}` moved"));
+    }
+}
+
+/// A member kept under its label: its own type changes, as notes of `v`. `last`: it is the last
+/// member of a struct alone in its storage, so it may grow.
+fn member_kept(name: &str, o: &Var, n: &Var, last: bool, v: &mut Verdict) {
+    let mut sub = Verdict::default();
+    compare(&o.shape, &n.shape, last, &mut sub);
+    for note in sub.notes {
+        let note = if note.starts_with("member ") {
+            note
+        } else {
+            format!("member `{name}.{}`: {note}", o.label)
+        };
+        v.add(sub.level.unwrap_or(Level::Equal), note);
+    }
+}
+
+/// A new member `n` of struct `name`: appended (`at_end`) to a struct alone in its storage
+/// (`isolated`) it is compatible, anywhere else breaking.
+fn member_inserted(name: &str, n: &Var, at_end: bool, isolated: bool, v: &mut Verdict) {
+    let label = &n.label;
+    if at_end && isolated {
+        v.add(
+            Level::Compatible,
+            format!("member `{name}.{label}` was appended (the mapping value grows at its end)"),
+        );
+    } else if at_end {
+        v.add(
+            Level::Incompatible,
+            format!(
+                "member `{name}.{label}` was appended, which makes `{name}` larger where its size matters"
+            ),
+        );
+    } else {
+        v.add(Level::Incompatible, format!("member `{name}.{label}` was inserted"));
     }
 }
 
@@ -964,6 +1066,137 @@ mod tests {
             )]
         );
         assert_eq!(changes("t_address", "t_bytes20")[0].0, Severity::Breaking);
+    }
+
+    /// A struct type `t_struct(S)1_storage` of `members` (label, slot, offset, type id).
+    fn struct_type(members: &[(&str, u32, u32, &str)], slots: u32) -> String {
+        let members: Vec<_> = members
+            .iter()
+            .map(|(l, s, o, t)| {
+                format!(r#"{{"label":"{l}","slot":"{s}","offset":{o},"type":"{t}","contract":"c","astId":1}}"#)
+            })
+            .collect();
+        format!(
+            r#""t_struct(S)1_storage":{{"encoding":"inplace","label":"struct C.S","numberOfBytes":"{}","members":[{}]}}"#,
+            slots * 32,
+            members.join(",")
+        )
+    }
+
+    #[test]
+    fn a_gap_inside_a_struct_may_shrink_by_what_was_added_before_it() {
+        let gap = |n| format!("t_array(t_uint256){n}_storage");
+        let (g50, g49, g48) = (gap(50), gap(49), gap(48));
+        let one = |members: &[(&str, u32, u32, &str)], slots| {
+            layout(&[("s", 0, 0, "t_struct(S)1_storage")], &struct_type(members, slots))
+        };
+        let old = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("__gap", 2, 0, &g50),
+                ("d", 52, 0, "t_uint256"),
+            ],
+            53,
+        );
+        let ok = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("c", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, &g49),
+                ("d", 52, 0, "t_uint256"),
+            ],
+            53,
+        );
+        let mut out = Vec::new();
+        diff_layouts(&old, &ok, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Warning, "{out:?}");
+        assert!(
+            out[0].message.contains("member `S.c` was added in the space of `__gap`"),
+            "{out:?}"
+        );
+        // The gap shrank by two for one new slot: `d` moves.
+        let bad = one(
+            &[
+                ("a", 0, 0, "t_uint256"),
+                ("b", 1, 0, "t_uint256"),
+                ("c", 2, 0, "t_uint256"),
+                ("__gap", 3, 0, &g48),
+                ("d", 51, 0, "t_uint256"),
+            ],
+            52,
+        );
+        let mut out = Vec::new();
+        diff_layouts(&old, &bad, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].severity, Severity::Breaking, "{out:?}");
+        assert!(out[0].message.contains("member storage gap `S.__gap`"), "{out:?}");
+        assert!(kinds(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn an_array_that_is_alone_in_its_storage_may_grow_at_its_end() {
+        let extra = r#""t_array(t_uint256)20_storage":{"encoding":"inplace","label":"uint256[20]","numberOfBytes":"640","base":"t_uint256"},
+            "t_array(t_uint256)25_storage":{"encoding":"inplace","label":"uint256[25]","numberOfBytes":"800","base":"t_uint256"},
+            "t_mapping(t_uint256,t_array(t_uint256)20_storage)":{"encoding":"mapping","label":"mapping(uint256 => uint256[20])","numberOfBytes":"32","key":"t_uint256","value":"t_array(t_uint256)20_storage"},
+            "t_mapping(t_uint256,t_array(t_uint256)25_storage)":{"encoding":"mapping","label":"mapping(uint256 => uint256[25])","numberOfBytes":"32","key":"t_uint256","value":"t_array(t_uint256)25_storage"},
+            "t_array(t_array(t_uint256)20_storage)dyn_storage":{"encoding":"dynamic_array","label":"uint256[20][]","numberOfBytes":"32","base":"t_array(t_uint256)20_storage"},
+            "t_array(t_array(t_uint256)25_storage)dyn_storage":{"encoding":"dynamic_array","label":"uint256[25][]","numberOfBytes":"32","base":"t_array(t_uint256)25_storage"}"#;
+        let one = |ty| layout(&[("m", 0, 0, ty)], extra);
+        let changes = |o, n| {
+            let mut out = Vec::new();
+            diff_layouts(&one(o), &one(n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let grown = changes(
+            "t_mapping(t_uint256,t_array(t_uint256)20_storage)",
+            "t_mapping(t_uint256,t_array(t_uint256)25_storage)",
+        );
+        assert_eq!(grown.len(), 1, "{grown:?}");
+        assert_eq!(grown[0].0, Severity::Warning, "{grown:?}");
+        assert!(grown[0].1.contains("grows at its end from 20 to 25"), "{grown:?}");
+        // Elements of a dynamic array are contiguous: a longer element moves every later one.
+        let elements = changes(
+            "t_array(t_array(t_uint256)20_storage)dyn_storage",
+            "t_array(t_array(t_uint256)25_storage)dyn_storage",
+        );
+        assert_eq!(elements[0].0, Severity::Breaking, "{elements:?}");
+        // A state variable is followed by the variables of inheriting contracts.
+        let top = changes("t_array(t_uint256)20_storage", "t_array(t_uint256)25_storage");
+        assert_eq!(top[0].0, Severity::Breaking, "{top:?}");
+    }
+
+    #[test]
+    fn enum_members_are_compared_when_the_ast_gives_them() {
+        let extra = r#""t_enum(Status)1":{"encoding":"inplace","label":"enum C.Status","numberOfBytes":"1"},
+            "t_mapping(t_enum(Status)1,t_uint256)":{"encoding":"mapping","label":"mapping(enum C.Status => uint256)","numberOfBytes":"32","key":"t_enum(Status)1","value":"t_uint256"}"#;
+        let with = |ty, members: &[&str]| {
+            let mut l = layout(&[("s", 0, 0, ty)], extra);
+            l.enums.insert("C.Status".into(), members.iter().map(|m| m.to_string()).collect());
+            l
+        };
+        let changes = |ty, o: &[&str], n: &[&str]| {
+            let mut out = Vec::new();
+            diff_layouts(&with(ty, o), &with(ty, n), &mut out);
+            out.into_iter().map(|c| (c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let value = "t_enum(Status)1";
+        assert!(changes(value, &["A", "B"], &["A", "B", "C"]).is_empty());
+        for new in [&["A"][..], &["A", "C"], &["C", "A", "B"]] {
+            let got = changes(value, &["A", "B"], new);
+            assert_eq!(got.len(), 1, "{new:?}: {got:?}");
+            assert_eq!(got[0].0, Severity::Breaking, "{new:?}: {got:?}");
+            assert!(got[0].1.contains("the members of enum `Status` changed"), "{got:?}");
+        }
+        let key = changes("t_mapping(t_enum(Status)1,t_uint256)", &["A", "B"], &["B", "A"]);
+        assert_eq!(key.len(), 1, "{key:?}");
+        assert_eq!(key[0].0, Severity::Warning, "{key:?}");
+        assert!(key[0].1.contains("as a mapping key"), "{key:?}");
+        // Without an AST (no members), an unchanged enum is not reported.
+        let bare = |ty| layout(&[("s", 0, 0, ty)], extra);
+        assert!(kinds(&bare(value), &bare(value)).is_empty());
     }
 
     #[test]

@@ -195,7 +195,7 @@ catalog! {
         "state variable `{item}` ({new}) was added{ detail}";
     /// A state variable's type changed.
     StorageTypeChanged = "storage_type_changed", Breaking,
-        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end)",
+        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end, a struct `__gap` consumed by exactly the members added before it, an enum mapping key whose members changed)",
         "A state variable's type changed: unless the new type reads the old bytes the same way, the stored data is misread.",
         "state variable `{item}` changed type from `{old}` to `{new}`{: detail}";
     /// A state variable was renamed in place.
