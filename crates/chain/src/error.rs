@@ -1,6 +1,6 @@
 use std::{path::PathBuf, time::Duration};
 
-use alloy::primitives::TxHash;
+use alloy::primitives::{Address, TxHash};
 
 /// Errors of chain access.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +65,14 @@ pub enum Error {
         expected: u64,
         /// The node's `eth_chainId`.
         got: u64,
+    },
+    /// A keyless sender was asked to sign.
+    #[error(
+        "no private key for {address}: without a key molt only rehearses on a local fork that impersonates the account"
+    )]
+    Keyless {
+        /// The account.
+        address: Address,
     },
     /// Signing a transaction failed.
     #[error("signing the transaction failed: {0}")]

@@ -16,6 +16,10 @@
 //!
 //! Sending many transactions without waiting in between is safe: give each its own nonce, and
 //! track each by hash.
+//!
+//! A [`Sender::keyless`] has an address and no key: it reads and estimates as that account, and
+//! sends only on a local anvil fork that impersonates it ([`Sender::send_impersonated`]), which
+//! is how `molt plan --sender` rehearses without a private key.
 
 use std::{fmt, sync::Arc, time::Duration};
 
@@ -225,15 +229,34 @@ pub enum BroadcastError {
 #[derive(Clone)]
 pub struct Sender {
     provider: DynProvider,
-    signer: PrivateKeySigner,
+    key: Key,
     chain_id: u64,
     decoder: Arc<RevertDecoder>,
+}
+
+/// What a [`Sender`] signs with.
+#[derive(Clone)]
+enum Key {
+    /// A local private key.
+    Local(PrivateKeySigner),
+    /// No key: the account is impersonated by a local fork ([`Sender::keyless`]).
+    Impersonated(Address),
+}
+
+impl Key {
+    fn address(&self) -> Address {
+        match self {
+            Self::Local(signer) => signer.address(),
+            Self::Impersonated(address) => *address,
+        }
+    }
 }
 
 impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("address", &format_args!("{}", self.signer.address()))
+            .field("address", &format_args!("{}", self.address()))
+            .field("keyless", &self.is_keyless())
             .field("chain_id", &self.chain_id)
             .finish_non_exhaustive()
     }
@@ -248,14 +271,36 @@ const KNOWN_CHECK: Duration = Duration::from_secs(3);
 impl Sender {
     /// A sender for `signer`'s account on chain `chain_id` (see [`Sender::check_chain_id`]).
     pub fn new(provider: DynProvider, signer: PrivateKeySigner, chain_id: u64) -> Self {
-        Self { provider, signer, chain_id, decoder: Arc::new(RevertDecoder::new()) }
+        Self {
+            provider,
+            key: Key::Local(signer),
+            chain_id,
+            decoder: Arc::new(RevertDecoder::new()),
+        }
+    }
+
+    /// A sender for `address` without its key: it reads, estimates and checks as that account,
+    /// and refuses to sign ([`Error::Keyless`]). On a local anvil fork that impersonates the
+    /// account (`anvil_impersonateAccount`), [`Sender::send_impersonated`] sends as it.
+    pub fn keyless(provider: DynProvider, address: Address, chain_id: u64) -> Self {
+        Self {
+            provider,
+            key: Key::Impersonated(address),
+            chain_id,
+            decoder: Arc::new(RevertDecoder::new()),
+        }
+    }
+
+    /// Whether this sender has no key ([`Sender::keyless`]).
+    pub fn is_keyless(&self) -> bool {
+        matches!(self.key, Key::Impersonated(_))
     }
 
     /// The same signer and revert decoder on another node and chain: for rehearsing on a fork
     /// started with its own chain id, where the signatures it makes are not valid on the real
     /// chain (EIP-155).
     pub fn on_chain(&self, provider: DynProvider, chain_id: u64) -> Self {
-        Self { provider, signer: self.signer.clone(), chain_id, decoder: self.decoder.clone() }
+        Self { provider, key: self.key.clone(), chain_id, decoder: self.decoder.clone() }
     }
 
     /// Decodes reverts of [`Sender::estimate`] with `decoder` (custom errors of the contracts).
@@ -266,7 +311,7 @@ impl Sender {
 
     /// The sending account.
     pub fn address(&self) -> Address {
-        self.signer.address()
+        self.key.address()
     }
 
     /// The chain id transactions are signed for.
@@ -350,8 +395,12 @@ impl Sender {
         Some(self.decoder.decode(&data))
     }
 
-    /// Signs an EIP-1559 transaction locally; nothing is sent.
+    /// Signs an EIP-1559 transaction locally; nothing is sent. A keyless sender cannot
+    /// ([`Error::Keyless`]).
     pub fn sign(&self, req: TxRequest) -> Result<SignedTx> {
+        let Key::Local(signer) = &self.key else {
+            return Err(Error::Keyless { address: self.address() });
+        };
         let mut tx = TxEip1559 {
             chain_id: self.chain_id,
             nonce: req.nonce,
@@ -363,10 +412,8 @@ impl Sender {
             access_list: Default::default(),
             input: req.data,
         };
-        let signature = self
-            .signer
-            .sign_transaction_sync(&mut tx)
-            .map_err(|e| Error::Signing(e.to_string()))?;
+        let signature =
+            signer.sign_transaction_sync(&mut tx).map_err(|e| Error::Signing(e.to_string()))?;
         let signed = tx.into_signed(signature);
         let hash = *signed.hash();
         let raw = Bytes::from(TxEnvelope::from(signed).encoded_2718());
@@ -400,6 +447,34 @@ impl Sender {
                 Reconciled::SendAgain => {}
             }
         }
+    }
+
+    /// Sends `req` unsigned (`eth_sendTransaction` from this sender's address), for a keyless
+    /// sender on a local fork that impersonates it: the node signs nothing and names the hash.
+    /// The [`SignedTx`] it returns has that hash and no raw bytes (it cannot be sent again; a
+    /// fork does not lose transactions).
+    pub async fn send_impersonated(&self, req: TxRequest) -> Result<SignedTx> {
+        let request = TransactionRequest {
+            from: Some(self.address()),
+            to: Some(req.to),
+            value: Some(req.value),
+            input: TransactionInput::new(req.data),
+            nonce: Some(req.nonce),
+            gas: Some(req.gas_limit),
+            max_fee_per_gas: Some(req.fees.max_fee_per_gas),
+            max_priority_fee_per_gas: Some(req.fees.max_priority_fee_per_gas),
+            chain_id: Some(self.chain_id),
+            ..Default::default()
+        };
+        let hash: TxHash =
+            self.provider.client().request("eth_sendTransaction", (request,)).await?;
+        Ok(SignedTx {
+            hash,
+            nonce: req.nonce,
+            raw: Bytes::new(),
+            gas_limit: req.gas_limit,
+            fees: req.fees,
+        })
     }
 
     async fn send_raw(&self, raw: &Bytes) -> Result<TxHash, TransportError> {
@@ -528,6 +603,8 @@ impl Sender {
         match self.status(tx.hash, tx.nonce).await? {
             TxStatus::Mined(receipt) => Ok(Some(receipt)),
             TxStatus::Pending => Ok(None),
+            // Sent unsigned by an impersonating fork: nothing to send again, wait on.
+            TxStatus::Dropped if tx.raw.is_empty() => Ok(None),
             TxStatus::Dropped => match self.broadcast(tx).await {
                 Ok(()) | Err(BroadcastError::Unknown { .. }) => Ok(None),
                 Err(e) => Err(e.into()),

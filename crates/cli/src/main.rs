@@ -10,6 +10,7 @@ mod exit;
 mod hint;
 mod migration;
 mod opts;
+mod owner_calls;
 mod progress;
 mod style;
 

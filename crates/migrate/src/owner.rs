@@ -136,6 +136,59 @@ pub async fn export_phase(
     })
 }
 
+/// An owner phase executed through the real Safe on a fork (a rehearsal: `molt plan`).
+#[derive(Debug, Clone)]
+pub struct RehearsedPhase {
+    /// The Safe.
+    pub safe: Address,
+    /// The Safe's real threshold (the fork ran it at 1).
+    pub threshold: u64,
+    /// How many owners it has.
+    pub owners: usize,
+    /// The owner the fork impersonated to execute.
+    pub executor: Address,
+    /// The phase: its calls, SafeTx and hashes (the hashes are the fork's chain id's: see
+    /// [`RehearsedPhase::hashes_on`]).
+    pub phase: governance::OwnerPhase,
+    /// Gas of the `execTransaction`.
+    pub gas_used: u64,
+}
+
+impl RehearsedPhase {
+    /// The phase's EIP-712 hashes on the real chain `chain_id` (a fork runs with its own id,
+    /// so its hashes are not the ones the owners sign).
+    pub fn hashes_on(&self, chain_id: u64) -> molt_chain::safe::SafeTxHashes {
+        self.phase.safe_tx.hashes(chain_id, self.safe)
+    }
+}
+
+/// Builds owner phase `phase` as `molt safe export` does and executes it through the Safe on
+/// the fork `provider` points at (threshold 1 there, an owner impersonated; see
+/// [`Safe::exec_on_fork`]). `None` when the phase has nothing to do.
+pub async fn rehearse_phase(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    phase: PhaseName,
+) -> Result<Option<RehearsedPhase>> {
+    let export = match governance::export(provider, manifest, Some(phase)).await {
+        Ok(export) => export,
+        Err(Error::Governance(GovernanceError::EmptyPhase { .. })) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(p) = export.phases.into_iter().next() else { return Ok(None) };
+    let safe = Safe::new(export.safe.address, export.safe.chain_id, provider.clone());
+    let (executor, receipt) =
+        safe.exec_on_fork(&p.safe_tx).await.map_err(|e| Error::Governance(e.into()))?;
+    Ok(Some(RehearsedPhase {
+        safe: export.safe.address,
+        threshold: export.safe.threshold,
+        owners: export.safe.owners.len(),
+        executor,
+        phase: p,
+        gas_used: receipt.gas_used,
+    }))
+}
+
 /// Whether the Safe executed `w`: `None` while its nonce has not moved past it; the block of
 /// its `ExecutionSuccess` once it has and the phase's effects read back. The nonce used by
 /// another SafeTx (another transaction, or the phase with other calldata) is refused.

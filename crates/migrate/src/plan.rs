@@ -27,8 +27,16 @@ pub struct Plan {
     pub block: u64,
     /// Per component, in manifest order.
     pub components: Vec<PlanComponent>,
+    /// The account that sends the migrator's transactions (lowercase hex).
+    pub sender: String,
+    /// Whether it was rehearsed without a key (`--sender`: impersonated on the fork).
+    pub keyless: bool,
     /// Every transaction of the rehearsal that succeeded, in journal order.
     pub transactions: Vec<PlanTx>,
+    /// With a Safe owner: each owner phase's Safe transaction, executed through the Safe on
+    /// the fork, with the hashes its owners sign on the real chain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub safe_transactions: Vec<PlanSafeTx>,
     /// The sum over `transactions`.
     pub total_gas: u64,
     /// The node's current fee cap, wei per gas.
@@ -78,6 +86,59 @@ pub struct PlanComponent {
     pub gas_per_record: Option<u64>,
 }
 
+/// One owner phase's Safe transaction, as rehearsed through the Safe on the fork.
+#[derive(Debug, Serialize)]
+pub struct PlanSafeTx {
+    /// `open` or `close`.
+    pub phase: crate::governance::PhaseName,
+    /// The Safe (lowercase hex).
+    pub safe: String,
+    /// Its threshold on the real chain (the fork executed with 1).
+    pub threshold: u64,
+    /// The Safe nonce the SafeTx uses.
+    pub nonce: u64,
+    /// The SafeTx's `to`: the one call's contract, or MultiSendCallOnly.
+    pub to: String,
+    /// `call` (0) or `delegatecall` (1, MultiSendCallOnly).
+    pub operation: &'static str,
+    /// The SafeTx's calldata.
+    pub data: String,
+    /// The calls, decoded.
+    pub calls: Vec<crate::governance::OwnerCall>,
+    /// The EIP-712 domain hash on the real chain.
+    pub domain_hash: String,
+    /// The EIP-712 message (struct) hash.
+    pub message_hash: String,
+    /// The `safeTxHash` the owners sign on the real chain.
+    pub safe_tx_hash: String,
+    /// Gas of the `execTransaction` on the fork.
+    pub gas_used: u64,
+    /// The owner the fork impersonated to execute it.
+    pub executor: String,
+}
+
+impl PlanSafeTx {
+    fn new(r: &crate::owner::RehearsedPhase, chain_id: u64) -> Self {
+        let hashes = r.hashes_on(chain_id);
+        let tx = &r.phase.safe_tx;
+        Self {
+            phase: r.phase.phase,
+            safe: format!("{:#x}", r.safe),
+            threshold: r.threshold,
+            nonce: r.phase.nonce,
+            to: format!("{:#x}", tx.to),
+            operation: if tx.operation == 1 { "delegatecall" } else { "call" },
+            data: tx.data.to_string(),
+            calls: r.phase.calls.clone(),
+            domain_hash: hashes.domain_separator.to_string(),
+            message_hash: hashes.struct_hash.to_string(),
+            safe_tx_hash: hashes.safe_tx_hash.to_string(),
+            gas_used: r.gas_used,
+            executor: format!("{:#x}", r.executor),
+        }
+    }
+}
+
 /// One transaction of the rehearsal.
 #[derive(Debug, Serialize)]
 pub struct PlanTx {
@@ -111,6 +172,14 @@ pub async fn plan(
         chain_id: real.chain_id(),
         block: r.block,
         components: components(&r),
+        sender: format!("{:#x}", real.address()),
+        keyless: real.is_keyless(),
+        safe_transactions: r
+            .report
+            .safe_phases
+            .iter()
+            .map(|p| PlanSafeTx::new(p, real.chain_id()))
+            .collect(),
         transactions: r
             .txs
             .iter()

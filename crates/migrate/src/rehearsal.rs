@@ -29,7 +29,8 @@ pub fn fork_chain_id(real: u64) -> u64 {
     if real == MOLT { MOLT + 1 } else { MOLT }
 }
 
-/// A local anvil fork of the node with the real signer on it.
+/// A local anvil fork of the node with the real signer on it (or, for a keyless sender, the
+/// account impersonated).
 #[derive(Debug)]
 pub struct Fork {
     /// The anvil process (dropping the fork stops it).
@@ -62,10 +63,22 @@ pub async fn fork(manifest: &Manifest, real: &Sender, url: &str) -> Result<Fork>
         .await
         .map_err(|source| Error::NoFork { source })?;
     let sender = real.on_chain(devnet.provider().clone(), chain_id);
+    if sender.is_keyless() {
+        // `molt plan --sender`: the fork sends as the account without its key.
+        impersonate(&devnet, sender.address()).await?;
+    }
     let mut manifest = manifest.clone();
     manifest.network.chain_id = chain_id;
     manifest.network.confirmations = 1;
     Ok(Fork { _devnet: devnet, sender, manifest, block })
+}
+
+/// Lets the fork send as `account` without its key (`anvil_impersonateAccount`).
+pub(crate) async fn impersonate(
+    devnet: &Devnet,
+    account: alloy::primitives::Address,
+) -> Result<()> {
+    devnet.anvil_call("anvil_impersonateAccount", (account,)).await.map_err(Error::from)
 }
 
 /// What a preflight rehearsed: every transaction, with its gas, all of which succeeded.

@@ -138,10 +138,11 @@ impl RunOptions {
         }
     }
 
-    /// Whether the owner's calls are Safe transactions this run exports instead of sending: a
-    /// Safe owner in `[governance]`, outside a rehearsal (which sends them as the signer).
+    /// Whether the owner's calls are Safe transactions, not sent by the signer: a Safe owner in
+    /// `[governance]`. A real run exports them and waits for the Safe; a rehearsal executes
+    /// them through the Safe on its fork.
     pub fn safe_mode(&self, manifest: &Manifest) -> bool {
-        !self.rehearsal && crate::owner::safe_owner(manifest).is_some()
+        crate::owner::safe_owner(manifest).is_some()
     }
 }
 
@@ -180,6 +181,9 @@ pub struct Report {
     /// run (absent in a preflight).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub paused: BTreeMap<String, bool>,
+    /// On a fork with a Safe owner: the owner phases executed through the Safe.
+    #[serde(skip)]
+    pub safe_phases: Vec<crate::owner::RehearsedPhase>,
 }
 
 /// Whether each contract of `[[pause]]` reports itself paused now; `None` for one whose view
@@ -269,8 +273,18 @@ pub async fn run(
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
     let safe_mode = opts.safe_mode(manifest);
-    let mut run =
-        Run { manifest, sender, opts, obs, journal, nonce: 0, txs: 0, gas_used: 0, safe_mode };
+    let mut run = Run {
+        manifest,
+        sender,
+        opts,
+        obs,
+        journal,
+        nonce: 0,
+        txs: 0,
+        gas_used: 0,
+        safe_mode,
+        rehearsed: Vec::new(),
+    };
     // The chain may have reorganized since the journal was written: what it says was mined is
     // checked before anything builds on it.
     run.recheck_mined().await?;
@@ -413,6 +427,8 @@ struct Run<'a> {
     gas_used: u64,
     /// The owner's calls are exported for the Safe, not sent ([`RunOptions::safe_mode`]).
     safe_mode: bool,
+    /// On a fork: the owner phases executed through the Safe.
+    rehearsed: Vec<crate::owner::RehearsedPhase>,
 }
 
 impl Run<'_> {
@@ -535,6 +551,7 @@ impl Run<'_> {
             mismatch,
             backup,
             paused,
+            safe_phases: self.rehearsed.clone(),
         }
     }
 
@@ -704,22 +721,34 @@ impl Run<'_> {
     ) -> Result<SignedTx> {
         self.check_nonce(step).await?;
         let fees = self.sender.fees().await?;
-        let tx = self.sender.sign(TxRequest {
+        let req = TxRequest {
             to: to.into(),
             data,
             value: U256::ZERO,
             nonce: self.nonce,
             gas_limit,
             fees,
-        })?;
-        self.journal.append(Entry::TxPrepared {
+        };
+        let prepared = |tx: &SignedTx| Entry::TxPrepared {
             step: step.into(),
             hash: tx.hash,
             nonce: tx.nonce,
             raw: tx.raw.clone(),
             start: range.map(|r| r.0),
             end: range.map(|r| r.1),
-        })?;
+        };
+        if self.sender.is_keyless() {
+            // A keyless rehearsal on a fork that impersonates the sender: the fork names the
+            // hash, so the transaction is journaled once sent (the fork's journal is never
+            // resumed: it dies with the fork).
+            let tx = self.sender.send_impersonated(req).await?;
+            self.journal.append(prepared(&tx))?;
+            self.nonce += 1;
+            self.txs += 1;
+            return Ok(tx);
+        }
+        let tx = self.sender.sign(req)?;
+        self.journal.append(prepared(&tx))?;
         self.crash_point("prepared");
         if let Err(e) = self.sender.broadcast(&tx).await {
             return Err(self.nonce_race(step, e).await);
@@ -989,6 +1018,10 @@ impl Run<'_> {
         if !self.safe_mode || owner::executed(self.journal.entries(), phase) {
             return Ok(None);
         }
+        if self.opts.rehearsal {
+            self.rehearse_owner_phase(phase).await?;
+            return Ok(None);
+        }
         let provider = self.sender.provider();
         let w = match owner::waiting(self.journal.entries(), phase) {
             Some(w) => w,
@@ -1028,6 +1061,29 @@ impl Run<'_> {
                 None => return Ok(Some(w)),
             }
         }
+    }
+
+    /// On a fork: owner phase `phase` executed through the real Safe (journaled as executed).
+    async fn rehearse_owner_phase(&mut self, phase: PhaseName) -> Result<()> {
+        let provider = self.sender.provider();
+        let Some(r) = crate::owner::rehearse_phase(provider, self.manifest, phase).await? else {
+            return Ok(());
+        };
+        let safe_tx_hash = r.phase.hashes.safe_tx_hash;
+        let block = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+        self.journal.append(Entry::OwnerPhaseExecuted { phase, safe_tx_hash, block })?;
+        self.obs.on(&Event::Phase {
+            phase: "safe",
+            message: format!(
+                "phase {phase} executed through the Safe {} on the fork (threshold 1 there, owner {} impersonated): {} calls, {} gas",
+                r.safe,
+                r.executor,
+                r.phase.calls.len(),
+                r.gas_used
+            ),
+        });
+        self.rehearsed.push(r);
+        Ok(())
     }
 
     /// The Safe's `open` did not leave `what` on chain: the migrator cannot make up for it.

@@ -104,6 +104,12 @@ pub enum SafeError {
     /// Two signatures are from the same owner; the Safe would reject them (GS026).
     #[error("two signatures are from the same owner {0}; each owner signs once")]
     DuplicateSigner(Address),
+    /// The Safe reports no owners.
+    #[error("the Safe {safe} has no owners")]
+    NoOwners {
+        /// The Safe.
+        safe: Address,
+    },
     /// A MultiSend batch without calls.
     #[error("a MultiSend batch needs at least one call")]
     EmptyBatch,

@@ -101,6 +101,46 @@ impl Safe {
         Ok(receipt.transaction_hash)
     }
 
+    /// On a local anvil fork only: executes `tx` as the Safe's owners would, without their
+    /// keys. The fork's threshold is set to 1 (storage slot 4 of Safe 1.4.1) for the one
+    /// transaction and set back after it; the first owner is impersonated and executes with its
+    /// approved-hash signature (`v = 1`, valid when the owner sends the transaction). Returns
+    /// that owner and the receipt.
+    pub async fn exec_on_fork(
+        &self,
+        tx: &SafeTx,
+    ) -> Result<(Address, TransactionReceipt), SafeError> {
+        const THRESHOLD_SLOT: u64 = 4;
+        let owner =
+            *self.owners().await?.first().ok_or(SafeError::NoOwners { safe: self.address })?;
+        let anvil = |method: &'static str, params: serde_json::Value| async move {
+            self.provider
+                .raw_request::<_, serde_json::Value>(method.into(), params)
+                .await
+                .map_err(|e| SafeError::from(crate::Error::from(e)))
+        };
+        let threshold = self.threshold().await?;
+        let slot = B256::from(U256::from(THRESHOLD_SLOT));
+        let set_threshold = |t: U256| {
+            anvil("anvil_setStorageAt", serde_json::json!([self.address, slot, B256::from(t)]))
+        };
+        set_threshold(U256::from(1)).await?;
+        anvil("anvil_impersonateAccount", serde_json::json!([owner])).await?;
+        // Enough ether for the gas: the owner may hold none.
+        let balance = self.provider.get_balance(owner).await.map_err(crate::Error::from)?;
+        let gas_money = U256::from(10u128.pow(19));
+        if balance < gas_money {
+            anvil("anvil_setBalance", serde_json::json!([owner, gas_money])).await?;
+        }
+        let signatures = [SafeSignature::approved_hash(owner)];
+        let input = exec_call(tx, encode_signatures(&signatures)?).abi_encode();
+        let sent = send_checked(&self.provider, owner, self.address, input.into()).await;
+        set_threshold(threshold).await?;
+        let receipt = sent?;
+        self.check_executed(&receipt, self.tx_hash(tx))?;
+        Ok((owner, receipt))
+    }
+
     fn check_executed(&self, receipt: &TransactionReceipt, hash: B256) -> Result<(), SafeError> {
         let from_safe = receipt.logs().iter().filter(|l| l.address() == self.address);
         for log in from_safe {

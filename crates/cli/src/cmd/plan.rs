@@ -1,15 +1,22 @@
 //! `molt plan`: the pre-checks and the plan (records, batches, gas, cost, time), found by
 //! rehearsing the whole migration on a local anvil fork of the node. Nothing is sent to the node.
 
+use alloy::{primitives::Address, providers::Provider};
 use clap::Args;
 use eyre::Result;
-use molt_migrate::{Manifest, plan::Plan, run::RunOptions};
+use molt_chain::Sender;
+use molt_migrate::{
+    Manifest,
+    plan::{Plan, PlanSafeTx},
+    run::RunOptions,
+};
 
 use crate::{
     connect,
     exit::Outcome,
     migration::{SafetyOpts, decoder, load_manifest, print_plan, with_hint},
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
+    owner_calls::print_calls,
     progress::{Progress, group},
     style::BOLD,
 };
@@ -23,6 +30,11 @@ pub(crate) struct PlanArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     wallet: WalletOpts,
+    /// Rehearse as this account without its key: the fork impersonates it
+    /// (`anvil_impersonateAccount`). With a Safe owner, give the migrator; the Safe's phases
+    /// run through the Safe itself on the fork.
+    #[arg(long, value_name = "ADDRESS", conflicts_with_all = ["private_key", "keystore"])]
+    sender: Option<Address>,
     /// Let the named `[[check]]` fail (repeatable).
     #[arg(long = "allow-check", value_name = "NAME")]
     allow_check: Vec<String>,
@@ -35,9 +47,16 @@ impl PlanArgs {
         let manifest = load_manifest(&self.manifest)?;
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider, &url).await?;
-        let real =
-            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let real = match self.sender {
+            Some(address) => {
+                Sender::keyless(provider.clone(), address, provider.get_chain_id().await?)
+            }
+            None => {
+                let signer = connect::signer(&self.wallet, &provider, &url).await?;
+                connect::sender(&provider, signer).await?
+            }
+        }
+        .with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
         let mut opts = RunOptions::new(self.manifest.journal_path(), std::env::temp_dir());
         opts.allow_checks = self.allow_check.clone();
@@ -60,6 +79,9 @@ impl PlanArgs {
 
 /// The transactions, the cost, the time and the warnings of a plan.
 fn print_details(plan: &Plan, manifest: &Manifest, color: bool) {
+    let how = if plan.keyless { "no key: impersonated on the fork" } else { "its key signs" };
+    println!("sender: {} ({how})", plan.sender);
+    print_safe_transactions(&plan.safe_transactions);
     println!("transactions:");
     let width = plan.transactions.iter().map(|t| t.step.len()).max().unwrap_or(0);
     for t in &plan.transactions {
@@ -98,6 +120,27 @@ fn print_details(plan: &Plan, manifest: &Manifest, color: bool) {
             "the rehearsal did NOT verify: {}",
             plan.mismatch.as_deref().unwrap_or("see above")
         );
+    }
+}
+
+/// Each owner phase's Safe transaction: what the owners sign, as rehearsed through the Safe.
+fn print_safe_transactions(txs: &[PlanSafeTx]) {
+    for t in txs {
+        println!(
+            "Safe transaction `{}`: Safe {} nonce {} ({} to sign), {} gas on the fork (threshold 1 there, owner {} impersonated)",
+            t.phase,
+            t.safe,
+            t.nonce,
+            t.threshold,
+            group(t.gas_used),
+            t.executor
+        );
+        print_calls(&t.calls);
+        println!("  to            {} ({})", t.to, t.operation);
+        println!("  data          {}", t.data);
+        println!("  domain hash   {}", t.domain_hash);
+        println!("  message hash  {}", t.message_hash);
+        println!("  safeTxHash    {}", t.safe_tx_hash);
     }
 }
 

@@ -35,3 +35,36 @@ async fn plan_rehearses_on_a_fork_and_leaves_the_node_untouched() {
     let deeper: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(deeper["estimated_blocks"], plan["estimated_blocks"].as_u64().unwrap() + 6);
 }
+
+/// `molt plan --sender <owner>` rehearses Fabstir with no key anywhere: the fork impersonates
+/// the owner, every step runs and verifies as with its key (the same transactions and gas), and
+/// the node is untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_with_sender_rehearses_without_a_private_key() {
+    let project = Project::seeded(12, 30, 9).await;
+    let before = project.untouched().await;
+    let owner = project.devnet.accounts()[0].to_string();
+    let with_key = run(project.molt().args(["--json", "plan"]));
+    assert!(with_key.status.success(), "{}", stderr(&with_key));
+    let with_key: serde_json::Value = serde_json::from_slice(&with_key.stdout).unwrap();
+
+    let mut cmd = project.molt();
+    cmd.args(["--json", "plan", "--sender", &owner]).env_remove("MOLT_PRIVATE_KEY");
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["verified_on_fork"], true);
+    assert_eq!(plan["keyless"], true);
+    assert_eq!(plan["sender"], owner.to_lowercase());
+    assert_eq!(with_key["keyless"], false);
+    let steps = |p: &serde_json::Value| {
+        p["transactions"].as_array().unwrap().iter().map(|t| t["step"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(steps(&plan), steps(&with_key), "the same transactions as with the key");
+    assert_eq!(plan["total_gas"], with_key["total_gas"]);
+    project.assert_untouched_since(before).await;
+
+    // A key and --sender together are one usage error.
+    let out = run(project.molt().args(["plan", "--sender", &owner, "--private-key", "0x01"]));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

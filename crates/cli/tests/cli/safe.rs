@@ -381,3 +381,61 @@ async fn an_owner_phase_executed_with_other_calldata_is_refused() {
     cmd.args(["migrate", "--yes", "--private-key", &g.key(4)]);
     refused(&mut cmd, &["used nonce 0 for another transaction", &hash]);
 }
+
+/// `molt plan --sender <migrator>` with no key: the owner phases run through the real Safe on
+/// the fork (threshold 1 there, an owner impersonated), the migrator is impersonated for the
+/// imports, the rehearsal verifies, and the plan shows the hashes the owners will sign on the
+/// real chain: the ones `molt safe export` gives. Nothing reaches the node.
+#[tokio::test]
+async fn molt_plan_rehearses_a_safe_owned_migration_without_any_key() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let mut cmd = p.molt();
+    cmd.args(["--json", "plan", "--sender", &g.migrator.to_string()]);
+    cmd.env_remove("MOLT_PRIVATE_KEY");
+    let plan = report(&run(&mut cmd));
+    assert_eq!(plan["schema"], "molt.plan/1");
+    assert_eq!(plan["verified_on_fork"], true, "{plan:#}");
+    assert_eq!(
+        (plan["keyless"].as_bool(), plan["sender"].as_str()),
+        (Some(true), Some(format!("{:#x}", g.migrator).as_str()))
+    );
+    let safe_txs = plan["safe_transactions"].as_array().unwrap();
+    assert_eq!(safe_txs.len(), 2, "{plan:#}");
+    let export = g.export(&[]);
+    for (rehearsed, exported) in safe_txs.iter().zip(export["phases"].as_array().unwrap()) {
+        assert_eq!(rehearsed["phase"], exported["phase"]);
+        assert_eq!(rehearsed["nonce"], exported["nonce"]);
+        assert_eq!(rehearsed["threshold"], 2);
+        assert_eq!(rehearsed["safe_tx_hash"], exported["safe_tx_hash"], "the real chain's hash");
+        assert!(rehearsed["gas_used"].as_u64().unwrap() > 21_000);
+    }
+    // Every import was sent by the migrator on the fork; none by the Safe or the owner.
+    let batches = plan["transactions"].as_array().unwrap();
+    assert!(
+        batches.iter().all(|t| t["step"].as_str().unwrap().starts_with("batch:")),
+        "{batches:?}"
+    );
+    // The node itself is untouched.
+    assert_eq!(g.safe.nonce().await.unwrap(), U256::ZERO);
+    for v1 in V1 {
+        assert!(!is_paused(&p.devnet, &address_of(p.seeded_text(), v1)).await, "{v1} not paused");
+    }
+    for v2 in V2 {
+        assert!(!g.has_role(v2).await, "{v2}: no role granted on the node");
+    }
+
+    // For people: each Safe transaction with its calls and hashes.
+    let mut cmd = p.molt();
+    cmd.args(["plan", "--sender", &g.migrator.to_string()]);
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(no key: impersonated on the fork)"), "{text}");
+    assert!(
+        text.contains("Safe transaction `open`") && text.contains("Safe transaction `close`"),
+        "{text}"
+    );
+    assert!(text.contains(export["phases"][0]["safe_tx_hash"].as_str().unwrap()), "{text}");
+    assert!(text.contains("registry_v1.pause()  pause"), "{text}");
+}

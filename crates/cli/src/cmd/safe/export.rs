@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use alloy::primitives::Address;
 use clap::{Args, ValueEnum};
 use eyre::{Result, WrapErr};
-use molt_migrate::governance::{Export, MULTI_SEND_CALL_ONLY, OwnerPhase, PhaseName, Purpose};
+use molt_migrate::governance::{Export, MULTI_SEND_CALL_ONLY, OwnerPhase, PhaseName};
 use serde_json::{Value, json};
 
 use super::{SCHEMA, addr};
@@ -14,6 +13,7 @@ use crate::{
     exit::Outcome,
     migration::load_manifest,
     opts::{GlobalOpts, ManifestOpts, RpcOpts},
+    owner_calls::print_calls,
 };
 
 /// Arguments of `molt safe export`.
@@ -142,32 +142,8 @@ fn print_export(export: &Export, files: &[PathBuf]) {
     for (p, file) in export.phases.iter().zip(files) {
         println!();
         println!("phase {}  ->  {}", p.phase, file.display());
-        for (i, c) in p.calls.iter().enumerate() {
-            let args: Vec<String> =
-                c.args.iter().map(|a| format!("{}={}", a.name, a.value)).collect();
-            println!(
-                "  {}. {}.{}({})  {}",
-                i + 1,
-                c.contract,
-                c.function.name,
-                args.join(", "),
-                purpose(&c.purpose)
-            );
-        }
+        print_calls(&p.calls);
         print_tx(p, export.snapshot_block);
-    }
-}
-
-fn purpose(p: &Purpose) -> String {
-    match p {
-        Purpose::Pause => "pause".into(),
-        Purpose::Funds { name, token, amount } if *token == Address::ZERO => {
-            format!("funds `{name}`: {amount} wei")
-        }
-        Purpose::Funds { name, token, amount } => format!("funds `{name}`: {amount} of {token}"),
-        Purpose::Grant => "grant".into(),
-        Purpose::Finalize => "finalize (irreversible)".into(),
-        Purpose::Revoke => "revoke".into(),
     }
 }
 
