@@ -1,7 +1,11 @@
-//! The calls of an owner phase for people: shared by `molt safe export` and `molt plan`.
+//! The calls of an owner phase for people: shared by `molt safe export`, `molt plan` and
+//! `molt demo --safe`.
 
 use alloy::primitives::Address;
-use molt_migrate::governance::{OwnerCall, Purpose};
+use molt_migrate::{
+    governance::{OwnerCall, Purpose},
+    plan::PlanSafeTx,
+};
 
 /// One numbered line per call: `1. registry_v1.pause()  pause`.
 pub(crate) fn print_calls(calls: &[OwnerCall]) {
@@ -15,6 +19,27 @@ pub(crate) fn print_calls(calls: &[OwnerCall]) {
             args.join(", "),
             purpose(&c.purpose)
         );
+    }
+}
+
+/// Each owner phase's Safe transaction: what the owners sign, as rehearsed through the Safe.
+pub(crate) fn print_safe_transactions(txs: &[PlanSafeTx]) {
+    for t in txs {
+        println!(
+            "Safe transaction `{}`: Safe {} nonce {} ({} to sign), {} gas on the fork (threshold 1 there, owner {} impersonated)",
+            t.phase,
+            t.safe,
+            t.nonce,
+            t.threshold,
+            crate::progress::group(t.gas_used),
+            t.executor
+        );
+        print_calls(&t.calls);
+        println!("  to            {} ({})", t.to, t.operation);
+        println!("  data          {}", t.data);
+        println!("  domain hash   {}", t.domain_hash);
+        println!("  message hash  {}", t.message_hash);
+        println!("  safeTxHash    {}", t.safe_tx_hash);
     }
 }
 

@@ -134,7 +134,7 @@ impl Safe {
         }
         let signatures = [SafeSignature::approved_hash(owner)];
         let input = exec_call(tx, encode_signatures(&signatures)?).abi_encode();
-        let sent = send_checked(&self.provider, owner, self.address, input.into()).await;
+        let sent = send_impersonated(&self.provider, owner, self.address, input.into()).await;
         set_threshold(threshold).await?;
         let receipt = sent?;
         self.check_executed(&receipt, self.tx_hash(tx))?;
@@ -192,14 +192,49 @@ pub(super) async fn send_checked(
     input: Bytes,
 ) -> Result<TransactionReceipt, SafeError> {
     let tx = TransactionRequest::default().with_from(from).with_to(to).with_input(input);
-    if let Err(e) = provider.call(tx.clone()).await {
-        return Err(match RevertDecoder::new().decode_error(&e) {
-            Some(revert) => SafeError::from_revert(to, revert),
-            None => crate::Error::from(e).into(),
-        });
-    }
+    simulate(provider, &tx, to).await?;
     let pending = provider.send_transaction(tx).await.map_err(crate::Error::from)?;
     let receipt = pending.get_receipt().await.map_err(crate::Error::from)?;
+    mined_ok(receipt, to)
+}
+
+/// As [`send_checked`], but sent by the node itself (`eth_sendTransaction` as a raw request,
+/// past any wallet of `provider`): for an account a local fork impersonates.
+async fn send_impersonated(
+    provider: &DynProvider,
+    from: Address,
+    to: Address,
+    input: Bytes,
+) -> Result<TransactionReceipt, SafeError> {
+    let tx = TransactionRequest::default().with_from(from).with_to(to).with_input(input);
+    simulate(provider, &tx, to).await?;
+    let hash: TxHash = provider
+        .raw_request("eth_sendTransaction".into(), (tx,))
+        .await
+        .map_err(crate::Error::from)?;
+    let receipt = alloy::providers::PendingTransactionBuilder::new(provider.root().clone(), hash)
+        .get_receipt()
+        .await
+        .map_err(crate::Error::from)?;
+    mined_ok(receipt, to)
+}
+
+/// `eth_call` of `tx` first: a refusal comes back decoded ([`SafeError::from_revert`]).
+async fn simulate(
+    provider: &DynProvider,
+    tx: &TransactionRequest,
+    to: Address,
+) -> Result<(), SafeError> {
+    match provider.call(tx.clone()).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match RevertDecoder::new().decode_error(&e) {
+            Some(revert) => SafeError::from_revert(to, revert),
+            None => crate::Error::from(e).into(),
+        }),
+    }
+}
+
+fn mined_ok(receipt: TransactionReceipt, to: Address) -> Result<TransactionReceipt, SafeError> {
     if !receipt.status() {
         return Err(SafeError::MinedReverted { tx: receipt.transaction_hash, to });
     }

@@ -5,18 +5,14 @@ use alloy::{primitives::Address, providers::Provider};
 use clap::Args;
 use eyre::Result;
 use molt_chain::Sender;
-use molt_migrate::{
-    Manifest,
-    plan::{Plan, PlanSafeTx},
-    run::RunOptions,
-};
+use molt_migrate::{Manifest, plan::Plan, run::RunOptions};
 
 use crate::{
     connect,
     exit::Outcome,
     migration::{SafetyOpts, decoder, load_manifest, print_plan, with_hint},
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
-    owner_calls::print_calls,
+    owner_calls::print_safe_transactions,
     progress::{Progress, group},
     style::BOLD,
 };
@@ -120,27 +116,6 @@ fn print_details(plan: &Plan, manifest: &Manifest, color: bool) {
             "the rehearsal did NOT verify: {}",
             plan.mismatch.as_deref().unwrap_or("see above")
         );
-    }
-}
-
-/// Each owner phase's Safe transaction: what the owners sign, as rehearsed through the Safe.
-fn print_safe_transactions(txs: &[PlanSafeTx]) {
-    for t in txs {
-        println!(
-            "Safe transaction `{}`: Safe {} nonce {} ({} to sign), {} gas on the fork (threshold 1 there, owner {} impersonated)",
-            t.phase,
-            t.safe,
-            t.nonce,
-            t.threshold,
-            group(t.gas_used),
-            t.executor
-        );
-        print_calls(&t.calls);
-        println!("  to            {} ({})", t.to, t.operation);
-        println!("  data          {}", t.data);
-        println!("  domain hash   {}", t.domain_hash);
-        println!("  message hash  {}", t.message_hash);
-        println!("  safeTxHash    {}", t.safe_tx_hash);
     }
 }
 

@@ -439,3 +439,66 @@ async fn molt_plan_rehearses_a_safe_owned_migration_without_any_key() {
     assert!(text.contains(export["phases"][0]["safe_tx_hash"].as_str().unwrap()), "{text}");
     assert!(text.contains("registry_v1.pause()  pause"), "{text}");
 }
+
+/// `molt demo --safe`: Fabstir owned by a 2-of-3 Safe. The run stops at `open` and `close`
+/// with their batch files and safeTxHashes, two owners sign each with their keys, the Safe
+/// executes it, and the run ends verified and finalized; then a UUPS proxy owned by the Safe is
+/// upgraded through it with its state kept.
+#[test]
+fn molt_demo_safe_migrates_through_the_safe_and_upgrades_a_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::common::molt();
+    cmd.args(["demo", "--safe", "--nodes", "6", "--jobs", "12", "--balances", "4", "--out"])
+        .arg(dir.path());
+    let out = run(&mut cmd);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    for phase in ["open", "close"] {
+        let file = dir.path().join(format!("safe-{phase}.json"));
+        assert!(file.exists(), "{phase} exported");
+        assert!(stderr.contains(&format!("sign and execute {}", file.display())), "{stderr}");
+        assert!(stderr.contains(&format!("executed phase {phase} through the Safe")), "{stderr}");
+        assert!(stdout.contains(&format!("Safe transaction `{phase}`")), "the plan shows it");
+    }
+    assert_eq!(stderr.matches("signed safeTxHash").count(), 4, "two owners, two phases");
+    assert!(stdout.contains("verification passed, migration finalized"), "{stdout}");
+    assert!(stderr.contains("the proxy runs version 2, count still 2"), "{stderr}");
+}
+
+/// A `molt migrate --wait` killed while it waits for the Safe resumes from its journal: the
+/// export is not repeated (the same batch file and safeTxHash), and once the Safe executed
+/// the phase the next run goes on to the imports.
+#[tokio::test]
+async fn a_run_killed_while_waiting_for_the_safe_resumes() {
+    let g = Governed::new().await;
+    let mut child = g
+        .project
+        .molt()
+        .args(["--json", "migrate", "--yes", "--wait", "--wait-timeout", "120"])
+        .args(["--private-key", &g.key(4)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let open_file = g.out().join("safe-open.json");
+    let started = std::time::Instant::now();
+    while !open_file.exists() && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let exported = std::fs::read_to_string(&open_file).unwrap();
+
+    let waiting = g.migrate();
+    assert_eq!(
+        (waiting["schema"].as_str(), waiting["phase"].as_str()),
+        (Some("molt.waiting/1"), Some("open"))
+    );
+    assert_eq!(std::fs::read_to_string(&open_file).unwrap(), exported, "not exported again");
+    g.sign_and_exec(&open_file);
+    let close = g.migrate();
+    assert_eq!(close["phase"], "close", "{close:#}");
+    assert_eq!(g.status()["verified"], true);
+}

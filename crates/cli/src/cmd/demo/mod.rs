@@ -7,6 +7,7 @@
 //! `molt migrate` for both.
 
 mod lending;
+mod safe;
 mod seed;
 
 use std::{
@@ -82,6 +83,11 @@ pub(crate) struct DemoArgs {
     /// number seeds big states much faster (anvil's cost grows with every block).
     #[arg(long, default_value_t = 1, value_name = "N")]
     seed_txs_per_block: usize,
+    /// Fabstir owned by a 2-of-3 Safe 1.4.1: the run stops at each owner phase, two owners
+    /// sign its batch file, the Safe executes it, the run goes on; then a proxy upgrade
+    /// through the same Safe.
+    #[arg(long, conflicts_with = "seed_only")]
+    safe: bool,
     /// Deploy and seed only, write `<out>/molt.toml`, and stop.
     #[arg(long, requires = "out")]
     seed_only: bool,
@@ -132,6 +138,10 @@ impl DemoArgs {
 
     /// Refuses the size options of the other example (they would be ignored).
     fn check_options(&self) -> Result<()> {
+        if self.safe && self.example != Example::Fabstir {
+            return Err(eyre!("--safe runs the Fabstir example only")
+                .wrap_err(Hint("leave out --example, or --safe".into())));
+        }
         let (other, options) = match self.example {
             Example::Fabstir => (
                 Example::Lending,
@@ -211,8 +221,19 @@ impl DemoArgs {
         if self.seed_only {
             return Ok(seed_only_done(progress, &node, &out, &manifest_path));
         }
-        let outcome =
-            plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?;
+        let outcome = if self.safe {
+            let g = safe::hand_to_safe(&node, &addresses, toolchain, progress).await?;
+            let mut text = std::fs::read_to_string(&manifest_path)?;
+            text.push_str(&safe::governance_toml(&g));
+            std::fs::write(&manifest_path, text)?;
+            let manifest = Manifest::load(&manifest_path)?;
+            let outcome =
+                safe::migrate_through_safe(global, progress, &manifest, &node, &g, &opts).await?;
+            safe::upgrade_through_safe(&node, &g, toolchain, &out, progress).await?;
+            outcome
+        } else {
+            plan_and_migrate(global, progress, &manifest, &sender, &node.url, &opts).await?
+        };
         progress.step(format!("manifest, journal and backup are in {}", out.display()));
         Ok(outcome)
     }
