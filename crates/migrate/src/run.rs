@@ -270,6 +270,7 @@ pub async fn run(
     let mut clock = PhaseClock::start();
     // One run per journal, held to the end: a second one is refused before it reads anything.
     let _lock = RunLock::acquire(&opts.journal)?;
+    check_migrator(manifest, sender, opts)?;
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
     let safe_mode = opts.safe_mode(manifest);
@@ -336,6 +337,22 @@ impl PhaseClock {
     fn lap(&mut self, phase: &'static str) {
         self.phases.insert(phase, self.lap.elapsed().as_millis() as u64);
         self.lap = Instant::now();
+    }
+}
+
+/// With a Safe owner, the imports are the migrator's: a run signed by another account is
+/// refused before anything is read.
+fn check_migrator(manifest: &Manifest, sender: &Sender, opts: &RunOptions) -> Result<()> {
+    let migrator = manifest.governance.as_ref().and_then(|g| g.migrator);
+    match migrator {
+        Some(migrator) if opts.safe_mode(manifest) && sender.address() != migrator => {
+            Err(crate::governance::GovernanceError::SignerNotMigrator {
+                signer: sender.address(),
+                migrator,
+            }
+            .into())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -155,6 +155,12 @@ fn what_will_be_sent(manifest: &Manifest, sender: alloy::primitives::Address) ->
     let funds = list(manifest.funds.iter().map(|f| f.name.as_str()).collect());
     let components = list(manifest.components.iter().map(|c| c.name.as_str()).collect());
     let finalize = list(manifest.finalize.iter().map(|f| f.contract.as_str()).collect());
+    if let Some(safe) = molt_migrate::owner::safe_owner(manifest) {
+        return format!(
+            "Migrate on chain {}, importing as {sender}; the Safe {safe} signs the rest:\n  Safe phase open  (exported, not sent): pause {pauses}; move funds {funds}; grant the migrator's role\n  import           {components} (sent by {sender})\n  Safe phase close (exported after verification passes): finalize {finalize} (irreversible); revoke the role\n",
+            manifest.network.chain_id
+        );
+    }
     format!(
         "Migrate on chain {}, signing as {sender}:\n  pause      {pauses}\n  move funds {funds}\n  import     {components}\n  finalize   {finalize} (after verification passes; irreversible)\n",
         manifest.network.chain_id
@@ -192,5 +198,30 @@ mod tests {
              import     nodes, jobs, deposits\n  \
              finalize   registry_v2, jobs_v2, escrow_v2 (after verification passes; irreversible)\n"
         );
+    }
+
+    #[test]
+    fn with_a_safe_owner_the_confirmation_says_what_the_safe_signs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/manifests/fabstir.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace("../../out/", concat!(env!("CARGO_MANIFEST_DIR"), "/../../out/"))
+            + "\n[governance]\nowner = { safe = \"0x2222222222222222222222222222222222222222\" }\n";
+        let copy = dir.path().join("molt.toml");
+        std::fs::write(&copy, text).unwrap();
+        let manifest = Manifest::load(&copy).unwrap();
+        let text = what_will_be_sent(&manifest, alloy::primitives::Address::repeat_byte(0x11));
+        assert!(
+            text.contains("the Safe 0x2222222222222222222222222222222222222222 signs the rest"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Safe phase open  (exported, not sent): pause registry_v1, jobs_v1, escrow_v1"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("finalize registry_v2, jobs_v2, escrow_v2 (irreversible)"), "{text}");
     }
 }

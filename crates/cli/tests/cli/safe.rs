@@ -279,6 +279,11 @@ async fn molt_migrate_runs_in_owner_phases_with_a_safe_owner() {
     let g = Governed::new().await;
     let p = &g.project;
     let safe = format!("{:#x}", g.safe.address());
+    // Signed by another account than the migrator: refused before anything is read or sent.
+    let mut other = p.molt();
+    other.args(["migrate", "--yes", "--private-key", &g.key(5)]);
+    refused(&mut other, &["is not the manifest's migrator", &g.migrator.to_string()]);
+    assert!(!p.journal_path().exists());
 
     let open = g.migrate();
     assert_eq!(open["schema"], "molt.waiting/1");

@@ -306,6 +306,11 @@ async fn bad_inputs_exit_2_and_send_nothing() {
             .map(|a| if *a == *f.proxy.to_string() { imp.clone().into() } else { a.clone() }),
     );
     refused(&mut at_impl, &["is not an ERC-1967 proxy"]);
+    // An interface has no code to deploy as the new implementation.
+    refused(
+        &mut f.upgrade("UupsCounterV1", "IERC1967"),
+        &["IERC1967.json: no deployedBytecode", "a deployable contract"],
+    );
     refused(
         &mut f.upgrade("UupsCounterV2", "UupsCounterV2"),
         &[

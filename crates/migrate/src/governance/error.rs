@@ -32,6 +32,17 @@ pub enum GovernanceError {
         /// What `VERSION()` said, or why it could not be read.
         found: String,
     },
+    /// With a Safe owner, the run's signer is not the manifest's migrator: the role `open`
+    /// grants would go to another account, and every import would revert.
+    #[error(
+        "the signer {signer} is not the manifest's migrator {migrator}: the Safe's phase `open` grants the importer role to the migrator, so sign with its key (or change `[governance] migrator`)"
+    )]
+    SignerNotMigrator {
+        /// The run's signer.
+        signer: Address,
+        /// `[governance] migrator`.
+        migrator: Address,
+    },
     /// An owner phase with nothing to call.
     #[error("the owner phase `{phase}` has nothing to do: {why}")]
     EmptyPhase {
