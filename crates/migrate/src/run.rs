@@ -297,7 +297,10 @@ pub async fn run(
     let (snapshot, backup) = run.pause_and_snapshot(&mut clock).await?;
     let mut reports = run.import(&snapshot, &mut clock).await?;
     if opts.scope == Scope::FirstBatches {
-        if opts.finalize {
+        if opts.finalize && run.safe_mode {
+            // A preflight: `close` through the Safe on the fork.
+            run.owner_phase(PhaseName::Close).await?;
+        } else if opts.finalize {
             run.finalize(&snapshot).await?;
         }
         let report = run.report(clock, &snapshot, backup, reports, None, opts.finalize).await;
@@ -404,16 +407,7 @@ async fn open_journal(
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
     clock.lap("precheck");
-    if !finished && opts.preflight.is_some() && opts.safe_mode(manifest) {
-        // The fork cannot sign for the Safe, and the migrator has no role before `open`: the
-        // rehearsal would only show the owner's calls failing. The owner phases are checked by
-        // the Safe itself (`molt safe exec` simulates execTransaction); the imports by the
-        // pre-checks and by the node's estimate of every batch.
-        obs.on(&Event::Phase {
-            phase: "preflight",
-            message: "skipped: the owner is a Safe; its phases are simulated when executed (molt safe exec)".into(),
-        });
-    } else if let (false, Some(url)) = (finished, &opts.preflight) {
+    if let (false, Some(url)) = (finished, &opts.preflight) {
         obs.on(&Event::Phase {
             phase: "preflight",
             message: "rehearsing the first steps on a local fork (nothing is sent yet)".into(),

@@ -307,6 +307,9 @@ async fn molt_migrate_runs_in_owner_phases_with_a_safe_owner() {
     let text = String::from_utf8_lossy(&out.stdout);
     let hash = open["safe_tx_hash"].as_str().unwrap();
     assert!(text.contains("waiting for the Safe: sign and execute"), "{text}");
+    // The preflight ran the Safe's phases through the Safe on a fork, and the first batches.
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("would all succeed"), "{log}");
     assert!(text.contains(hash) && text.contains("nonce 0"), "{text}");
     let mut status = p.molt();
     status.arg("status");
