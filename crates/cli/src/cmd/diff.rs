@@ -2,7 +2,6 @@
 //! layout) as breaking, warning or info. The rules live in `molt_abi::diff`; this file reads
 //! the arguments and the config, runs the differ and prints the chosen format.
 
-mod base_ref;
 mod deployed;
 
 use std::{
@@ -106,7 +105,7 @@ impl DiffArgs {
         } else {
             let (old, new) = match (&self.base_ref, self.paths.as_slice()) {
                 (Some(r), paths) if paths.len() <= 1 => {
-                    let base = base_ref::Base::discover(global)?;
+                    let base = crate::base_ref::Base::discover(global)?;
                     let old = base.build_ref(r)?;
                     let new = match paths.first() {
                         Some(p) => p.clone(),

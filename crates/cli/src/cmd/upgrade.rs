@@ -6,13 +6,14 @@ use std::{path::PathBuf, time::SystemTime};
 
 use alloy::primitives::Address;
 use clap::Args;
-use eyre::Result;
+use eyre::{Result, eyre};
 use molt_abi::Severity;
 use molt_migrate::upgrade::{self, Outcome as UpgradeOutcome, Report, Request, Verdict};
 
 use crate::{
     connect,
     exit::Outcome,
+    hint::Hint,
     opts::{GlobalOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
     style::BOLD,
@@ -31,8 +32,13 @@ pub(crate) struct UpgradeArgs {
     #[arg(long, value_name = "ADDRESS")]
     proxy: Address,
     /// The artifact of the current implementation (checked against the code on the node).
-    #[arg(long, value_name = "PATH")]
-    old: PathBuf,
+    /// With `--base-ref`, a path inside that ref's build (default: `--new`'s path there).
+    #[arg(long, value_name = "PATH", required_unless_present = "base_ref")]
+    old: Option<PathBuf>,
+    /// Take the current implementation's artifact from the contracts as they are at this git
+    /// ref (built in a worktree with forge, cached by commit, as `molt diff --base-ref` does).
+    #[arg(long, value_name = "REF")]
+    base_ref: Option<String>,
     /// The artifact of the new implementation.
     #[arg(long, value_name = "PATH")]
     new: PathBuf,
@@ -71,7 +77,8 @@ pub(crate) struct UpgradeArgs {
 
 impl UpgradeArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
-        let request = self.request();
+        let old = self.old_artifact(global)?;
+        let request = self.request(old);
         upgrade::check_inputs(&request)?;
         let (url, provider) = connect::provider(&self.rpc, None).await?;
         let signer = connect::signer(&self.wallet, &provider, &url).await?;
@@ -88,13 +95,34 @@ impl UpgradeArgs {
         Ok(if report.fails() { Outcome::Problems } else { Outcome::Ok })
     }
 
-    fn request(&self) -> Request {
+    /// `--old`, or with `--base-ref` the artifact in that ref's build: `--old` relative to it,
+    /// or `--new`'s path relative to the working tree's build.
+    fn old_artifact(&self, global: &GlobalOpts) -> Result<PathBuf> {
+        let Some(reference) = &self.base_ref else {
+            return Ok(self.old.clone().expect("clap requires --old without --base-ref"));
+        };
+        let base = crate::base_ref::Base::discover(global)?;
+        let relative = match &self.old {
+            Some(old) => old.clone(),
+            None => relative_to_out(&self.new, &base.working_out())?,
+        };
+        let old = base.build_ref(reference)?.join(&relative);
+        if !old.is_file() {
+            return Err(eyre!("`--base-ref {reference}`: its build has no {}", relative.display())
+                .wrap_err(Hint(
+                    "the contract has another name or path there: give it as --old, relative to that build's out/".into(),
+                )));
+        }
+        Ok(old)
+    }
+
+    fn request(&self, old: PathBuf) -> Request {
         let created_at_ms = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         Request {
             proxy: self.proxy,
-            old: self.old.clone(),
+            old,
             new: self.new.clone(),
             call: self.call.clone().map(|c| (c, self.args.clone())),
             checks: self.checks.clone(),
@@ -105,6 +133,20 @@ impl UpgradeArgs {
             out_dir: self.out.clone(),
             created_at_ms,
         }
+    }
+}
+
+/// `new`'s path inside the build output `out`.
+fn relative_to_out(new: &std::path::Path, out: &std::path::Path) -> Result<PathBuf> {
+    let (new_abs, out_abs) = (new.canonicalize(), out.canonicalize());
+    match (new_abs, out_abs) {
+        (Ok(n), Ok(o)) if n.starts_with(&o) => Ok(n.strip_prefix(&o).expect("checked").into()),
+        _ => Err(eyre!(
+            "with --base-ref and no --old, --new must be an artifact of this project's build {} (it is {})",
+            out.display(),
+            new.display()
+        )
+        .wrap_err(Hint("give --old: the artifact's path inside the ref's out/".into()))),
     }
 }
 

@@ -361,3 +361,121 @@ async fn bad_inputs_exit_2_and_send_nothing() {
     );
     assert_eq!(f.head().await, head, "nothing was sent");
 }
+
+/// `git` in `dir` as a fixed committer, which must succeed.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "molt")
+        .env("GIT_AUTHOR_EMAIL", "molt@example.com")
+        .env("GIT_COMMITTER_NAME", "molt")
+        .env("GIT_COMMITTER_EMAIL", "molt@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A Foundry project in a git repository whose `Counter` is the UUPS counter V1 at `HEAD`
+/// (committed and built) and `version` in the working tree (built when asked).
+struct CounterProject {
+    dir: TempDir,
+    repo: PathBuf,
+}
+
+impl CounterProject {
+    fn new() -> Self {
+        let repo =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        std::fs::create_dir_all(p.join("src")).unwrap();
+        std::fs::write(
+            p.join("foundry.toml"),
+            "[profile.default]\nsrc = \"src\"\nout = \"out\"\nlibs = [\".tools/node_modules\"]\nremappings = [\"@openzeppelin/contracts/=.tools/node_modules/@openzeppelin/contracts/\"]\nsolc_version = \"0.8.28\"\nevm_version = \"cancun\"\noptimizer = true\noffline = true\nauto_detect_solc = false\nextra_output = [\"storageLayout\"]\n",
+        )
+        .unwrap();
+        std::fs::write(p.join(".gitignore"), "out/\ncache/\n.tools\n").unwrap();
+        std::os::unix::fs::symlink(repo.join(".tools"), p.join(".tools")).unwrap();
+        let me = Self { dir, repo };
+        me.write("UupsCounterV1");
+        let p = me.dir.path();
+        git(p, &["init", "-q"]);
+        git(p, &["add", "."]);
+        git(p, &["commit", "-q", "-m", "counter v1"]);
+        me.build();
+        me
+    }
+
+    /// `src/Counter.sol` := the fixture `fixture`, its contract named `Counter`.
+    fn write(&self, fixture: &str) {
+        let source = std::fs::read_to_string(
+            self.repo.join(format!("contracts/test/fixtures/upgrade/{fixture}.sol")),
+        )
+        .unwrap();
+        std::fs::write(self.dir.path().join("src/Counter.sol"), source.replace(fixture, "Counter"))
+            .unwrap();
+    }
+
+    fn build(&self) {
+        let out = Command::new(self.repo.join(".tools/bin/forge"))
+            .args(["build", "--root"])
+            .arg(self.dir.path())
+            .env("FOUNDRY_SOLC", self.repo.join(".tools/bin/solc"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "forge build: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn artifact(&self) -> PathBuf {
+        self.dir.path().join("out/Counter.sol/Counter.json")
+    }
+}
+
+/// `molt upgrade --base-ref HEAD`: the current implementation's artifact is the one built from
+/// the committed source (in a worktree, cached); the working tree's build is the new one. A
+/// compatible V2 is ready to sign; a V2 that breaks the layout is refused.
+#[tokio::test]
+async fn base_ref_takes_the_current_implementation_from_git() {
+    let project = CounterProject::new();
+    let (devnet, safe) = with_safe().await;
+    let v1 = molt_abi::Artifact::load(project.artifact()).unwrap();
+    let implementation = devnet.deploy_artifact(&v1, &[]).await.unwrap();
+    let init = initializeCall { owner: safe.address() }.abi_encode();
+    let args = [DynSolValue::Address(implementation), DynSolValue::Bytes(init.into())];
+    let proxy = devnet.deploy("ERC1967Proxy", &args).await.unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let batches = tempfile::tempdir().unwrap();
+    let upgrade = || {
+        let mut c = molt();
+        c.current_dir(project.dir.path())
+            .env("MOLT_CACHE_DIR", cache.path())
+            .env_remove("FOUNDRY_SOLC")
+            .args(["--json", "upgrade", "--proxy", &proxy.to_string(), "--base-ref", "HEAD"])
+            .arg("--new")
+            .arg(project.artifact())
+            .args(["--check", "count()", "--dry-run", "--rpc-url", &devnet.endpoint(), "--out"])
+            .arg(batches.path());
+        c
+    };
+
+    project.write("UupsCounterV2");
+    project.build();
+    let out = run(&mut upgrade());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json_of(&out);
+    assert_eq!(report["report"]["verdict"], "ready", "{report:#}");
+    assert!(stderr(&out).contains("forge build in"), "the ref was built: {}", stderr(&out));
+
+    project.write("UupsCounterV2Breaking");
+    project.build();
+    let out = run(&mut upgrade());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["report"]["verdict"], "layout_refused");
+    assert!(stderr(&out).contains("using the cached build of HEAD"), "{}", stderr(&out));
+
+    // A contract the ref's build does not have is one clear error.
+    let mut missing = upgrade();
+    missing.args(["--old", "Nope.sol/Nope.json"]);
+    refused(&mut missing, &["`--base-ref HEAD`: its build has no Nope.sol/Nope.json"]);
+}

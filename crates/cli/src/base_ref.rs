@@ -1,5 +1,5 @@
-//! `molt diff --base-ref REF`: build the contracts as they are at a git ref and diff against
-//! the working tree.
+//! `--base-ref REF` (`molt diff`, `molt upgrade`): build the contracts as they are at a git ref,
+//! to compare with the working tree's build.
 //!
 //! The ref is checked out in a detached git worktree and built with the project's forge
 //! (`molt_chain::Toolchain`, with `FOUNDRY_SOLC` pointing at `.tools/bin/solc` when the
@@ -18,9 +18,9 @@ use molt_chain::Toolchain;
 
 use crate::{hint::Hint, opts::GlobalOpts};
 
-/// The git repository and Foundry project `molt diff --base-ref` works in.
+/// The git repository and Foundry project `--base-ref` works in.
 #[derive(Debug)]
-pub(super) struct Base {
+pub(crate) struct Base {
     /// The repository's top level.
     repo: PathBuf,
     /// The Foundry project (folder with foundry.toml), inside `repo`.
@@ -45,7 +45,7 @@ fn git(dir: &Path, args: &[&str]) -> eyre::Result<String> {
 
 impl Base {
     /// The project around the current directory.
-    pub(super) fn discover(global: &GlobalOpts) -> eyre::Result<Self> {
+    pub(crate) fn discover(global: &GlobalOpts) -> eyre::Result<Self> {
         let cwd = std::env::current_dir()?;
         let project = cwd
             .ancestors()
@@ -103,7 +103,7 @@ impl Base {
     }
 
     /// Builds `reference` (cached by commit) and returns its `out/` directory.
-    pub(super) fn build_ref(&self, reference: &str) -> eyre::Result<PathBuf> {
+    pub(crate) fn build_ref(&self, reference: &str) -> eyre::Result<PathBuf> {
         let commit = git(
             &self.repo,
             &["rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")],
@@ -167,8 +167,13 @@ impl Base {
         self.forge(project, &["--out", &out.to_string_lossy()])
     }
 
+    /// The working tree's build output directory (not built).
+    pub(crate) fn working_out(&self) -> PathBuf {
+        self.toolchain.out_dir()
+    }
+
     /// Builds the working tree (unless `no_build`) and returns its `out/` directory.
-    pub(super) fn build_working_tree(&self, no_build: bool) -> eyre::Result<PathBuf> {
+    pub(crate) fn build_working_tree(&self, no_build: bool) -> eyre::Result<PathBuf> {
         if !no_build {
             self.forge(&self.project, &[])?;
         }
