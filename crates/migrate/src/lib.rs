@@ -8,6 +8,8 @@
 //! - [`keys`]: the keys of keyed sources (event logs, a keys file, another component).
 //! - [`snapshot`] and [`record`]: the source records at a pinned block, their target form and
 //!   state hashes, and the data backup.
+//! - [`component_snapshot`]: one component's part of the snapshot (records, keys and where the
+//!   keys came from), shared by [`snapshot`] and [`keys`].
 //! - [`verify`]: records read back and compared, digests, counts and funds.
 //! - [`rehearsal`]: the same run on a local anvil fork (`molt plan`, and the preflight of
 //!   `molt migrate`).
@@ -17,6 +19,7 @@
 //! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
 //! - [`upgrade`]: a proxy upgrade governed by a Safe, checked and rehearsed on a fork (`molt upgrade`).
 
+pub mod component_snapshot;
 mod error;
 pub mod events;
 mod fsutil;
