@@ -398,10 +398,11 @@ const RATE_LIMITS: &[&str] = &[
     "daily request",
 ];
 
-/// Whether `payload` is a node refusing an `eth_getLogs` range as too wide or too heavy (see
-/// [`says_range_too_wide`]), or Infura's code -32005 when it does not say "rate limit" or "limit
-/// exceeded" (then it is a rate limit, which is transient). A -32005 without such text is
-/// retried by the transport first (it may be a rate limit), then taken for a refusal.
+/// Whether `payload` is a node refusing an `eth_getLogs` range as too wide or too heavy (a
+/// message the transport never retries either, see [`crate::rpc::is_transient_payload`]), or
+/// Infura's code -32005 when it does not say "rate limit" or "limit exceeded" (then it is a rate
+/// limit, which is transient). A -32005 without such text is retried by the transport first (it
+/// may be a rate limit), then taken for a refusal.
 pub fn is_range_refusal(payload: &ErrorPayload) -> bool {
     let message = payload.message.to_ascii_lowercase();
     if says_range_too_wide(&message) {
