@@ -40,7 +40,7 @@ use alloy::{
     transports::{RpcError, TransportError},
 };
 
-use crate::rpc::{FailureCause, RpcFailure};
+use crate::rpc::{FailureCause, RpcFailure, says_range_too_wide};
 
 /// The first block range asked for, in blocks.
 pub const INITIAL_RANGE: u64 = 10_000;
@@ -388,23 +388,6 @@ impl Window {
     }
 }
 
-/// Messages (lower-cased) of nodes refusing an `eth_getLogs` range as too wide or as having too
-/// many results; each entry's comment is a message it matches.
-const RANGE_REFUSALS: &[&str] = &[
-    "query returned more than", // "query returned more than 10000 results" (Infura, geth)
-    "block range is too wide",  // "block range is too wide"
-    "maximum block range",      // "exceed maximum block range: 5000"
-    "response size exceeded",   // "Log response size exceeded. ..." (Alchemy)
-    "range too large",          // "eth_getLogs block range too large, range: 20000, max: 10000"
-    "range is too large",       // "requested block range is too large"
-    "too many blocks",          // "too many blocks requested"
-    "block range limit",        // "block range limit (2000) exceeded"
-    "exceeds max results",      // "query exceeds max results 20000"
-    "logs matched by query exceeds", // "logs matched by query exceeds limit of 10000"
-    "too many results",         // "too many results, narrow your query"
-    "limit the query to",       // "please limit the query to at most 1000 blocks"
-];
-
 /// Messages (lower-cased) of a rate limit, which code -32005 also carries.
 const RATE_LIMITS: &[&str] = &[
     "rate limit",
@@ -415,10 +398,11 @@ const RATE_LIMITS: &[&str] = &[
     "daily request",
 ];
 
-/// Whether `payload` is a node refusing an `eth_getLogs` range as too wide or too heavy (see
-/// [`RANGE_REFUSALS`]), or Infura's code -32005 when it does not say "rate limit" or "limit
-/// exceeded" (then it is a rate limit, which is transient). A -32005 without such text is
-/// retried by the transport first (it may be a rate limit), then taken for a refusal.
+/// Whether `payload` is a node refusing an `eth_getLogs` range as too wide or too heavy (a
+/// message the transport never retries either, see [`crate::rpc::is_transient_payload`]), or
+/// Infura's code -32005 when it does not say "rate limit" or "limit exceeded" (then it is a rate
+/// limit, which is transient). A -32005 without such text is retried by the transport first (it
+/// may be a rate limit), then taken for a refusal.
 pub fn is_range_refusal(payload: &ErrorPayload) -> bool {
     let message = payload.message.to_ascii_lowercase();
     if says_range_too_wide(&message) {
@@ -427,12 +411,6 @@ pub fn is_range_refusal(payload: &ErrorPayload) -> bool {
     payload.code == -32005
         && message != "limit exceeded"
         && !RATE_LIMITS.iter().any(|m| message.contains(m))
-}
-
-/// Whether a (lower-cased) error message says a log query was too wide or too heavy (see
-/// [`RANGE_REFUSALS`]), whatever the method and the code.
-pub(crate) fn says_range_too_wide(message: &str) -> bool {
-    RANGE_REFUSALS.iter().any(|m| message.contains(m))
 }
 
 /// Whether `payload` is a node that does not serve `eth_getLogs` at all: method not found

@@ -162,8 +162,7 @@ pub fn is_transient(err: &TransportError) -> bool {
 /// refused again, a smaller one is the way on.
 pub fn is_transient_payload(payload: &ErrorPayload) -> bool {
     let message = payload.message.to_ascii_lowercase();
-    if payload.code == 3 || message.contains("revert") || crate::logs::says_range_too_wide(&message)
-    {
+    if payload.code == 3 || message.contains("revert") || says_range_too_wide(&message) {
         return false;
     }
     payload.is_retry_err()
@@ -171,6 +170,29 @@ pub fn is_transient_payload(payload: &ErrorPayload) -> bool {
             .iter()
             .any(|m| message.contains(m))
 }
+
+/// Whether a (lower-cased) error message says a log query was too wide or too heavy (see
+/// [`RANGE_REFUSALS`]), whatever the method and the code.
+pub(crate) fn says_range_too_wide(message: &str) -> bool {
+    RANGE_REFUSALS.iter().any(|m| message.contains(m))
+}
+
+/// Messages (lower-cased) of nodes refusing an `eth_getLogs` range as too wide or as having too
+/// many results; each entry's comment is a message it matches.
+const RANGE_REFUSALS: &[&str] = &[
+    "query returned more than", // "query returned more than 10000 results" (Infura, geth)
+    "block range is too wide",  // "block range is too wide"
+    "maximum block range",      // "exceed maximum block range: 5000"
+    "response size exceeded",   // "Log response size exceeded. ..." (Alchemy)
+    "range too large",          // "eth_getLogs block range too large, range: 20000, max: 10000"
+    "range is too large",       // "requested block range is too large"
+    "too many blocks",          // "too many blocks requested"
+    "block range limit",        // "block range limit (2000) exceeded"
+    "exceeds max results",      // "query exceeds max results 20000"
+    "logs matched by query exceeds", // "logs matched by query exceeds limit of 10000"
+    "too many results",         // "too many results, narrow your query"
+    "limit the query to",       // "please limit the query to at most 1000 blocks"
+];
 
 fn is_transient_status(status: u16) -> bool {
     matches!(status, 408 | 425 | 429 | 500 | 502..=504 | 520..=530)

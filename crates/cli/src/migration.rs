@@ -216,7 +216,11 @@ pub(crate) fn print_plan(plan: &Plan) {
 }
 
 /// Under a component's line: where its keys came from, and what the filter left out.
-fn source_lines(filtered: u64, read: u64, keys_from: Option<&molt_migrate::keys::KeysFrom>) {
+fn source_lines(
+    filtered: u64,
+    read: u64,
+    keys_from: Option<&molt_migrate::component_snapshot::KeysFrom>,
+) {
     if let Some(from) = keys_from {
         println!("           keys: {} {from}", group(read));
     }

@@ -77,7 +77,7 @@ pub struct PlanComponent {
     pub filtered: u64,
     /// Where a keyed source's keys came from; absent for sources by index.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub keys_from: Option<crate::keys::KeysFrom>,
+    pub keys_from: Option<crate::component_snapshot::KeysFrom>,
     /// Batch transactions on the fork.
     pub batches: u64,
     /// Gas those batches used.

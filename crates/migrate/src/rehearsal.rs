@@ -1,6 +1,7 @@
 //! Rehearsals on a local anvil fork of the node: nothing reaches the node.
 //!
-//! - [`preflight`]: what `molt migrate` does before its first transaction. The pauses, the funds
+//! - [`preflight`]: what `molt migrate` does before its first transaction (passed to the run as
+//!   [`preflight_at`]). The pauses, the funds
 //!   moves, the first batch of every component and the finalize run on a fork of the node's
 //!   latest block; a step that would revert stops the run with nothing sent.
 //! - [`rehearse`]: the whole run on a fork, for `molt plan`.
@@ -12,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use alloy::providers::Provider;
+use futures::future::LocalBoxFuture;
 use molt_chain::{Devnet, Sender};
 
 use crate::{
@@ -124,6 +126,22 @@ pub async fn preflight(
     };
     let (_, txs) = fork.run(&opts, &Silent).await?;
     Ok(Preflight { block: fork.block, txs })
+}
+
+/// The preflight of a run ([`RunOptions::preflight`]) on a fork of the node at `url`: the
+/// rehearsal is [`preflight`].
+pub fn preflight_at(url: impl Into<String>) -> run::Preflight {
+    run::Preflight { url: url.into(), rehearse: preflight_summary }
+}
+
+/// [`preflight`], summed up in one line.
+fn preflight_summary<'a>(
+    manifest: &'a Manifest,
+    real: &'a Sender,
+    url: &'a str,
+    opts: &'a RunOptions,
+) -> LocalBoxFuture<'a, Result<String>> {
+    Box::pin(async move { Ok(preflight(manifest, real, url, opts).await?.summary()) })
 }
 
 impl Fork {

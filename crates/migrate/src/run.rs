@@ -60,9 +60,10 @@ pub struct RunOptions {
     /// Go on with a manifest changed since the journal was started, when only sections that
     /// cannot alter what was sent changed (`[batch]`, `[network]`, `[[check]]`, `[diff]`).
     pub adopt_manifest: bool,
-    /// Before sending anything, rehearse the first steps on a local anvil fork of this node URL
-    /// (see [`crate::rehearsal::preflight`]). `None` sends without rehearsing.
-    pub preflight: Option<String>,
+    /// Before sending anything, rehearse the first steps on a local anvil fork of the node
+    /// (the caller passes the rehearsal: the engine's is `rehearsal::preflight_at`). `None`
+    /// sends without rehearsing.
+    pub preflight: Option<Preflight>,
     /// How much of the run to do.
     pub scope: Scope,
     /// This run is a rehearsal on a fork: the test-only fault injection (`MOLT_TEST_CRASH_AT`)
@@ -74,6 +75,31 @@ pub struct RunOptions {
     /// With a Safe owner: how long to poll for the Safe to execute an owner phase instead of
     /// stopping (`None`: stop at once).
     pub wait: Option<Duration>,
+}
+
+/// A rehearsal of what a run would send, on a fork of the node at `url`, before it sends
+/// anything: it runs once the pre-checks passed, before the journal is opened, and returns one
+/// line for people, or the error that stops the run with nothing sent.
+#[derive(Clone)]
+pub struct Preflight {
+    /// The node URL the fork is taken of.
+    pub url: String,
+    /// The rehearsal: given the manifest, the real signer, `url` and the run's options.
+    pub rehearse: Rehearse,
+}
+
+/// See [`Preflight::rehearse`].
+pub type Rehearse = for<'a> fn(
+    &'a Manifest,
+    &'a Sender,
+    &'a str,
+    &'a RunOptions,
+) -> futures::future::LocalBoxFuture<'a, Result<String>>;
+
+impl std::fmt::Debug for Preflight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preflight").field("url", &self.url).finish_non_exhaustive()
+    }
 }
 
 /// How much of a run to do.
@@ -218,7 +244,7 @@ pub struct ComponentReport {
     pub filtered: u64,
     /// Where a keyed source's keys came from; absent for sources by index.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub keys_from: Option<crate::keys::KeysFrom>,
+    pub keys_from: Option<crate::component_snapshot::KeysFrom>,
     /// Batch transactions mined for it.
     pub batches: u64,
     /// Gas those batches used.
@@ -407,14 +433,14 @@ async fn open_journal(
         crate::precheck::run(manifest, sender, &opts.precheck_options(&entries, manifest)).await?;
     }
     clock.lap("precheck");
-    if let (false, Some(url)) = (finished, &opts.preflight) {
+    if let (false, Some(p)) = (finished, &opts.preflight) {
         obs.on(&Event::Phase {
             phase: "preflight",
             message: "rehearsing the first steps on a local fork (nothing is sent yet)".into(),
         });
-        // Boxed: the preflight is itself a (scoped) run.
-        let p = Box::pin(crate::rehearsal::preflight(manifest, sender, url, opts)).await?;
-        obs.on(&Event::Phase { phase: "preflight", message: p.summary() });
+        // Boxed (a `LocalBoxFuture`): the preflight is itself a (scoped) run.
+        let summary = (p.rehearse)(manifest, sender, &p.url, opts).await?;
+        obs.on(&Event::Phase { phase: "preflight", message: summary });
     }
     clock.lap("preflight");
     let journal = Journal::open_adopting(&opts.journal, header, opts.adopt_manifest)?;
@@ -1203,7 +1229,7 @@ impl Run<'_> {
     async fn pending_positions(
         &mut self,
         c: &Component,
-        cs: &crate::snapshot::ComponentSnapshot,
+        cs: &crate::component_snapshot::ComponentSnapshot,
     ) -> Result<(Vec<usize>, u64)> {
         let order = self.import_order();
         let known = order.get(&c.name).map_or(&[][..], Vec::as_slice);
@@ -1222,7 +1248,7 @@ impl Run<'_> {
     async fn size_batch(
         &self,
         c: &Component,
-        cs: &crate::snapshot::ComponentSnapshot,
+        cs: &crate::component_snapshot::ComponentSnapshot,
         start: usize,
         records: &[&DynSolValue],
         model: &GasModel,
@@ -1283,7 +1309,7 @@ impl Run<'_> {
     fn component_report(
         &self,
         c: &Component,
-        cs: &crate::snapshot::ComponentSnapshot,
+        cs: &crate::component_snapshot::ComponentSnapshot,
         skipped: u64,
     ) -> ComponentReport {
         let (batches, gas_used) = self
@@ -1342,7 +1368,7 @@ impl Run<'_> {
     async fn skip_existing(
         &mut self,
         c: &Component,
-        cs: &crate::snapshot::ComponentSnapshot,
+        cs: &crate::component_snapshot::ComponentSnapshot,
         done: &mut [bool],
     ) -> Result<u64> {
         let group = self.manifest.digest_group(c);

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, path::Path};
 
 use alloy::{
     dyn_abi::{DynSolType, DynSolValue},
-    primitives::{B256, U256},
+    primitives::U256,
     providers::DynProvider,
 };
 use molt_chain::BatchReader;
@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{
     Error, Result,
-    keys::{self, KeysFrom},
+    component_snapshot::{ComponentSnapshot, KeysFrom, SnapshotRecord},
+    keys,
     manifest::{Component, Manifest, Records},
     record,
 };
@@ -31,45 +32,6 @@ pub struct Snapshot {
     pub block: u64,
     /// Per component, in manifest order.
     pub components: BTreeMap<String, ComponentSnapshot>,
-}
-
-/// One component's records.
-#[derive(Debug, Clone)]
-pub struct ComponentSnapshot {
-    /// Records in the source, before the filter (for keyed sources: the keys).
-    pub total: u64,
-    /// A keyed source's keys, in order (a record's `index` is its key's position); empty for
-    /// sources by index.
-    pub keys: Vec<Vec<DynSolValue>>,
-    /// Where a keyed source's keys came from.
-    pub keys_from: Option<KeysFrom>,
-    /// The records to migrate, in import order.
-    pub records: Vec<SnapshotRecord>,
-    /// The digest of the mapped records (equal to V2's on-chain digest once imported).
-    pub source_hash: B256,
-}
-
-/// One source record and its target form.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotRecord {
-    /// Its index in the source enumeration.
-    pub index: u64,
-    /// The source fields.
-    pub source: Vec<DynSolValue>,
-    /// The import struct, as a tuple.
-    pub target: DynSolValue,
-}
-
-impl ComponentSnapshot {
-    /// Records read but filtered out.
-    pub fn skipped(&self) -> u64 {
-        self.total - self.records.len() as u64
-    }
-
-    /// The key of a record (empty for sources by index).
-    pub fn key(&self, index: u64) -> &[DynSolValue] {
-        self.keys.get(index as usize).map_or(&[], Vec::as_slice)
-    }
 }
 
 impl Snapshot {
@@ -457,7 +419,7 @@ fn from_json(ty: &DynSolType, v: &Value) -> std::result::Result<DynSolValue, Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::Address;
+    use alloy::primitives::{Address, B256};
 
     #[test]
     fn json_round_trips_every_kind_of_field() {

@@ -16,10 +16,11 @@ use alloy::{
 };
 use molt_migrate::{
     Manifest,
+    component_snapshot::{ComponentSnapshot, SnapshotRecord},
     journal::{self, Entry, Journal, SnapshotComponent},
     manifest::{Component, Records, Test},
     record,
-    snapshot::{ComponentSnapshot, Snapshot, SnapshotRecord},
+    snapshot::Snapshot,
     verify,
 };
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@ use std::{io::IsTerminal, time::Duration};
 use clap::Args;
 use eyre::{Result, WrapErr, eyre};
 use molt_migrate::{
-    Manifest,
+    Manifest, rehearsal,
     run::{self, RunOptions},
 };
 
@@ -87,7 +87,7 @@ impl MigrateArgs {
         opts.allow_checks = self.allow_check.clone();
         opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);
         opts.finalize = !self.no_finalize;
-        opts.preflight = (!self.skip_preflight).then_some(url);
+        opts.preflight = (!self.skip_preflight).then(|| rehearsal::preflight_at(url));
         opts.adopt_manifest = self.adopt_manifest;
         opts.wait = self.wait.then(|| Duration::from_secs(self.wait_timeout));
         self.safety.apply(&mut opts);

@@ -83,6 +83,24 @@ pub(crate) fn refused(cmd: &mut Command, want: &[&str]) -> String {
     refusal(cmd, want).unwrap_or_else(|why| panic!("{why}"))
 }
 
+/// Replaces the first `from` in the manifest at `path` with `to`; panics if the manifest has no
+/// `from`.
+pub(crate) fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "the manifest has no `{from}`:\n{text}");
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// `molt migrate --yes --json` in `dir`, with an optional crash point (`MOLT_TEST_CRASH_AT`).
+pub(crate) fn migrate_in(dir: &Path, crash_at: Option<&str>) -> Output {
+    let mut cmd = molt();
+    cmd.current_dir(dir).args(["--json", "migrate", "--yes"]);
+    if let Some(c) = crash_at {
+        cmd.env("MOLT_TEST_CRASH_AT", c);
+    }
+    run(&mut cmd)
+}
+
 /// A seeded Fabstir project: a real anvil with the V1 and V2 contracts deployed and V1 seeded,
 /// and a temporary folder holding its `molt.toml`. Dropping it stops the anvil and removes the
 /// folder.
@@ -165,11 +183,9 @@ impl Project {
         std::fs::read_to_string(self.manifest()).unwrap()
     }
 
-    /// Replaces the first `from` in the manifest with `to`; panics if the manifest has no `from`.
+    /// Replaces the first `from` in the manifest with `to` (see [`edit`]).
     pub(crate) fn edit(&self, from: &str, to: &str) {
-        let text = self.manifest_text();
-        assert!(text.contains(from), "the manifest has no `{from}`:\n{text}");
-        std::fs::write(self.manifest(), text.replacen(from, to, 1)).unwrap();
+        edit(&self.manifest(), from, to);
     }
 
     /// The manifest as the seeder wrote it.
@@ -189,14 +205,10 @@ impl Project {
         self.edit("max_in_flight = 4", &to);
     }
 
-    /// `molt migrate --yes --json` in the project, with an optional crash point.
+    /// `molt migrate --yes --json` in the project, with an optional crash point (see
+    /// [`migrate_in`]).
     pub(crate) fn migrate(&self, crash_at: Option<&str>) -> Output {
-        let mut cmd = self.molt();
-        cmd.args(["--json", "migrate", "--yes"]);
-        if let Some(c) = crash_at {
-            cmd.env("MOLT_TEST_CRASH_AT", c);
-        }
-        run(&mut cmd)
+        migrate_in(self.path(), crash_at)
     }
 
     /// The journal's path.

@@ -11,14 +11,14 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/manifests/fabstir.toml")
 }
 
-/// Runs molt with the manifest, a checkpoint in `dir` and `args`; returns exit code and stderr.
+/// Runs molt with the manifest, a journal in `dir` and `args`; returns exit code and stderr.
 fn molt_in(dir: &tempfile::TempDir, args: &[&str]) -> (Option<i32>, String, Duration) {
     let started = std::time::Instant::now();
     let out = run(molt()
         .arg(args[0])
         .arg("--manifest")
         .arg(manifest())
-        .arg("--checkpoint")
+        .arg("--journal")
         .arg(dir.path().join("journal"))
         .args(&args[1..]));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

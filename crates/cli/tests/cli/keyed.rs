@@ -18,7 +18,7 @@ use molt_chain::Devnet;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{Untouched, molt, refused, report, run, stderr};
+use crate::common::{Untouched, edit, migrate_in, molt, refused, report, run, stderr};
 
 sol! {
     function mint(address to, uint256 amount) external;
@@ -118,13 +118,14 @@ impl Vault {
         c
     }
 
+    /// `molt migrate --yes --json` in the folder, as [`crate::common::Project::migrate`].
     fn migrate(&self, crash_at: Option<&str>) -> std::process::Output {
-        let mut c = self.molt();
-        c.args(["--json", "migrate", "--yes"]);
-        if let Some(point) = crash_at {
-            c.env("MOLT_TEST_CRASH_AT", point);
-        }
-        run(&mut c)
+        migrate_in(self.dir.path(), crash_at)
+    }
+
+    /// Replaces the first `from` in the manifest with `to` (see [`edit`]).
+    fn edit(&self, from: &str, to: &str) {
+        edit(&self.manifest(), from, to);
     }
 
     fn component<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -255,8 +256,9 @@ async fn keys_from_files_next_to_the_manifest() {
         r#"source = { contract = "vault_v1", get = "positions", keys = { file = "stakers.txt" } }"#,
         r#"source = { contract = "vault_v1", get = "claims", keys = { file = "claims.json" } }"#,
     );
+    vault.write(&text);
     // Key parts are named after event arguments only; file keys are `$key.N`.
-    vault.write(&text.replace("$key.user", "$key.0"));
+    vault.edit("$key.user", "$key.0");
     let r = report(&vault.migrate(None));
     assert_eq!(counts(&r, "positions"), (4, 1, 3));
     assert_eq!(counts(&r, "claims"), (3, 0, 3));
@@ -279,8 +281,7 @@ map.boostBps = { from = "boost", mul = 100 }
 map.lockedUntil = { default = true }
 verify = { get = "positionOf", args = ["user"], digest_shared_with = "positions" }
 "#;
-    let text = manifest(vault.at(), POSITIONS_FROM_EVENTS, CLAIMS_FROM_EVENTS);
-    vault.write(&text.replace("[[finalize]]", &format!("{claimers}\n[[finalize]]")));
+    vault.edit("[[finalize]]", &format!("{claimers}\n[[finalize]]"));
     // The plan says where the keys came from and what the filter left out.
     let plan = run(vault.molt().arg("plan"));
     let said = crate::common::stdout(&plan);

@@ -1,4 +1,4 @@
-//! One run per checkpoint: a second `molt migrate` on the same journal is refused while the first
+//! One run per journal: a second `molt migrate` on the same journal is refused while the first
 //! runs, and a run killed with SIGKILL leaves no lock behind.
 
 use std::process::Command;
@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::common::{Project, refused, report, run, stderr};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_second_run_on_the_same_checkpoint_is_refused_and_a_killed_run_leaves_no_lock() {
+async fn a_second_run_on_the_same_journal_is_refused_and_a_killed_run_leaves_no_lock() {
     let project = Project::seeded(6, 12, 4).await;
     project.set_batch(3, 1);
 

@@ -1,4 +1,4 @@
-//! Two runs with the same key on two checkpoints race for its nonces: a transaction sent from the
+//! Two runs with the same key on two journals race for its nonces: a transaction sent from the
 //! same account in the middle of a run stops it cleanly, naming the nonces, without re-sending;
 //! a later single run resumes and finishes.
 

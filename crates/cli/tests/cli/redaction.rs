@@ -1,10 +1,19 @@
 //! Credentials in the RPC URL never reach any output or file: every network command, pointed at
 //! a real anvil through a URL with a password and an API key (anvil ignores both).
 
-use std::{path::Path, process::Output};
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
 
-use crate::common::{molt, run};
+use crate::{
+    common::{molt, run},
+    safe::Governed,
+    upgrade::Upgradeable,
+};
+use alloy::primitives::U256;
 use molt_chain::Devnet;
+use serde_json::Value;
 
 const SECRET: &str = "secret";
 
@@ -14,15 +23,39 @@ fn secret_url(endpoint: &str) -> String {
     format!("http://user:{SECRET}@127.0.0.1:{port}/?apikey={SECRET}")
 }
 
+/// A URL with the same credentials where no node listens.
+const DEAD_URL: &str = "http://user:secret@127.0.0.1:1/?apikey=secret";
+
 /// Runs `args` in `dir`; asserts that neither stdout nor stderr shows the secret, and returns
 /// the output.
 fn clean(dir: &Path, args: &[&str]) -> Output {
-    let out = run(molt().current_dir(dir).args(args));
+    clean_cmd(molt().current_dir(dir).args(args))
+}
+
+/// Runs `cmd`; asserts that neither stdout nor stderr shows the secret, and returns the output.
+fn clean_cmd(cmd: &mut Command) -> Output {
+    let out = run(cmd);
     for (name, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         let text = String::from_utf8_lossy(text);
-        assert!(!text.contains(SECRET), "`molt {}` shows the secret on {name}:\n{text}", args[0]);
+        assert!(!text.contains(SECRET), "`{cmd:?}` shows the secret on {name}:\n{text}");
     }
     out
+}
+
+/// Asserts that no file under `dir` holds the secret.
+fn no_file_holds_the_secret(dir: &Path) {
+    for file in files(dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(SECRET), "{} holds the secret", file.display());
+    }
+}
+
+/// Stdout of a successful command, as JSON.
+fn json(out: &Output) -> Value {
+    succeeded(out);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout))
+    })
 }
 
 fn succeeded(out: &Output) {
@@ -82,8 +115,68 @@ async fn no_command_shows_or_writes_the_credentials_of_the_rpc_url() {
         assert!(written.iter().any(|f| f.ends_with(name)), "{name} in {written:?}");
     }
     assert!(written.iter().any(|f| f.to_string_lossy().contains("molt-backup-")), "{written:?}");
-    for file in written {
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        assert!(!text.contains(SECRET), "{} holds the secret", file.display());
+    no_file_holds_the_secret(dir);
+}
+
+/// `molt safe export`, `sign` and `exec` of a Safe-governed migration, through the URL with
+/// credentials only (the manifest's own URL points where no node listens): the phase `open` is
+/// exported, signed by two owners and executed on the node; and the same commands' errors when
+/// no node answers at such a URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_safe_commands_show_and_write_no_credentials() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let url = secret_url(&p.devnet.endpoint());
+    let text = p.manifest_text();
+    let manifest_url = text.lines().find(|l| l.starts_with("rpc_url = ")).unwrap();
+    p.edit(manifest_url, "rpc_url = \"http://127.0.0.1:1/\"");
+    let out_dir = g.out();
+
+    let mut export = p.molt();
+    export.args(["--json", "safe", "export", "--rpc-url", &url, "--out"]).arg(&out_dir);
+    let doc = json(&clean_cmd(&mut export));
+    assert_eq!(doc["safe"]["threshold"], 2, "the Safe was read from the node: {doc}");
+    let open = out_dir.join("safe-open.json");
+    assert!(open.exists());
+    for key in [1, 2] {
+        succeeded(&clean_cmd(g.sign(&open, key).args(["--rpc-url", &url])));
     }
+    let signatures = out_dir.join("safe-signatures.json");
+    assert!(signatures.exists());
+    let mut exec = g.exec(&open, &signatures);
+    succeeded(&clean_cmd(exec.args(["--rpc-url", &url])));
+    assert_eq!(g.safe.nonce().await.unwrap(), U256::from(1), "the Safe executed `open`");
+
+    // No node at the URL: the errors (a runtime failure, exit 3).
+    let mut export = p.molt();
+    export.args(["safe", "export", "--out"]).arg(&out_dir);
+    for cmd in [&mut export, &mut g.sign(&open, 3), &mut g.exec(&open, &signatures)] {
+        let out = clean_cmd(cmd.args(["--rpc-url", DEAD_URL, "--rpc-timeout", "1"]));
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    no_file_holds_the_secret(p.path());
+}
+
+/// `molt upgrade` of a UUPS proxy through the URL with credentials: it deploys the new
+/// implementation on the node, rehearses the upgrade on a fork of it and writes the batch file;
+/// and its error when no node answers at such a URL.
+#[tokio::test(flavor = "multi_thread")]
+async fn molt_upgrade_shows_and_writes_no_credentials() {
+    let f = Upgradeable::uups().await;
+    let url = secret_url(&f.devnet.endpoint());
+    let out = clean_cmd(f.upgrade_at(&url, "UupsCounterV1", "UupsCounterV2").arg("--json"));
+    let doc = json(&out);
+    let r = &doc["report"];
+    assert_eq!(r["verdict"], "ready", "{doc}");
+    assert_eq!(r["rehearsal"]["outcome"]["status"], "upgraded", "rehearsed on a fork: {doc}");
+    let deployed: alloy::primitives::Address =
+        r["deployment"]["address"].as_str().unwrap().parse().unwrap();
+    let code = alloy::providers::Provider::get_code_at(f.devnet.provider(), deployed);
+    assert!(!code.await.unwrap().is_empty(), "the implementation was deployed on the node");
+    assert!(std::path::Path::new(r["batch_file"].as_str().unwrap()).exists());
+
+    let mut dead = f.upgrade_at(DEAD_URL, "UupsCounterV1", "UupsCounterV2");
+    let out = clean_cmd(dead.args(["--rpc-timeout", "1"]));
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    no_file_holds_the_secret(f.out.path());
 }

@@ -27,9 +27,9 @@ const V2: [&str; 3] = ["registry_v2", "jobs_v2", "escrow_v2"];
 
 /// A seeded Fabstir project whose six contracts a 2-of-3 Safe of dev accounts 1..3 owns, with
 /// `[governance]` naming it, dev account 4 as the migrator and grant/revoke calls on V2.
-struct Governed {
-    project: Project,
-    safe: Safe,
+pub(crate) struct Governed {
+    pub(crate) project: Project,
+    pub(crate) safe: Safe,
     migrator: Address,
 }
 
@@ -38,7 +38,7 @@ fn role() -> B256 {
 }
 
 impl Governed {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let project = Project::seeded(2, 2, 2).await;
         let devnet = &project.devnet;
         let addresses = safe::install(devnet).await.unwrap_or_else(|e| panic!("{e}"));
@@ -87,11 +87,11 @@ impl Governed {
         Self { project, safe, migrator }
     }
 
-    fn key(&self, i: usize) -> String {
+    pub(crate) fn key(&self, i: usize) -> String {
         alloy::hex::encode_prefixed(self.project.devnet.signer(i).to_bytes())
     }
 
-    fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.project.path().to_path_buf()
     }
 
@@ -101,13 +101,13 @@ impl Governed {
         report(&run(&mut cmd))
     }
 
-    fn sign(&self, batch: &Path, key: usize) -> std::process::Command {
+    pub(crate) fn sign(&self, batch: &Path, key: usize) -> std::process::Command {
         let mut cmd = self.project.molt();
         cmd.args(["safe", "sign", "--batch"]).arg(batch).args(["--private-key", &self.key(key)]);
         cmd
     }
 
-    fn exec(&self, batch: &Path, signatures: &Path) -> std::process::Command {
+    pub(crate) fn exec(&self, batch: &Path, signatures: &Path) -> std::process::Command {
         let mut cmd = self.project.molt();
         cmd.args(["safe", "exec", "--batch"]).arg(batch).arg("--signatures").arg(signatures);
         cmd

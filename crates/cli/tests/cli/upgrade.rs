@@ -35,17 +35,17 @@ const IMPLEMENTATION_SLOT: &str =
     "360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 
 /// A proxy on a fresh anvil, governed by a 2-of-3 Safe of dev accounts 1..3.
-struct Upgradeable {
-    devnet: Devnet,
+pub(crate) struct Upgradeable {
+    pub(crate) devnet: Devnet,
     safe: Safe,
     proxy: Address,
     implementation: Address,
-    out: TempDir,
+    pub(crate) out: TempDir,
 }
 
 impl Upgradeable {
     /// UupsCounterV1 behind an ERC1967Proxy, owned by the Safe, counted up twice by account 0.
-    async fn uups() -> Self {
+    pub(crate) async fn uups() -> Self {
         let (devnet, safe) = with_safe().await;
         let implementation = devnet.deploy("UupsCounterV1", &[]).await.unwrap();
         let init = initializeCall { owner: safe.address() }.abi_encode();
@@ -85,10 +85,15 @@ impl Upgradeable {
 
     /// `molt upgrade --proxy <proxy> --old <old> --new <new> --rpc-url .. --out ..`.
     fn upgrade(&self, old: &str, new: &str) -> Command {
+        self.upgrade_at(&self.devnet.endpoint(), old, new)
+    }
+
+    /// [`Self::upgrade`] through the node URL `url`.
+    pub(crate) fn upgrade_at(&self, url: &str, old: &str, new: &str) -> Command {
         let mut c = molt();
         c.arg("upgrade").arg("--proxy").arg(self.proxy.to_string());
         c.arg("--old").arg(self.artifact(old)).arg("--new").arg(self.artifact(new));
-        c.args(["--rpc-url", &self.devnet.endpoint()]).arg("--out").arg(self.out.path());
+        c.args(["--rpc-url", url]).arg("--out").arg(self.out.path());
         c
     }
 
@@ -442,7 +447,7 @@ async fn base_ref_takes_the_current_implementation_from_git() {
     let v1 = molt_abi::Artifact::load(project.artifact()).unwrap();
     let implementation = devnet.deploy_artifact(&v1, &[]).await.unwrap();
     let init = initializeCall { owner: safe.address() }.abi_encode();
-    let args = [DynSolValue::Address(implementation), DynSolValue::Bytes(init.into())];
+    let args = [DynSolValue::Address(implementation), DynSolValue::Bytes(init)];
     let proxy = devnet.deploy("ERC1967Proxy", &args).await.unwrap();
     let cache = tempfile::tempdir().unwrap();
     let batches = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
 //! `molt verify` finds a record changed after the migration and names it; `molt status` reads
-//! the checkpoint; a keystore signer works; keys never reach the checkpoint.
+//! the journal; a keystore signer works; keys never reach the journal.
 
 use crate::common::{Project, address_of, molt, refused, report, run, stderr, stdout};
 use alloy::{
@@ -17,7 +17,7 @@ async fn verify_names_the_first_record_that_changed_after_the_migration() {
     assert_eq!(done["verified"], true);
     assert_eq!(done["finalized"], true);
 
-    // The checkpoint holds signed transactions, never the key.
+    // The journal holds signed transactions, never the key.
     let journal = std::fs::read_to_string(project.journal_path()).unwrap();
     assert!(!journal.contains("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"));
 

@@ -21,7 +21,7 @@ async fn a_damaged_backup_is_one_clean_error_not_a_panic() {
     let original = std::fs::read_to_string(&backup).unwrap();
     let mut v: Value = serde_json::from_str(&original).unwrap();
 
-    // One record removed, in a copy given with --backup and in the checkpoint's own backup.
+    // One record removed, in a copy given with --backup and in the journal's own backup.
     v["components"]["nodes"]["records"].as_array_mut().unwrap().remove(2);
     let copy = project.path().join("damaged.json");
     std::fs::write(&copy, serde_json::to_string(&v).unwrap()).unwrap();

@@ -1,56 +1,16 @@
 //! The keys of keyed sources: found in the source contract's event logs (up to the snapshot
 //! block), read from the manifest's keys file, or taken from another component's snapshot.
 
-use std::{collections::BTreeMap, fmt, path::PathBuf};
+use std::collections::BTreeMap;
 
 use alloy::{dyn_abi::DynSolValue, providers::DynProvider};
-use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, Result,
+    component_snapshot::{ComponentSnapshot, KeysFrom},
     manifest::{Component, KeyOrigin, Keys, Manifest},
-    snapshot::ComponentSnapshot,
 };
 use molt_chain::logs::{KeySpec, LogsError, collect_keys};
-
-/// Where a component's keys came from (in the report and the backup).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "from", rename_all = "snake_case")]
-pub enum KeysFrom {
-    /// The logs of an event.
-    Event {
-        /// The event's name.
-        event: String,
-        /// The logs read.
-        logs: u64,
-        /// The first block scanned.
-        from_block: u64,
-        /// The last block scanned (the snapshot block).
-        to_block: u64,
-    },
-    /// The manifest's keys file.
-    File {
-        /// The file.
-        path: PathBuf,
-    },
-    /// Another component's snapshot records.
-    Component {
-        /// The component.
-        component: String,
-    },
-}
-
-impl fmt::Display for KeysFrom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Event { event, logs, from_block, to_block } => {
-                write!(f, "from {logs} {event} logs in blocks {from_block}..{to_block}")
-            }
-            Self::File { path } => write!(f, "from {}", path.display()),
-            Self::Component { component } => write!(f, "from the records of `{component}`"),
-        }
-    }
-}
 
 /// The keys of component `c` at `block`, in first-appearance order, and where they came from.
 /// `earlier` holds the snapshots of the components taken before it (its key component among

@@ -20,7 +20,7 @@ use eyre::{Result, WrapErr, eyre};
 use indicatif::{ProgressBar, ProgressStyle};
 use molt_chain::{Devnet, Toolchain};
 use molt_migrate::{
-    Manifest,
+    Manifest, rehearsal,
     run::{self, RunOptions},
 };
 
@@ -402,7 +402,7 @@ fn seed_only_done(progress: &Progress, node: &Node, out: &Path, manifest_path: &
 fn run_options(out: &Path, url: &str) -> RunOptions {
     let mut opts = RunOptions::new(out.join("molt.toml.molt-journal"), out.to_path_buf());
     opts.receipt_timeout = Duration::from_secs(60);
-    opts.preflight = Some(url.to_owned());
+    opts.preflight = Some(rehearsal::preflight_at(url));
     opts
 }
 
