@@ -20,6 +20,8 @@
 //! - [`events`]: what a run reports while it works.
 //! - [`governance`]: the owner phases of a migration a Safe governs, their Safe
 //!   Transaction Builder files, owner signatures and `execTransaction`.
+//! - [`phase_name`]: the two owner phases' names (in the journal and in [`governance`]).
+//! - [`paused`]: whether the old contracts report themselves paused, read from the node.
 //! - [`owner`]: those phases inside a run: written for the Safe, journaled, resumed once executed.
 //! - [`init`]: a first manifest drafted from the V1 and V2 artifacts (`molt init`).
 //! - [`upgrade`]: a proxy upgrade governed by a Safe, checked and rehearsed on a fork (`molt upgrade`).
@@ -37,6 +39,8 @@ pub mod keys;
 pub mod lock;
 pub mod manifest;
 pub mod owner;
+pub mod paused;
+pub mod phase_name;
 pub mod plan;
 pub mod precheck;
 pub mod record;

@@ -19,7 +19,7 @@ use crate::{
     governance::{self, GovernanceError, PhaseName},
     journal::Entry,
     manifest::{Governance, Manifest, Owner},
-    run::pause_state,
+    paused::pause_state,
 };
 
 /// An owner phase exported and not executed yet: what the Safe's owners sign and execute.

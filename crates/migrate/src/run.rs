@@ -34,6 +34,8 @@ use crate::{
 };
 use molt_chain::read::{reader, view, view_u64, views};
 
+use crate::paused::is_true;
+
 /// How often the chain's head is read while waiting for confirmations.
 const CONFIRMATION_POLL: Duration = Duration::from_secs(1);
 
@@ -210,21 +212,6 @@ pub struct Report {
     /// On a fork with a Safe owner: the owner phases executed through the Safe.
     #[serde(skip)]
     pub safe_phases: Vec<crate::owner::RehearsedPhase>,
-}
-
-/// Whether each contract of `[[pause]]` reports itself paused now; `None` for one whose view
-/// could not be read.
-pub async fn pause_state(
-    provider: &alloy::providers::DynProvider,
-    manifest: &Manifest,
-) -> BTreeMap<String, Option<bool>> {
-    let mut state = BTreeMap::new();
-    for p in &manifest.pause {
-        let address = manifest.contract(&p.contract).address;
-        let paused = view(provider, address, &p.paused, &[], None).await.ok().map(|o| is_true(&o));
-        state.insert(p.contract.clone(), paused);
-    }
-    state
 }
 
 /// A component in the report.
@@ -564,7 +551,7 @@ impl Run<'_> {
         finalized: bool,
     ) -> Report {
         let paused = match v {
-            Some(_) => pause_state(self.sender.provider(), self.manifest)
+            Some(_) => crate::paused::pause_state(self.sender.provider(), self.manifest)
                 .await
                 .into_iter()
                 .filter_map(|(c, p)| Some((c, p?)))
@@ -1571,10 +1558,6 @@ impl TestPoint {
             self.passed.fetch_add(u64::from(p == point), std::sync::atomic::Ordering::SeqCst);
         (p == point && passed + 1 == *n).then_some(*n)
     }
-}
-
-fn is_true(out: &[DynSolValue]) -> bool {
-    out.first().and_then(DynSolValue::as_bool) == Some(true)
 }
 
 /// `12.5 ETH`, or `1234 (base units) of 0x…` for a token.

@@ -139,7 +139,7 @@ async fn after_failure(
     if !opts.journal.exists() || matches!(e, molt_migrate::Error::Journal(_)) {
         return with_hint(e, opts);
     }
-    let read = run::pause_state(provider, manifest);
+    let read = molt_migrate::paused::pause_state(provider, manifest);
     let state = tokio::time::timeout(Duration::from_secs(5), read).await.ok();
     let hint = match hint_for(&e, opts) {
         Some(h) => format!("{h} ({})", describe_pause(state.as_ref())),

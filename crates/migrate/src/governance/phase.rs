@@ -1,8 +1,6 @@
 //! The owner phases: which calls the owner makes before the imports (`open`) and after the
 //! verification (`close`), and the Safe transaction of each.
 
-use std::fmt;
-
 use alloy::{
     dyn_abi::{DynSolValue, JsonAbiExt},
     json_abi::Function,
@@ -16,6 +14,7 @@ use molt_chain::{
 use serde::Serialize;
 
 use super::GovernanceError;
+pub use crate::phase_name::PhaseName;
 use crate::{
     Error, Result,
     funds::{holding, owed},
@@ -28,35 +27,6 @@ pub const MULTI_SEND_CALL_ONLY: Address = address!("9641d764fc13c8B624c04430C735
 
 /// The Safe version molt builds transactions for.
 pub const SAFE_VERSION: &str = "1.4.1";
-
-/// An owner phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PhaseName {
-    /// Before the imports: pause V1, move the funds, grant the migrator its role.
-    Open,
-    /// After a verification that passed: finalize, revoke the migrator's role.
-    Close,
-}
-
-impl PhaseName {
-    /// Both phases, in the order they execute.
-    pub const ALL: [Self; 2] = [Self::Open, Self::Close];
-
-    /// `open` or `close`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Close => "close",
-        }
-    }
-}
-
-impl fmt::Display for PhaseName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Why a call is in an owner phase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -28,8 +28,7 @@ use self::{
     roles::{Check, Funds, Pause},
 };
 
-/// The marker of what a draft could not decide; the manifest loader refuses a line with it.
-pub const TODO_MARKER: &str = "TODO(molt)";
+pub use crate::manifest::TODO_MARKER;
 
 /// Errors of `molt init`: inputs that are not artifacts, or nothing to pair.
 #[derive(Debug, thiserror::Error)]

@@ -145,7 +145,7 @@ pub enum Entry {
     /// Safe owner); the run stops until it is executed.
     OwnerPhaseExported {
         /// `open` or `close`.
-        phase: crate::governance::PhaseName,
+        phase: crate::phase_name::PhaseName,
         /// The Safe.
         safe: Address,
         /// The Safe nonce its SafeTx uses.
@@ -160,7 +160,7 @@ pub enum Entry {
     /// The Safe executed an exported owner phase (its `ExecutionSuccess`, its effects read back).
     OwnerPhaseExecuted {
         /// `open` or `close`.
-        phase: crate::governance::PhaseName,
+        phase: crate::phase_name::PhaseName,
         /// Its safeTxHash.
         safe_tx_hash: B256,
         /// The block of the execution.

@@ -25,6 +25,9 @@ pub(crate) use resolve::zero as zero_value;
 
 use crate::{Error, Result};
 
+/// The marker of what a draft (`molt init`) could not decide; the loader refuses a line with it.
+pub const TODO_MARKER: &str = "TODO(molt)";
+
 /// A loaded and checked manifest.
 #[derive(Debug, Clone)]
 pub struct Manifest {

@@ -7,12 +7,13 @@ use std::{collections::BTreeMap, fmt::Display, ops::Range};
 use alloy::{dyn_abi::DynSolType, primitives::Address};
 use toml::Spanned;
 
+use super::TODO_MARKER;
 use super::{
     BatchOptions, Contract, Network, TX_GAS_CAP,
     raw::{RawBatch, RawContract, RawNetwork},
     resolve::ManifestText,
 };
-use crate::{Result, init::TODO_MARKER};
+use crate::Result;
 
 /// Refuses a manifest that still has a `TODO(molt)` line (a `molt init` draft whose open
 /// decisions are not all made), at the first one, saying how many more there are.

@@ -13,20 +13,9 @@ use alloy::{
 use molt_chain::safe::SafeTx;
 use serde::Serialize;
 
+pub use super::proxy::MethodInput;
 use super::{UpgradeError, proxy::ProxyInfo};
 use crate::governance::batch::{BatchFile, BatchTransaction};
-
-/// One argument of the called method.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MethodInput {
-    /// Its name in the ABI.
-    pub name: String,
-    /// Its Solidity type.
-    #[serde(rename = "type")]
-    pub ty: String,
-    /// Its value (addresses checksummed, bytes in hex).
-    pub value: String,
-}
 
 /// The upgrade as the Safe's owners sign it.
 #[derive(Debug, Clone, Serialize)]

@@ -10,7 +10,7 @@ use alloy::{
 use molt_chain::safe::Safe;
 use serde::Serialize;
 
-use super::{UpgradeError, batch::MethodInput};
+use super::UpgradeError;
 
 /// `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
 pub const IMPLEMENTATION_SLOT: B256 =
@@ -39,6 +39,18 @@ pub enum ProxyKind {
     /// TransparentUpgradeableProxy: `upgradeAndCall(proxy, ..)` on its ProxyAdmin (the admin
     /// slot), authorized by the ProxyAdmin's `owner()`.
     Transparent,
+}
+
+/// One argument of the called method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MethodInput {
+    /// Its name in the ABI.
+    pub name: String,
+    /// Its Solidity type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Its value (addresses checksummed, bytes in hex).
+    pub value: String,
 }
 
 /// What was read from the proxy.
