@@ -1,0 +1,140 @@
+//! `molt diff` verdicts on real artifacts: the upgrade pairs of
+//! `contracts/test/fixtures/layout/`, built by `forge build` into `out/` (`scripts/test` builds
+//! them before `cargo test`). Each pair pins the kind and severity of every finding, and a
+//! version diffed against itself gives nothing.
+
+use std::path::{Path, PathBuf};
+
+use molt_abi::{
+    Artifact, Severity,
+    diff::{Options, diff_artifacts, diff_paths},
+};
+
+fn out() -> PathBuf {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../out");
+    assert!(
+        out.join("NamespaceV1.sol").is_dir(),
+        "{} has no NamespaceV1: run `forge build` first",
+        out.display()
+    );
+    out
+}
+
+fn artifact(name: &str) -> PathBuf {
+    out().join(format!("{name}.sol/{name}.json"))
+}
+
+/// (kind, severity, item, namespace) of every finding from `old` to `new`.
+fn verdicts(old: &str, new: &str) -> Vec<(String, Severity, String, Option<String>)> {
+    let report = diff_paths(&artifact(old), &artifact(new), &Options::default()).unwrap();
+    report.contracts[0]
+        .changes
+        .iter()
+        .map(|c| (c.kind.id().to_owned(), c.severity, c.item.clone(), c.namespace.clone()))
+        .collect()
+}
+
+fn v(
+    kind: &str,
+    severity: Severity,
+    item: &str,
+    ns: Option<&str>,
+) -> (String, Severity, String, Option<String>) {
+    (kind.to_owned(), severity, item.to_owned(), ns.map(str::to_owned))
+}
+
+#[test]
+fn namespace_members_are_compared_per_namespace() {
+    use Severity::*;
+    let ns = |id: &str| Some(format!("molt.test.{id}"));
+    let got = verdicts("NamespaceV1", "NamespaceV2");
+    let want = vec![
+        v("storage_variable_appended", Info, "paused", ns("appended").as_deref()),
+        v("storage_variable_appended", Info, "limit", ns("appended").as_deref()),
+        v("storage_variable_removed", Breaking, "b", ns("deleted").as_deref()),
+        v("storage_namespace_removed", Breaking, "molt.test.dropped", None),
+        v("storage_variable_inserted", Breaking, "x", ns("inserted").as_deref()),
+        v("storage_variable_removed", Breaking, "a", ns("reordered").as_deref()),
+        v("storage_variable_inserted", Breaking, "a", ns("reordered").as_deref()),
+        v("storage_type_changed", Breaking, "r", ns("retyped").as_deref()),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn enum_gap_and_array_pairs() {
+    use Severity::*;
+    assert_eq!(
+        verdicts("EnumV1", "EnumV2"),
+        vec![v("storage_type_changed", Breaking, "status", None)]
+    );
+    assert_eq!(
+        verdicts("GapStructV1", "GapStructV2"),
+        vec![v("storage_type_changed", Warning, "config", None)]
+    );
+    assert_eq!(
+        verdicts("ArrayValueV1", "ArrayValueV2"),
+        vec![
+            v("storage_type_changed", Warning, "history", None),
+            v("storage_type_changed", Breaking, "top", None),
+        ]
+    );
+}
+
+#[test]
+fn a_version_against_itself_gives_nothing() {
+    for name in [
+        "NamespaceV1",
+        "NamespaceV2",
+        "NamespacePacking",
+        "EnumV1",
+        "EnumV2",
+        "GapStructV1",
+        "GapStructV2",
+        "ArrayValueV1",
+        "ArrayValueV2",
+    ] {
+        assert_eq!(verdicts(name, name), vec![], "{name}");
+    }
+}
+
+#[test]
+fn both_loaders_read_the_namespaces() {
+    for name in ["NamespaceV1", "NamespacePacking"] {
+        let lean = Artifact::load_interface(artifact(name)).unwrap();
+        let full = Artifact::load(artifact(name)).unwrap();
+        let (l, f) = (lean.storage_layout.unwrap(), full.storage_layout.unwrap());
+        assert!(l.namespaces.as_ref().is_some_and(|n| !n.is_empty()), "{name}");
+        assert_eq!(l.namespaces, f.namespaces, "{name}");
+    }
+    let old = Artifact::load_interface(artifact("NamespaceV1")).unwrap();
+    let new = Artifact::load(artifact("NamespaceV2")).unwrap();
+    assert_eq!(diff_artifacts(&old, &new, None).len(), 8);
+}
+
+/// The namespace struct of NamespacePacking is also a state variable, so solc's own layout of
+/// it is in the artifact: molt's packing (from the AST) must give the same slots, offsets, types
+/// and sizes, nested struct included.
+#[test]
+fn namespace_packing_matches_solc() {
+    let a = Artifact::load_interface(artifact("NamespacePacking")).unwrap();
+    let layout = a.storage_layout.unwrap();
+    let ns = &layout.namespaces.as_ref().unwrap()["molt.test.packing"];
+    assert_eq!(ns.struct_name, "NamespacePacking.Packed");
+    let solc = &layout.types[&layout.storage[0].ty];
+    let solc_members = solc.members.as_ref().unwrap();
+    let row = |types: &std::collections::BTreeMap<String, molt_abi::storage::StorageType>,
+               m: &molt_abi::storage::StorageEntry| {
+        let t = &types[&m.ty];
+        (m.label.clone(), m.slot.clone(), m.offset, t.label.clone(), t.number_of_bytes.clone())
+    };
+    let want: Vec<_> = solc_members.iter().map(|m| row(&layout.types, m)).collect();
+    let got: Vec<_> = ns.layout.storage.iter().map(|m| row(&ns.layout.types, m)).collect();
+    assert_eq!(got, want);
+    // The nested struct's members too.
+    let inner = |types: &std::collections::BTreeMap<String, molt_abi::storage::StorageType>| {
+        let t = types.values().find(|t| t.label == "struct NamespacePacking.Inner").unwrap();
+        t.members.as_ref().unwrap().iter().map(|m| row(types, m)).collect::<Vec<_>>()
+    };
+    assert_eq!(inner(&ns.layout.types), inner(&layout.types));
+}
