@@ -253,7 +253,9 @@ impl Artifact {
 /// Enum members and ERC-7201 namespaces of contract `name`, from its file's AST.
 fn read_ast(layout: &mut StorageLayout, ast: &SourceAst, name: &str) {
     layout.enums = ast.enums();
-    layout.namespaces = Some(ast.namespaces(name, &layout.enums));
+    let (namespaces, bases) = ast.namespaces(name, &layout.enums);
+    layout.namespaces = Some(namespaces);
+    layout.external_bases = bases;
 }
 
 /// What molt reads of solc's metadata: the compilation target and its source's hash.

@@ -28,6 +28,59 @@ pub struct StorageLayout {
     /// [`StorageLayout::namespaces`] unknown). Not part of solc's output.
     #[serde(skip)]
     pub source: Option<SourceHint>,
+    /// The bases of the contract declared in other files (by name, as imported), whose
+    /// namespaces its own file's AST does not have; see [`inherit_namespaces`]. Not part of
+    /// solc's output.
+    #[serde(skip)]
+    pub external_bases: Vec<String>,
+    /// Those of [`StorageLayout::external_bases`] (and of their bases) whose namespaces could
+    /// not be read: no artifact of that name was found, or it has no AST.
+    #[serde(skip)]
+    pub unresolved_bases: Vec<String>,
+}
+
+/// What [`inherit_namespaces`] needs of a base contract's artifact: its namespaces (`None`
+/// without an AST) and its own bases in other files.
+#[derive(Debug, Clone, Default)]
+pub struct BaseNamespaces {
+    /// [`StorageLayout::namespaces`] of the base.
+    pub namespaces: Option<BTreeMap<String, Namespace>>,
+    /// [`StorageLayout::external_bases`] of the base.
+    pub bases: Vec<String>,
+}
+
+impl BaseNamespaces {
+    /// Of a base's layout.
+    pub fn of(layout: &StorageLayout) -> Self {
+        Self { namespaces: layout.namespaces.clone(), bases: layout.external_bases.clone() }
+    }
+}
+
+/// Adds to `layout`'s namespaces those of its bases declared in other files, found by name
+/// with `lookup` (and theirs, transitively). Bases that `lookup` does not find, or whose
+/// artifact has no AST, go to [`StorageLayout::unresolved_bases`]. Nothing happens without an
+/// AST.
+pub fn inherit_namespaces(
+    layout: &mut StorageLayout,
+    lookup: &mut dyn FnMut(&str) -> Option<BaseNamespaces>,
+) {
+    let Some(own) = &mut layout.namespaces else { return };
+    let mut stack: Vec<String> = layout.external_bases.iter().rev().cloned().collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        match lookup(&name) {
+            Some(BaseNamespaces { namespaces: Some(ns), bases }) => {
+                for (id, n) in ns {
+                    own.entry(id).or_insert(n);
+                }
+                stack.extend(bases.into_iter().rev());
+            }
+            _ => layout.unresolved_bases.push(name),
+        }
+    }
 }
 
 /// The source file of a contract whose artifact has no AST: what its metadata and the file on
@@ -49,6 +102,9 @@ pub struct SourceHint {
 pub struct SourceAst {
     #[serde(default)]
     nodes: Vec<AstNode>,
+    /// Every name the file declares or imports, with the AST ids it stands for.
+    #[serde(default, rename = "exportedSymbols")]
+    exported_symbols: HashMap<String, Vec<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -397,14 +453,17 @@ impl SourceAst {
     }
 
     /// The ERC-7201 namespaces of contract `name`, by id: the annotated structs of the contract
-    /// and of its bases declared in this file, and those at file level. `enums` are this file's
-    /// (see [`SourceAst::enums`]).
+    /// and of its bases declared in this file, and those at file level; then the names of its
+    /// bases declared in other files, as this file imports them (a base of such a base that
+    /// this file does not import is found through that base). `enums` are this file's (see
+    /// [`SourceAst::enums`]).
     pub fn namespaces(
         &self,
         name: &str,
         enums: &BTreeMap<String, Vec<String>>,
-    ) -> BTreeMap<String, Namespace> {
+    ) -> (BTreeMap<String, Namespace>, Vec<String>) {
         let mut out = BTreeMap::new();
+        let mut external = Vec::new();
         let contracts: HashMap<i64, &AstNode> = self
             .nodes
             .iter()
@@ -412,8 +471,15 @@ impl SourceAst {
             .map(|n| (n.id, n))
             .collect();
         let Some(contract) = contracts.values().find(|c| c.name.as_deref() == Some(name)) else {
-            return out;
+            return (out, external);
         };
+        for id in contract.linearized_base_contracts.iter().filter(|id| !contracts.contains_key(id))
+        {
+            let named = self.exported_symbols.iter().find(|(_, ids)| ids.contains(id));
+            if let Some((base, _)) = named {
+                external.push(base.clone());
+            }
+        }
         let annotated = |n: &&AstNode| {
             n.node_type == "StructDefinition"
                 && n.documentation.as_deref().and_then(erc7201_id).is_some()
@@ -428,7 +494,7 @@ impl SourceAst {
         let structs: Vec<&AstNode> =
             self.nodes.iter().chain(in_contracts).filter(annotated).collect();
         if structs.is_empty() {
-            return out;
+            return (out, external);
         }
         let by_id = self
             .definitions()
@@ -451,6 +517,8 @@ impl SourceAst {
                 enums: enums.clone(),
                 namespaces: None,
                 source: None,
+                external_bases: Vec::new(),
+                unresolved_bases: Vec::new(),
             };
             let struct_name =
                 s.canonical_name.clone().or_else(|| s.name.clone()).unwrap_or_default();
@@ -459,7 +527,7 @@ impl SourceAst {
                 Namespace { id: id.to_owned(), struct_name, root: erc7201_slot(id), layout },
             );
         }
-        out
+        (out, external)
     }
 }
 

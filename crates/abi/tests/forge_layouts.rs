@@ -93,6 +93,8 @@ fn a_version_against_itself_gives_nothing() {
         "GapStructV2",
         "ArrayValueV1",
         "ArrayValueV2",
+        "NamespaceChildV1",
+        "UupsCounterV1",
     ] {
         assert_eq!(verdicts(name, name), vec![], "{name}");
     }
@@ -137,4 +139,36 @@ fn namespace_packing_matches_solc() {
         t.members.as_ref().unwrap().iter().map(|m| row(types, m)).collect::<Vec<_>>()
     };
     assert_eq!(inner(&ns.layout.types), inner(&layout.types));
+}
+
+/// A namespace declared by a base in another file is the child's too: file mode reads the
+/// base's artifact next to the child's, directory mode the base among the loaded artifacts.
+#[test]
+fn namespaces_of_bases_in_other_files_are_inherited() {
+    use Severity::*;
+    let want = vec![v("storage_variable_inserted", Breaking, "limit", Some("molt.test.base"))];
+    assert_eq!(verdicts("NamespaceChildV1", "NamespaceChildV2"), want);
+    // OpenZeppelin 5's Initializable, inherited by UupsCounterV1.
+    let mut counter = Artifact::load_interface(artifact("UupsCounterV1")).unwrap();
+    let layout = counter.storage_layout.as_mut().unwrap();
+    assert!(layout.namespaces.as_ref().unwrap().is_empty());
+    assert!(
+        layout.external_bases.iter().any(|b| b == "Initializable"),
+        "{:?}",
+        layout.external_bases
+    );
+    let report = diff_paths(&out(), &out(), &Options::default()).unwrap();
+    assert_eq!(report.summary().breaking + report.summary().warning, 0);
+    // Alone in a folder, the base cannot be read: said, not silent.
+    let dir = tempfile::tempdir().unwrap();
+    let solo = dir.path().join("NamespaceChildV1.json");
+    std::fs::copy(artifact("NamespaceChildV1"), &solo).unwrap();
+    let report = diff_paths(&solo, &solo, &Options::default()).unwrap();
+    let changes = &report.contracts[0].changes;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        (changes[0].kind.id(), changes[0].severity),
+        ("storage_namespace_unchecked", Warning)
+    );
+    assert!(changes[0].message.contains("`NamespaceBaseV1`"), "{}", changes[0].message);
 }

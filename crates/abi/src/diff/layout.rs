@@ -619,6 +619,17 @@ pub fn diff_namespaces(
             ),
         }
     }
+    let mut unresolved: Vec<&str> =
+        [old.0, new.0].iter().flat_map(|l| &l.unresolved_bases).map(String::as_str).collect();
+    unresolved.sort_unstable();
+    unresolved.dedup();
+    if !unresolved.is_empty() {
+        let names: Vec<_> = unresolved.iter().map(|n| format!("`{n}`")).collect();
+        out.push(Change::of(Kind::StorageNamespaceUnchecked, "erc7201").aside(format!(
+            "the namespaces of {}, inherited from other files, were not read: no artifact of that name with an AST was found next to this one",
+            names.join(", ")
+        )));
+    }
 }
 
 /// Why the namespaces of two layouts, one of them at least without an AST, must be checked by
