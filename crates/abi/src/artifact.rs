@@ -256,6 +256,7 @@ fn read_ast(layout: &mut StorageLayout, ast: &SourceAst, name: &str) {
     let (namespaces, bases) = ast.namespaces(name, &layout.enums);
     layout.namespaces = Some(namespaces);
     layout.external_bases = bases;
+    layout.annotations = ast.annotations();
 }
 
 /// What molt reads of solc's metadata: the compilation target and its source's hash.

@@ -37,6 +37,37 @@ pub struct StorageLayout {
     /// not be read: no artifact of that name was found, or it has no AST.
     #[serde(skip)]
     pub unresolved_bases: Vec<String>,
+    /// OpenZeppelin's upgrade annotations of the state variables declared in the artifact's
+    /// own file, by AST id ([`StorageEntry::ast_id`]). Not part of solc's
+    /// output.
+    #[serde(skip)]
+    pub annotations: BTreeMap<u64, Annotation>,
+}
+
+/// `@custom:oz-renamed-from <old name>` and `@custom:oz-retyped-from <old type>` of a variable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Annotation {
+    /// The variable's name in the old version.
+    pub renamed_from: Option<String>,
+    /// The variable's type in the old version, as written.
+    pub retyped_from: Option<String>,
+}
+
+impl Annotation {
+    /// The annotations of natspec `doc`, if it has any.
+    fn of(doc: &str) -> Option<Self> {
+        let tag = |name: &str| {
+            let (_, rest) = doc.split_once(name)?;
+            let line = rest.lines().next()?.trim();
+            (!line.is_empty()).then(|| line.to_owned())
+        };
+        let a = Self {
+            renamed_from: tag("@custom:oz-renamed-from")
+                .and_then(|l| l.split_whitespace().next().map(str::to_owned)),
+            retyped_from: tag("@custom:oz-retyped-from"),
+        };
+        (a != Self::default()).then_some(a)
+    }
 }
 
 /// What [`inherit_namespaces`] needs of a base contract's artifact: its namespaces (`None`
@@ -134,6 +165,8 @@ struct AstNode {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AstMember {
+    #[serde(default)]
+    id: u64,
     #[serde(default)]
     name: String,
     /// The type of a struct member (enum values have none).
@@ -397,7 +430,7 @@ impl Defs<'_> {
                 (slot, offset) = (slot + 1, 0);
             }
             out.push(StorageEntry {
-                ast_id: 0,
+                ast_id: m.id,
                 contract: String::new(),
                 label: m.name.clone(),
                 offset: offset as u32,
@@ -444,6 +477,16 @@ impl SourceAst {
             }
         }
         out
+    }
+
+    /// The upgrade annotations of the state variables of the file's contracts, by AST id.
+    pub fn annotations(&self) -> BTreeMap<u64, Annotation> {
+        let contracts = self.nodes.iter().filter(|n| n.node_type == "ContractDefinition");
+        contracts
+            .flat_map(|c| &c.nodes)
+            .filter(|n| n.node_type == "VariableDeclaration")
+            .filter_map(|n| Some((n.id as u64, Annotation::of(n.documentation.as_deref()?)?)))
+            .collect()
     }
 
     /// Definitions at file level and in contracts.
@@ -519,6 +562,8 @@ impl SourceAst {
                 source: None,
                 external_bases: Vec::new(),
                 unresolved_bases: Vec::new(),
+                // solc keeps no natspec of struct members: no annotations.
+                annotations: BTreeMap::new(),
             };
             let struct_name =
                 s.canonical_name.clone().or_else(|| s.name.clone()).unwrap_or_default();

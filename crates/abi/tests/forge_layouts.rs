@@ -95,6 +95,8 @@ fn a_version_against_itself_gives_nothing() {
         "ArrayValueV2",
         "NamespaceChildV1",
         "UupsCounterV1",
+        "AnnotatedV1",
+        "AnnotatedV2",
     ] {
         assert_eq!(verdicts(name, name), vec![], "{name}");
     }
@@ -171,4 +173,22 @@ fn namespaces_of_bases_in_other_files_are_inherited() {
         ("storage_namespace_unchecked", Warning)
     );
     assert!(changes[0].message.contains("`NamespaceBaseV1`"), "{}", changes[0].message);
+}
+
+/// `@custom:oz-renamed-from` makes a rename info; `@custom:oz-retyped-from` makes a type change
+/// a warning where the variable keeps its place and size, and only there.
+#[test]
+fn openzeppelin_annotations() {
+    use Severity::*;
+    assert_eq!(
+        verdicts("AnnotatedV1", "AnnotatedV2"),
+        vec![
+            v("storage_variable_renamed", Info, "total", None),
+            v("storage_type_changed", Warning, "small", None),
+            v("storage_type_changed", Warning, "owner", None),
+            v("storage_type_changed", Breaking, "count", None),
+            // solc keeps no natspec of struct members: a plain rename.
+            v("storage_variable_renamed", Warning, "a", Some("molt.test.annotated")),
+        ]
+    );
 }

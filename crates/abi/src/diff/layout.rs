@@ -61,6 +61,10 @@ struct Var {
     bytes: u64,
     type_label: String,
     shape: Shape,
+    /// `@custom:oz-renamed-from`: the name it had in the old version.
+    renamed_from: Option<String>,
+    /// `@custom:oz-retyped-from`: the type it had in the old version, as written.
+    retyped_from: Option<String>,
 }
 
 impl Var {
@@ -139,7 +143,10 @@ fn resolve(layout: &StorageLayout, id: &str, stack: &mut Vec<String>) -> Shape {
 
 fn var(layout: &StorageLayout, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
     let t = layout.types.get(&e.ty);
+    let annotation = layout.annotations.get(&e.ast_id);
     Var {
+        renamed_from: annotation.and_then(|a| a.renamed_from.clone()),
+        retyped_from: annotation.and_then(|a| a.retyped_from.clone()),
         label: e.label.clone(),
         slot: e.slot.parse().unwrap_or_default(),
         offset: e.offset,
@@ -457,7 +464,7 @@ fn align(old: &[Var], new: &[Var]) -> Vec<Op> {
     const INDEL: u32 = 2;
     let (n, m) = (old.len(), new.len());
     let diag = |i: usize, j: usize| -> Option<u32> {
-        if old[i].label == new[j].label {
+        if old[i].label == new[j].label || new[j].renamed_from.as_ref() == Some(&old[i].label) {
             Some(0)
         } else if old[i].same_place(&new[j])
             && old[i].shape == new[j].shape
@@ -577,7 +584,11 @@ pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Chan
     for (k, op) in ops.iter().enumerate() {
         match *op {
             Op::Keep(i, j) if !gaps.handled_old.contains(&i) => {
-                out.extend(kept(&old_vars[i], &new_vars[j]));
+                let (o, n) = (&old_vars[i], &new_vars[j]);
+                if o.label != n.label {
+                    out.push(annotated_rename(o, n));
+                }
+                out.extend(kept(o, n));
             }
             Op::Rename(i, j) => out.push(renamed(&old_vars[i], &new_vars[j])),
             Op::Delete(i) if !gaps.handled_old.contains(&i) => out.push(removed(&old_vars[i])),
@@ -911,7 +922,54 @@ fn kept(o: &Var, n: &Var) -> Option<Change> {
                 .aside("layout-compatible")
                 .with_severity(Severity::Warning),
         ),
-        Level::Incompatible => Some(change(Kind::StorageTypeChanged).detail(notes)),
+        Level::Incompatible => match &n.retyped_from {
+            Some(from) => Some(retyped(o, n, from, notes)),
+            None => Some(change(Kind::StorageTypeChanged).detail(notes)),
+        },
+    }
+}
+
+/// A variable renamed with `@custom:oz-renamed-from <old>`: said, as info.
+fn annotated_rename(o: &Var, n: &Var) -> Change {
+    Change::of(Kind::StorageVariableRenamed, &o.label)
+        .old(&o.label)
+        .new(&n.label)
+        .detail(format!(
+            "was renamed to `{}` ({}; annotated `@custom:oz-renamed-from {}`)",
+            n.label,
+            place(n),
+            o.label
+        ))
+        .with_severity(Severity::Info)
+}
+
+/// An incompatible type change of a variable annotated `@custom:oz-retyped-from <from>`: the
+/// annotation says the new type is meant to read the old values, which molt takes (a warning)
+/// only where the layout is unchanged: the annotation names the old type, and the variable
+/// keeps its place and size. Otherwise the change stays breaking and says why.
+fn retyped(o: &Var, n: &Var, from: &str, notes: String) -> Change {
+    let squash = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let names_old = squash(from) == squash(&o.type_label)
+        || o.type_label.rsplit(['.', ' ']).next() == Some(from.trim());
+    let change =
+        Change::of(Kind::StorageTypeChanged, &o.label).old(&o.type_label).new(&n.type_label);
+    let tag = format!("`@custom:oz-retyped-from {from}`");
+    let and = |why: String| if notes.is_empty() { why } else { format!("{notes}; {why}") };
+    if !names_old {
+        change.detail(and(format!("{tag} does not name the old type `{}`", o.type_label)))
+    } else if !o.same_place(n) || o.bytes != n.bytes {
+        change.detail(and(format!(
+            "{tag} does not make it compatible: it moved or its size changed from {} to {} bytes",
+            o.bytes, n.bytes
+        )))
+    } else {
+        change
+            .detail(format!(
+                "annotated {tag}, and its place and size are unchanged; check that `{}` reads the old values",
+                n.type_label
+            ))
+            .aside("layout-compatible by annotation")
+            .with_severity(Severity::Warning)
     }
 }
 

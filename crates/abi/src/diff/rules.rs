@@ -195,11 +195,12 @@ catalog! {
         "state variable `{item}` ({new}) was added{ detail}";
     /// A state variable's type changed.
     StorageTypeChanged = "storage_type_changed", Breaking,
-        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end, a struct `__gap` consumed by exactly the members added before it, an enum mapping key whose members changed)",
+        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end, a struct `__gap` consumed by exactly the members added before it, an enum mapping key whose members changed, a change annotated `@custom:oz-retyped-from <old type>` that keeps the variable's place and size)",
         "A state variable's type changed: unless the new type reads the old bytes the same way, the stored data is misread.",
         "state variable `{item}` changed type from `{old}` to `{new}`{: detail}";
     /// A state variable was renamed in place.
-    StorageVariableRenamed = "storage_variable_renamed", Warning, "",
+    StorageVariableRenamed = "storage_variable_renamed", Warning,
+        "info when the new variable is annotated `@custom:oz-renamed-from <old>`; warning otherwise",
         "A state variable (or a struct member) has a new name at the same slot, offset and type: harmless for the layout, but check that the meaning is the same.",
         "state variable `{item}`{ detail}";
     /// New variables do not consume a `__gap` by exactly their size.
