@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 use alloy::{json_abi::JsonAbi, primitives::Bytes};
 use serde_json::Value;
 
-use crate::{Error, Result, StorageLayout, abi_types::check_abi_types};
+use crate::{
+    Error, Result, StorageLayout,
+    abi_types::check_abi_types,
+    storage::{SourceAst, SourceHint, declares_namespace},
+};
 
 /// Where an artifact came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,11 +72,11 @@ impl Artifact {
             #[serde(rename = "_format")]
             format: Option<Value>,
             #[serde(default, deserialize_with = "compilation_target")]
-            metadata: Option<Value>,
+            metadata: Option<LeanMetadata>,
             #[serde(default, deserialize_with = "code_is_empty")]
             bytecode: Option<bool>,
             /// Parsed lean: only enum definitions are kept.
-            ast: Option<crate::storage::SourceAst>,
+            ast: Option<SourceAst>,
         }
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -92,8 +96,12 @@ impl Artifact {
         };
         let mut obj = serde_json::Map::new();
         obj.insert("abi".into(), abi);
-        let metadata =
-            lean.metadata.map(|t| serde_json::json!({ "settings": { "compilationTarget": t } }));
+        // Only an artifact without an AST needs its source looked at.
+        let hint = lean.ast.is_none().then(|| lean.metadata.as_ref()?.hint(path)).flatten();
+        let metadata = lean
+            .metadata
+            .and_then(|m| m.target)
+            .map(|t| serde_json::json!({ "settings": { "compilationTarget": t } }));
         // Only whether it is empty (abstract): code with unlinked libraries is not hex.
         let bytecode = lean.bytecode.filter(|empty| *empty).map(|_| Value::from("0x"));
         for (key, v) in [
@@ -107,15 +115,24 @@ impl Artifact {
                 obj.insert(key.into(), v);
             }
         }
-        let mut artifact = Self::from_value(stem(path), path, Value::Object(obj))?;
-        if let (Some(layout), Some(ast)) = (&mut artifact.storage_layout, lean.ast) {
-            layout.enums = ast.enums();
+        let mut artifact = Self::from_json(stem(path), path, Value::Object(obj), false)?;
+        if let Some(layout) = &mut artifact.storage_layout {
+            match lean.ast {
+                Some(ast) => read_ast(layout, &ast, &artifact.name),
+                None => layout.source = hint,
+            }
         }
         Ok(artifact)
     }
 
     /// Interprets an already parsed JSON document; `name` is used when it carries none.
     pub fn from_value(name: &str, path: &Path, value: Value) -> Result<Self> {
+        Self::from_json(name, path, value, true)
+    }
+
+    /// [`Artifact::from_value`]; `hint`: for a layout without an AST, look up the source file
+    /// the metadata names (the lean loader does it from the metadata it kept).
+    fn from_json(name: &str, path: &Path, value: Value, hint: bool) -> Result<Self> {
         let format = |reason: String| Error::Format { path: path.into(), reason };
         let parse_abi = |abi: Value| {
             check_abi_types(path, &abi)?;
@@ -166,15 +183,24 @@ impl Artifact {
                             .map_err(|e| format(format!("`storageLayout` is not valid: {e}")))?,
                     ),
                 };
-                if let (Some(layout), Some(ast)) = (&mut storage_layout, obj.remove("ast")) {
-                    let ast: crate::storage::SourceAst = serde_json::from_value(ast)
-                        .map_err(|e| format(format!("`ast` is not a solc AST: {e}")))?;
-                    layout.enums = ast.enums();
-                }
                 let name = declared_name(&obj)
                     .or_else(|| storage_layout.as_ref().and_then(layout_name))
                     .unwrap_or(name)
                     .to_owned();
+                if let Some(layout) = &mut storage_layout {
+                    match obj.remove("ast") {
+                        Some(ast) if !ast.is_null() => {
+                            let ast: SourceAst = serde_json::from_value(ast)
+                                .map_err(|e| format(format!("`ast` is not a solc AST: {e}")))?;
+                            read_ast(layout, &ast, &name);
+                        }
+                        _ if hint => {
+                            let metadata = obj.get("metadata").map(LeanMetadata::of);
+                            layout.source = metadata.and_then(|m| m.hint(path));
+                        }
+                        _ => {}
+                    }
+                }
                 Ok(Self {
                     name,
                     path: path.into(),
@@ -224,30 +250,100 @@ impl Artifact {
     }
 }
 
-/// Reads only `settings.compilationTarget` of solc's metadata object; anything else in the
-/// field (a string, `null`) is none.
-fn compilation_target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    #[derive(serde::Deserialize)]
-    struct Metadata {
-        settings: Option<Settings>,
+/// Enum members and ERC-7201 namespaces of contract `name`, from its file's AST.
+fn read_ast(layout: &mut StorageLayout, ast: &SourceAst, name: &str) {
+    layout.enums = ast.enums();
+    let (namespaces, bases) = ast.namespaces(name, &layout.enums);
+    layout.namespaces = Some(namespaces);
+    layout.external_bases = bases;
+    layout.annotations = ast.annotations();
+}
+
+/// What molt reads of solc's metadata: the compilation target and its source's hash.
+#[derive(Debug, Default)]
+struct LeanMetadata {
+    /// `settings.compilationTarget` (`{"src/Vault.sol": "Vault"}`).
+    target: Option<Value>,
+    /// `sources[<target>].keccak256`.
+    keccak256: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct Settings {
+    #[serde(rename = "compilationTarget")]
+    compilation_target: Option<Value>,
+}
+
+impl LeanMetadata {
+    /// From a metadata value of a fully parsed artifact (an object, or the JSON string
+    /// solc writes).
+    fn of(v: &Value) -> Self {
+        let parsed = match v {
+            Value::String(s) => {
+                compilation_target(&mut serde_json::Deserializer::from_str(s)).ok().flatten()
+            }
+            v => compilation_target(v.clone()).ok().flatten(),
+        };
+        parsed.unwrap_or_default()
     }
-    #[derive(serde::Deserialize)]
-    struct Settings {
-        #[serde(rename = "compilationTarget")]
-        compilation_target: Option<Value>,
+
+    /// For an artifact without an AST: its source file and whether that declares an ERC-7201
+    /// namespace. The path is tried as given, then from each folder above the artifact (a
+    /// Foundry project root holds `out/X.sol/X.json`).
+    fn hint(&self, artifact: &Path) -> Option<SourceHint> {
+        let source = self.target.as_ref()?.as_object()?.keys().next()?.clone();
+        let keccak256 = self.keccak256.clone();
+        // Absolute, so that `old.json` given from its own folder has folders above it.
+        let artifact = std::fs::canonicalize(artifact).unwrap_or_else(|_| artifact.to_owned());
+        let candidates = std::iter::once(PathBuf::from(&source))
+            .chain(artifact.ancestors().skip(1).take(4).map(|d| d.join(&source)));
+        let declares_namespace = candidates
+            .filter(|p| p.is_file())
+            .find_map(|p| std::fs::read_to_string(p).ok())
+            .map(|text| declares_namespace(&text));
+        Some(SourceHint { path: source, keccak256, declares_namespace })
     }
+}
+
+/// Reads `settings.compilationTarget` and the hash of its source from solc's metadata object
+/// (the other sources' entries are skipped, not kept); anything else in the field (a string,
+/// `null`) is none. solc writes `settings` before `sources`.
+fn compilation_target<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<LeanMetadata>, D::Error> {
     struct Target;
     impl<'de> serde::de::Visitor<'de> for Target {
-        type Value = Option<Value>;
+        type Value = Option<LeanMetadata>;
 
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("solc metadata")
         }
 
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            let d = serde::de::value::MapAccessDeserializer::new(map);
-            let metadata = <Metadata as serde::Deserialize>::deserialize(d)?;
-            Ok(metadata.settings.and_then(|s| s.compilation_target))
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = LeanMetadata::default();
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "settings" => {
+                        let settings: Option<Settings> = map.next_value()?;
+                        out.target = settings.and_then(|s| s.compilation_target);
+                    }
+                    "sources" => {
+                        let path = out
+                            .target
+                            .as_ref()
+                            .and_then(Value::as_object)
+                            .and_then(|t| t.keys().next().cloned());
+                        out.keccak256 = map.next_value_seed(SourceHash(path))?;
+                    }
+                    _ => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Some(out))
         }
 
         fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
@@ -259,6 +355,45 @@ fn compilation_target<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<V
         }
     }
     d.deserialize_any(Target)
+}
+
+/// The `keccak256` of one entry (the given path) of the metadata's `sources`.
+struct SourceHash(Option<String>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SourceHash {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SourceHash {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the sources of solc metadata")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        #[derive(serde::Deserialize)]
+        struct Source {
+            keccak256: Option<String>,
+        }
+        let mut out = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if self.0.as_deref() == Some(key.as_ref()) {
+                out = map.next_value::<Source>()?.keccak256;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// Reads only whether creation code (a hex string, or Foundry's `{ "object": "0x…" }`) is

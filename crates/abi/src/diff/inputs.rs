@@ -14,7 +14,10 @@ use std::{
 };
 
 use super::{Change, Config, ContractDiff, Kind, Report, diff_artifacts};
-use crate::{Artifact, ArtifactKind, Error, Result};
+use crate::{
+    Artifact, ArtifactKind, Error, Result,
+    storage::{BaseNamespaces, inherit_namespaces},
+};
 
 /// What to diff and how.
 #[derive(Debug, Clone, Default)]
@@ -47,10 +50,12 @@ pub(crate) fn run(old: &Path, new: &Path, options: &Options) -> Result<Report> {
     };
     let pairs = match (kind(old)?, kind(new)?) {
         (false, false) => {
-            vec![ContractPair {
-                old: Some(Artifact::load_interface(old)?),
-                new: Some(Artifact::load_interface(new)?),
-            }]
+            let load = |p: &Path| -> Result<Artifact> {
+                let mut a = Artifact::load_interface(p)?;
+                inherit_from_disk(&mut a);
+                Ok(a)
+            };
+            vec![ContractPair { old: Some(load(old)?), new: Some(load(new)?) }]
         }
         (true, true) => {
             if let Some(proxy) = &options.proxy {
@@ -164,7 +169,8 @@ pub fn artifact_files(dir: &Path, include_tests: bool) -> Result<Vec<PathBuf>> {
 /// name occurs more than once).
 fn load_dir(dir: &Path, include_tests: bool) -> Result<BTreeMap<String, Artifact>> {
     let files = artifact_files(dir, include_tests)?;
-    let artifacts = load_all(&files)?;
+    let mut artifacts = load_all(&files)?;
+    inherit_in(&mut artifacts);
     let mut count: HashMap<String, usize> = HashMap::new();
     for a in &artifacts {
         *count.entry(a.name.clone()).or_default() += 1;
@@ -181,6 +187,53 @@ fn load_dir(dir: &Path, include_tests: bool) -> Result<BTreeMap<String, Artifact
         out.insert(key, a);
     }
     Ok(out)
+}
+
+/// Gives each artifact the ERC-7201 namespaces of its bases declared in other files, from the
+/// artifacts of those bases among `artifacts` (by name; the first one of a name).
+fn inherit_in(artifacts: &mut [Artifact]) {
+    let mut by_name: HashMap<&str, BaseNamespaces> = HashMap::new();
+    for a in artifacts.iter() {
+        if let Some(layout) = &a.storage_layout {
+            by_name.entry(&a.name).or_insert_with(|| BaseNamespaces::of(layout));
+        }
+    }
+    let by_name: HashMap<String, BaseNamespaces> =
+        by_name.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    for a in artifacts.iter_mut() {
+        if let Some(layout) = a.storage_layout.as_mut().filter(|l| !l.external_bases.is_empty()) {
+            inherit_namespaces(layout, &mut |name| by_name.get(name).cloned());
+        }
+    }
+}
+
+/// File mode: gives the artifact the ERC-7201 namespaces of its bases declared in other files,
+/// from their artifacts in the same `out/` folder (`out/<Base>.sol/<Base>.json`, else any
+/// `out/*/<Base>.json`).
+fn inherit_from_disk(artifact: &mut Artifact) {
+    let Some(layout) = artifact.storage_layout.as_mut().filter(|l| !l.external_bases.is_empty())
+    else {
+        return;
+    };
+    let out = artifact.path.parent().and_then(Path::parent).map(Path::to_path_buf);
+    let mut lookup = |name: &str| -> Option<BaseNamespaces> {
+        let out = out.as_deref()?;
+        let direct = out.join(format!("{name}.sol")).join(format!("{name}.json"));
+        let file = if direct.is_file() {
+            direct
+        } else {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(out)
+                .ok()?
+                .filter_map(|d| d.ok().map(|d| d.path().join(format!("{name}.json"))))
+                .filter(|p| p.is_file())
+                .collect();
+            found.sort();
+            found.into_iter().next()?
+        };
+        let base = Artifact::load_interface(file).ok()?;
+        base.storage_layout.as_ref().map(BaseNamespaces::of)
+    };
+    inherit_namespaces(layout, &mut lookup);
 }
 
 /// Loads files on a few threads (artifacts are large JSON documents; parsing dominates).

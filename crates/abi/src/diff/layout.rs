@@ -7,7 +7,10 @@
 //! shifts are not reported again. `__gap` arrays may shrink by exactly the slots the new
 //! variables before them take.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    path::Path,
+};
 
 use alloy::primitives::U256;
 
@@ -58,6 +61,10 @@ struct Var {
     bytes: u64,
     type_label: String,
     shape: Shape,
+    /// `@custom:oz-renamed-from`: the name it had in the old version.
+    renamed_from: Option<String>,
+    /// `@custom:oz-retyped-from`: the type it had in the old version, as written.
+    retyped_from: Option<String>,
 }
 
 impl Var {
@@ -136,7 +143,10 @@ fn resolve(layout: &StorageLayout, id: &str, stack: &mut Vec<String>) -> Shape {
 
 fn var(layout: &StorageLayout, e: &StorageEntry, stack: &mut Vec<String>) -> Var {
     let t = layout.types.get(&e.ty);
+    let annotation = layout.annotations.get(&e.ast_id);
     Var {
+        renamed_from: annotation.and_then(|a| a.renamed_from.clone()),
+        retyped_from: annotation.and_then(|a| a.retyped_from.clone()),
         label: e.label.clone(),
         slot: e.slot.parse().unwrap_or_default(),
         offset: e.offset,
@@ -454,7 +464,7 @@ fn align(old: &[Var], new: &[Var]) -> Vec<Op> {
     const INDEL: u32 = 2;
     let (n, m) = (old.len(), new.len());
     let diag = |i: usize, j: usize| -> Option<u32> {
-        if old[i].label == new[j].label {
+        if old[i].label == new[j].label || new[j].renamed_from.as_ref() == Some(&old[i].label) {
             Some(0)
         } else if old[i].same_place(&new[j])
             && old[i].shape == new[j].shape
@@ -574,7 +584,11 @@ pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Chan
     for (k, op) in ops.iter().enumerate() {
         match *op {
             Op::Keep(i, j) if !gaps.handled_old.contains(&i) => {
-                out.extend(kept(&old_vars[i], &new_vars[j]));
+                let (o, n) = (&old_vars[i], &new_vars[j]);
+                if o.label != n.label {
+                    out.push(annotated_rename(o, n));
+                }
+                out.extend(kept(o, n));
             }
             Op::Rename(i, j) => out.push(renamed(&old_vars[i], &new_vars[j])),
             Op::Delete(i) if !gaps.handled_old.contains(&i) => out.push(removed(&old_vars[i])),
@@ -585,6 +599,101 @@ pub fn diff_layouts(old: &StorageLayout, new: &StorageLayout, out: &mut Vec<Chan
         }
     }
     out.extend(gaps.changes);
+}
+
+/// Appends the changes of the ERC-7201 namespaces of `old` to `new` (each a layout and its
+/// file): per namespace id, the members are compared as state variables are (slots relative
+/// to the root); a namespace that is gone is breaking, a new one is not reported. When a side
+/// has no AST and its namespaces matter, one `storage_namespace_unchecked` says why.
+pub fn diff_namespaces(
+    old: (&StorageLayout, &Path),
+    new: (&StorageLayout, &Path),
+    out: &mut Vec<Change>,
+) {
+    let (Some(o), Some(n)) = (&old.0.namespaces, &new.0.namespaces) else {
+        if let Some(why) = unchecked(old, new) {
+            out.push(Change::of(Kind::StorageNamespaceUnchecked, "erc7201").aside(why));
+        }
+        return;
+    };
+    for (id, ons) in o {
+        match n.get(id) {
+            Some(nns) => {
+                let mut found = Vec::new();
+                diff_layouts(&ons.layout, &nns.layout, &mut found);
+                out.extend(found.into_iter().map(|c| c.in_namespace(id)));
+            }
+            None => out.push(
+                Change::of(Kind::StorageNamespaceRemoved, id)
+                    .old(&ons.struct_name)
+                    .aside(format!("its root slot is {}", ons.root)),
+            ),
+        }
+    }
+    let mut unresolved: Vec<&str> =
+        [old.0, new.0].iter().flat_map(|l| &l.unresolved_bases).map(String::as_str).collect();
+    unresolved.sort_unstable();
+    unresolved.dedup();
+    if !unresolved.is_empty() {
+        let names: Vec<_> = unresolved.iter().map(|n| format!("`{n}`")).collect();
+        out.push(Change::of(Kind::StorageNamespaceUnchecked, "erc7201").aside(format!(
+            "the namespaces of {}, inherited from other files, were not read: no artifact of that name with an AST was found next to this one",
+            names.join(", ")
+        )));
+    }
+}
+
+/// Why the namespaces of two layouts, one of them at least without an AST, must be checked by
+/// other means; `None` when they cannot matter: the sources say they declare none, or the
+/// source is unchanged (same keccak256 in both metadata), or nothing tells (no metadata: a
+/// `forge inspect` layout or a trimmed artifact).
+fn unchecked(old: (&StorageLayout, &Path), new: (&StorageLayout, &Path)) -> Option<String> {
+    let file =
+        |p: &Path| p.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let sides = [(old, new), (new, old)];
+    for ((layout, path), (other, other_path)) in sides {
+        if layout.namespaces.is_some() {
+            continue;
+        }
+        if let Some(ns) = other.namespaces.as_ref().filter(|ns| !ns.is_empty()) {
+            let ids: Vec<_> = ns.keys().map(|id| format!("`erc7201:{id}`")).collect();
+            return Some(format!(
+                "`{}` has no AST; `{}` declares {}",
+                file(path),
+                file(other_path),
+                ids.join(", ")
+            ));
+        }
+    }
+    let hints =
+        [old, new].map(|(l, p)| (l.namespaces.is_none().then_some(()).and(l.source.as_ref()), p));
+    if let [(Some(a), _), (Some(b), _)] = &hints
+        && a.keccak256.is_some()
+        && a.keccak256 == b.keccak256
+    {
+        return None;
+    }
+    for (hint, path) in hints {
+        let Some(hint) = hint else { continue };
+        match hint.declares_namespace {
+            Some(true) => {
+                return Some(format!(
+                    "`{}` has no AST and its source `{}` declares an ERC-7201 namespace",
+                    file(path),
+                    hint.path
+                ));
+            }
+            Some(false) => {}
+            None => {
+                return Some(format!(
+                    "`{}` has no AST and its source `{}` could not be read to tell whether it declares an ERC-7201 namespace",
+                    file(path),
+                    hint.path
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// Two aligned layouts, and what the old one used.
@@ -813,7 +922,54 @@ fn kept(o: &Var, n: &Var) -> Option<Change> {
                 .aside("layout-compatible")
                 .with_severity(Severity::Warning),
         ),
-        Level::Incompatible => Some(change(Kind::StorageTypeChanged).detail(notes)),
+        Level::Incompatible => match &n.retyped_from {
+            Some(from) => Some(retyped(o, n, from, notes)),
+            None => Some(change(Kind::StorageTypeChanged).detail(notes)),
+        },
+    }
+}
+
+/// A variable renamed with `@custom:oz-renamed-from <old>`: said, as info.
+fn annotated_rename(o: &Var, n: &Var) -> Change {
+    Change::of(Kind::StorageVariableRenamed, &o.label)
+        .old(&o.label)
+        .new(&n.label)
+        .detail(format!(
+            "was renamed to `{}` ({}; annotated `@custom:oz-renamed-from {}`)",
+            n.label,
+            place(n),
+            o.label
+        ))
+        .with_severity(Severity::Info)
+}
+
+/// An incompatible type change of a variable annotated `@custom:oz-retyped-from <from>`: the
+/// annotation says the new type is meant to read the old values, which molt takes (a warning)
+/// only where the layout is unchanged: the annotation names the old type, and the variable
+/// keeps its place and size. Otherwise the change stays breaking and says why.
+fn retyped(o: &Var, n: &Var, from: &str, notes: String) -> Change {
+    let squash = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let names_old = squash(from) == squash(&o.type_label)
+        || o.type_label.rsplit(['.', ' ']).next() == Some(from.trim());
+    let change =
+        Change::of(Kind::StorageTypeChanged, &o.label).old(&o.type_label).new(&n.type_label);
+    let tag = format!("`@custom:oz-retyped-from {from}`");
+    let and = |why: String| if notes.is_empty() { why } else { format!("{notes}; {why}") };
+    if !names_old {
+        change.detail(and(format!("{tag} does not name the old type `{}`", o.type_label)))
+    } else if !o.same_place(n) || o.bytes != n.bytes {
+        change.detail(and(format!(
+            "{tag} does not make it compatible: it moved or its size changed from {} to {} bytes",
+            o.bytes, n.bytes
+        )))
+    } else {
+        change
+            .detail(format!(
+                "annotated {tag}, and its place and size are unchanged; check that `{}` reads the old values",
+                n.type_label
+            ))
+            .aside("layout-compatible by annotation")
+            .with_severity(Severity::Warning)
     }
 }
 
@@ -1197,6 +1353,64 @@ mod tests {
         // Without an AST (no members), an unchanged enum is not reported.
         let bare = |ty| layout(&[("s", 0, 0, ty)], extra);
         assert!(kinds(&bare(value), &bare(value)).is_empty());
+    }
+
+    #[test]
+    fn namespaces_unchecked_only_when_they_may_matter() {
+        use crate::storage::{Namespace, SourceHint, erc7201_slot};
+        let hint = |keccak: &str, declares: Option<bool>| {
+            let mut l = layout(&[("a", 0, 0, "t_uint256")], "");
+            l.source = Some(SourceHint {
+                path: "src/A.sol".into(),
+                keccak256: Some(keccak.into()),
+                declares_namespace: declares,
+            });
+            l
+        };
+        let with_ast = |ids: &[&str]| {
+            let mut l = layout(&[("a", 0, 0, "t_uint256")], "");
+            let ns = ids.iter().map(|id| {
+                let ns = Namespace {
+                    id: id.to_string(),
+                    struct_name: "A.S".into(),
+                    root: erc7201_slot(id),
+                    layout: layout(&[("x", 0, 0, "t_uint256")], ""),
+                };
+                (id.to_string(), ns)
+            });
+            l.namespaces = Some(ns.collect());
+            l
+        };
+        let check = |o: &StorageLayout, n: &StorageLayout| {
+            let mut out = Vec::new();
+            diff_namespaces((o, Path::new("old.json")), (n, Path::new("new.json")), &mut out);
+            out.into_iter().map(|c| (c.kind, c.severity, c.message)).collect::<Vec<_>>()
+        };
+        let warned = |got: Vec<(Kind, Severity, String)>, why: &str| {
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert_eq!((got[0].0, got[0].1), (Kind::StorageNamespaceUnchecked, Severity::Warning));
+            assert!(got[0].2.contains(why), "{got:?}");
+        };
+        warned(
+            check(&with_ast(&["a.b"]), &hint("1", Some(false))),
+            "`old.json` declares `erc7201:a.b`",
+        );
+        warned(
+            check(&hint("1", Some(true)), &hint("2", Some(true))),
+            "declares an ERC-7201 namespace",
+        );
+        warned(check(&hint("1", None), &hint("2", None)), "could not be read");
+        // The same source, a source without namespaces, no metadata, or an AST on both sides
+        // that declares none: nothing to say.
+        assert!(check(&hint("1", None), &hint("1", None)).is_empty());
+        assert!(check(&hint("1", Some(false)), &hint("2", Some(false))).is_empty());
+        assert!(check(&with_ast(&[]), &hint("2", Some(false))).is_empty());
+        let bare = layout(&[("a", 0, 0, "t_uint256")], "");
+        assert!(check(&bare, &bare).is_empty());
+        // A namespace removed, one added.
+        let got = check(&with_ast(&["a.b", "c.d"]), &with_ast(&["c.d", "e.f"]));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!((got[0].0, got[0].1), (Kind::StorageNamespaceRemoved, Severity::Breaking));
     }
 
     #[test]

@@ -73,6 +73,10 @@ pub struct Change {
     pub old: Option<String>,
     /// The new value where the change has one.
     pub new: Option<String>,
+    /// The ERC-7201 namespace id of a change to a namespace member (see
+    /// [`Change::in_namespace`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// A plain clause that completes the message (see [`Change::detail`]).
     #[serde(skip)]
     detail: Option<String>,
@@ -94,6 +98,7 @@ impl Change {
             message: String::new(),
             old: None,
             new: None,
+            namespace: None,
             detail: None,
             aside: None,
         };
@@ -127,6 +132,12 @@ impl Change {
     /// detail, without parentheses of its own.
     pub fn aside(self, aside: impl Into<String>) -> Self {
         self.with(|c| c.aside = Some(aside.into()))
+    }
+
+    /// The same change, about a member of ERC-7201 namespace `id`: the message starts with the
+    /// namespace and says "member" for "state variable".
+    pub fn in_namespace(self, id: impl Into<String>) -> Self {
+        self.with(|c| c.namespace = Some(id.into()))
     }
 
     /// The same change with another severity.
@@ -239,6 +250,7 @@ pub fn diff_artifacts(old: &Artifact, new: &Artifact, proxy: Option<&Artifact>) 
     }
     if let (Some(o), Some(n)) = (&old.storage_layout, &new.storage_layout) {
         layout::diff_layouts(o, n, &mut changes);
+        layout::diff_namespaces((o, &old.path), (n, &new.path), &mut changes);
     }
     changes
 }

@@ -195,17 +195,26 @@ catalog! {
         "state variable `{item}` ({new}) was added{ detail}";
     /// A state variable's type changed.
     StorageTypeChanged = "storage_type_changed", Breaking,
-        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end, a struct `__gap` consumed by exactly the members added before it, an enum mapping key whose members changed)",
+        "breaking when incompatible; warning for layout-compatible changes (address, contract types and uint160 among each other, a mapping value that grows at its end, a struct `__gap` consumed by exactly the members added before it, an enum mapping key whose members changed, a change annotated `@custom:oz-retyped-from <old type>` that keeps the variable's place and size)",
         "A state variable's type changed: unless the new type reads the old bytes the same way, the stored data is misread.",
         "state variable `{item}` changed type from `{old}` to `{new}`{: detail}";
     /// A state variable was renamed in place.
-    StorageVariableRenamed = "storage_variable_renamed", Warning, "",
+    StorageVariableRenamed = "storage_variable_renamed", Warning,
+        "info when the new variable is annotated `@custom:oz-renamed-from <old>`; warning otherwise",
         "A state variable (or a struct member) has a new name at the same slot, offset and type: harmless for the layout, but check that the meaning is the same.",
         "state variable `{item}`{ detail}";
     /// New variables do not consume a `__gap` by exactly their size.
     StorageGapMisused = "storage_gap_misused", Breaking, "",
         "A storage gap (`__gap`) must shrink by exactly the number of slots the new variables before it take, or every later variable moves.",
         "storage gap `{item}`{ detail}";
+    /// An ERC-7201 namespace of the old version is gone.
+    StorageNamespaceRemoved = "storage_namespace_removed", Breaking, "",
+        "An ERC-7201 namespace (a struct annotated `@custom:storage-location erc7201:<id>`) of the old version is not declared by the new one: the data at its root slot is orphaned, or read by whatever uses those slots next.",
+        "namespace `erc7201:{item}` (struct `{old}`) was removed{ detail}";
+    /// Namespaced storage could not be compared.
+    StorageNamespaceUnchecked = "storage_namespace_unchecked", Warning, "",
+        "An artifact has no AST, so its ERC-7201 namespaces (which solc's storage layout does not list) could not be compared, and its source declares one or may have changed.",
+        "namespaced storage not checked: build with ast = true{ detail}";
     /// A selector of the ABI is not dispatched by the deployed bytecode.
     DeployedSelectorMissing = "deployed_selector_missing", Breaking, "",
         "`--deployed`: a function of the ABI is not dispatched by the deployed runtime bytecode: calls to it revert or hit the fallback.",
@@ -250,7 +259,16 @@ impl Rule {
     /// Fills the template with `change`'s values.
     pub fn message(&self, change: &Change) -> String {
         let mut out = String::with_capacity(self.template.len() + change.item.len());
+        // A member of an ERC-7201 namespace is reported like a state variable, in its namespace.
+        let scoped;
         let mut rest = self.template;
+        if let Some(ns) = &change.namespace {
+            out.push_str("namespace `erc7201:");
+            out.push_str(ns);
+            out.push_str("`: ");
+            scoped = rest.replacen("state variable", "member", 1);
+            rest = &scoped;
+        }
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
