@@ -24,4 +24,4 @@ pub use phase::{
     Export, MULTI_SEND_CALL_ONLY, OwnerCall, OwnerPhase, PhaseName, Purpose, SafeInfo, export,
     safe_info,
 };
-pub use signatures::{Executed, SignaturesFile, Signed, exec, sign};
+pub use signatures::{Executed, SignaturesFile, Signed, exec, send_exec, sign};

@@ -190,8 +190,7 @@ pub async fn exec(
     let (tx, nonce) = batch_tx(batch, &safe, nonce)?;
     let hash = tx.safe_tx_hash(safe.chain_id, safe.address);
     let signatures = valid_signatures(file, &safe, hash, nonce)?;
-    let input = exec_input(&tx, encode_signatures(&signatures).map_err(GovernanceError::from)?);
-    let receipt = send(sender, safe.address, input).await?;
+    let receipt = send_exec(sender, safe.address, &tx, &signatures).await?;
     let after = super::phase::safe_at(sender.provider(), safe.address).await?.nonce;
     if after != nonce + 1 {
         return Err(GovernanceError::NotExecuted { tx: receipt.hash }.into());
@@ -248,6 +247,19 @@ fn valid_signatures(
 
 fn exec_input(tx: &SafeTx, signatures: Bytes) -> Bytes {
     molt_chain::safe::exec_call(tx, signatures).abi_encode().into()
+}
+
+/// Sends `execTransaction` of `tx` with `signatures` (sorted here) to `safe`, signed by
+/// `sender`: estimated first (a Safe refusal is an error, and nothing is sent), then waited for.
+/// The signatures are not checked here ([`exec`] checks them against a signatures file).
+pub async fn send_exec(
+    sender: &Sender,
+    safe: Address,
+    tx: &SafeTx,
+    signatures: &[SafeSignature],
+) -> Result<molt_chain::tx::ReceiptSummary> {
+    let input = exec_input(tx, encode_signatures(signatures).map_err(GovernanceError::from)?);
+    send(sender, safe, input).await
 }
 
 /// Estimates (a revert is a Safe refusal, nothing sent), signs, sends and waits.

@@ -16,7 +16,7 @@ use std::path::Path;
 use alloy::{
     dyn_abi::DynSolValue,
     network::TransactionBuilder,
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, U256, keccak256},
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -26,11 +26,7 @@ use alloy::{
 use eyre::{Result, WrapErr, eyre};
 use molt_chain::{
     Sender, Toolchain,
-    safe::{
-        Safe, SafeContracts, SafeSetup, SafeSignature, create_safe, encode_signatures, exec_call,
-        install_contracts,
-    },
-    tx::TxRequest,
+    safe::{Safe, SafeContracts, SafeSetup, SafeSignature, create_safe, install_contracts},
 };
 use molt_migrate::{
     Manifest,
@@ -262,8 +258,9 @@ pub(super) async fn upgrade_through_safe(
         .iter()
         .map(|o| SafeSignature::sign(o, hash))
         .collect::<Result<Vec<_>, _>>()?;
-    let exec = exec_call(&tx, encode_signatures(&signatures)?).abi_encode();
-    send_signed(&deployer, g.safe, exec.into()).await.wrap_err("execTransaction of the upgrade")?;
+    governance::send_exec(&deployer, g.safe, &tx, &signatures)
+        .await
+        .wrap_err("execTransaction of the upgrade")?;
     let nonce: u64 =
         Safe::new(g.safe, chain_id, node.provider.clone()).nonce().await?.saturating_to();
     if nonce != batch.safe_tx().nonce.saturating_to::<u64>() + 1 {
@@ -288,26 +285,6 @@ async fn send(wallet: &DynProvider, from: Address, to: Address, input: Vec<u8>) 
         return Err(eyre!("the transaction to {to} reverted ({})", receipt.transaction_hash));
     }
     Ok(receipt.transaction_hash)
-}
-
-/// Sends `input` to `to` signed by `sender`'s key (estimated, with a 20 % margin), waits for
-/// it and checks it succeeded.
-async fn send_signed(sender: &Sender, to: Address, input: Bytes) -> Result<()> {
-    let gas = sender.estimate(to, input.clone(), U256::ZERO).await?;
-    let tx = sender.sign(TxRequest {
-        to: to.into(),
-        data: input,
-        value: U256::ZERO,
-        nonce: sender.next_nonce().await?,
-        gas_limit: gas + gas / 5,
-        fees: sender.fees().await?,
-    })?;
-    sender.broadcast(&tx).await?;
-    let receipt = sender.wait(tx.hash, std::time::Duration::from_secs(60)).await?;
-    if !receipt.success {
-        return Err(eyre!("the transaction to {to} reverted ({})", tx.hash));
-    }
-    Ok(())
 }
 
 /// A `uint256` view through the proxy.
