@@ -152,6 +152,12 @@ pub(super) async fn migrate_through_safe(
                 sign_and_execute(manifest, &migrator, g, &w, progress).await?
             }
             RunOutcome::Done(report) => {
+                // The report is the last run's; the migrator's key is fresh, so its nonce counts
+                // everything it sent over the runs.
+                let sent = node.provider.get_transaction_count(g.migrator.address()).await?;
+                progress.step(format!(
+                    "over the three runs the migrator sent {sent} transactions (the imports, and the two execTransaction the owners signed)"
+                ));
                 print_report(global, progress, &report)?;
                 return Ok(if report.verified { Outcome::Ok } else { Outcome::Problems });
             }
