@@ -169,6 +169,7 @@ pub async fn rehearse_phase(
     provider: &DynProvider,
     manifest: &Manifest,
     phase: PhaseName,
+    avoid: Address,
 ) -> Result<Option<RehearsedPhase>> {
     let export = match governance::export(provider, manifest, Some(phase)).await {
         Ok(export) => export,
@@ -178,7 +179,7 @@ pub async fn rehearse_phase(
     let Some(p) = export.phases.into_iter().next() else { return Ok(None) };
     let safe = Safe::new(export.safe.address, export.safe.chain_id, provider.clone());
     let (executor, receipt) =
-        safe.exec_on_fork(&p.safe_tx).await.map_err(|e| Error::Governance(e.into()))?;
+        safe.exec_on_fork(&p.safe_tx, avoid).await.map_err(|e| Error::Governance(e.into()))?;
     Ok(Some(RehearsedPhase {
         safe: export.safe.address,
         threshold: export.safe.threshold,
@@ -187,6 +188,53 @@ pub async fn rehearse_phase(
         phase: p,
         gas_used: receipt.gas_used,
     }))
+}
+
+/// Executes the exported phase `w` (its batch file, at its nonce) through the Safe on the fork
+/// `provider` points at, executed by an owner other than `avoid` when there is one; `None` when
+/// the Safe's nonce is past it and it was executed as exported ([`check_executed`]: another
+/// transaction at its nonce is refused). Returns the executing owner and the gas.
+pub async fn rehearse_exported(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    w: &Waiting,
+    avoid: Address,
+) -> Result<Option<(Address, u64)>> {
+    let chain_id = provider.get_chain_id().await.map_err(molt_chain::Error::from)?;
+    let safe = Safe::new(w.safe, chain_id, provider.clone());
+    let gov = |e: molt_chain::safe::SafeError| Error::Governance(e.into());
+    let nonce: u64 = safe.nonce().await.map_err(gov)?.saturating_to();
+    if nonce > w.nonce {
+        check_executed(provider, manifest, w).await?;
+        return Ok(None);
+    }
+    let tx = governance::BatchFile::read(&w.batch)?.safe_tx(w.nonce)?;
+    let (executor, receipt) = safe.exec_on_fork(&tx, avoid).await.map_err(gov)?;
+    Ok(Some((executor, receipt.gas_used)))
+}
+
+/// The latest export of each owner phase in the journal, executed or not.
+pub fn exports(entries: &[Entry]) -> Vec<Waiting> {
+    PhaseName::ALL
+        .iter()
+        .filter_map(|&phase| {
+            entries.iter().rev().find_map(|e| match e {
+                Entry::OwnerPhaseExported { phase: p, safe, nonce, safe_tx_hash, batch, block }
+                    if *p == phase =>
+                {
+                    Some(Waiting {
+                        phase,
+                        safe: *safe,
+                        nonce: *nonce,
+                        safe_tx_hash: *safe_tx_hash,
+                        batch: batch.clone(),
+                        block: *block,
+                    })
+                }
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// Whether the Safe executed `w`: `None` while its nonce has not moved past it; the block of

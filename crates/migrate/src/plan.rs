@@ -157,6 +157,7 @@ pub async fn plan(
     opts: &RunOptions,
     obs: &dyn Observer,
 ) -> Result<Plan> {
+    crate::run::check_migrator(manifest, real.address())?;
     let checks = precheck::run(manifest, real, &opts.precheck_options(&[], manifest)).await?;
     let provider = real.provider();
     let head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;

@@ -113,6 +113,10 @@ pub async fn preflight(
     opts: &RunOptions,
 ) -> Result<Preflight> {
     let fork = fork(manifest, real, url).await?;
+    let exported_phases = match opts.journal.exists() {
+        true => crate::owner::exports(&Journal::read(&opts.journal)?),
+        false => Vec::new(),
+    };
     let snapshot = match journaled_backup(&opts.journal)? {
         Some(path) => Snapshot::read_backup(manifest, &path)?,
         None => Snapshot::take(real.provider(), manifest, real.chain_id(), fork.block).await?,
@@ -122,6 +126,7 @@ pub async fn preflight(
         adopt_existing: true,
         scope: Scope::FirstBatches,
         snapshot: Some(snapshot),
+        exported_phases,
         ..opts.clone()
     };
     let (_, txs) = fork.run(&opts, &Silent).await?;

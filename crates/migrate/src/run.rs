@@ -77,6 +77,9 @@ pub struct RunOptions {
     /// With a Safe owner: how long to poll for the Safe to execute an owner phase instead of
     /// stopping (`None`: stop at once).
     pub wait: Option<Duration>,
+    /// In a preflight: the owner phases the real journal exported. The fork rehearses them as
+    /// exported (the batch file the owners sign), or skips one the Safe already executed.
+    pub exported_phases: Vec<crate::owner::Waiting>,
 }
 
 /// A rehearsal of what a run would send, on a fork of the node at `url`, before it sends
@@ -133,6 +136,7 @@ impl RunOptions {
             rehearsal: false,
             snapshot: None,
             wait: None,
+            exported_phases: Vec::new(),
         }
     }
 
@@ -283,7 +287,11 @@ pub async fn run(
     let mut clock = PhaseClock::start();
     // One run per journal, held to the end: a second one is refused before it reads anything.
     let _lock = RunLock::acquire(&opts.journal)?;
-    check_migrator(manifest, sender, opts)?;
+    if sender.is_keyless() && !opts.rehearsal {
+        // Sent unsigned, a keyless run would rely on the node holding the account: only a fork.
+        return Err(molt_chain::Error::Keyless { address: sender.address() }.into());
+    }
+    check_migrator(manifest, sender.address())?;
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
     let safe_mode = opts.safe_mode(manifest);
@@ -312,6 +320,7 @@ pub async fn run(
     if opts.scope == Scope::FirstBatches {
         if opts.finalize && run.safe_mode {
             // A preflight: `close` through the Safe on the fork.
+            run.check_empty(&snapshot)?;
             run.owner_phase(PhaseName::Close).await?;
         } else if opts.finalize {
             run.finalize(&snapshot).await?;
@@ -358,15 +367,12 @@ impl PhaseClock {
 
 /// With a Safe owner, the imports are the migrator's: a run signed by another account is
 /// refused before anything is read.
-fn check_migrator(manifest: &Manifest, sender: &Sender, opts: &RunOptions) -> Result<()> {
+pub fn check_migrator(manifest: &Manifest, sender: Address) -> Result<()> {
     let migrator = manifest.governance.as_ref().and_then(|g| g.migrator);
     match migrator {
-        Some(migrator) if opts.safe_mode(manifest) && sender.address() != migrator => {
-            Err(crate::governance::GovernanceError::SignerNotMigrator {
-                signer: sender.address(),
-                migrator,
-            }
-            .into())
+        Some(migrator) if crate::owner::safe_owner(manifest).is_some() && sender != migrator => {
+            Err(crate::governance::GovernanceError::SignerNotMigrator { signer: sender, migrator }
+                .into())
         }
         _ => Ok(()),
     }
@@ -1087,26 +1093,52 @@ impl Run<'_> {
         }
     }
 
-    /// On a fork: owner phase `phase` executed through the real Safe (journaled as executed).
+    /// On a fork: owner phase `phase` executed through the real Safe (journaled as executed):
+    /// as exported when the real journal exported it, else built as `molt safe export` would.
     async fn rehearse_owner_phase(&mut self, phase: PhaseName) -> Result<()> {
+        use crate::owner;
         let provider = self.sender.provider();
-        let Some(r) = crate::owner::rehearse_phase(provider, self.manifest, phase).await? else {
-            return Ok(());
+        let me = self.sender.address();
+        let (safe_tx_hash, message) = match self
+            .opts
+            .exported_phases
+            .iter()
+            .find(|w| w.phase == phase)
+        {
+            Some(w) => {
+                let message = match owner::rehearse_exported(provider, self.manifest, w, me).await?
+                {
+                    Some((executor, gas)) => format!(
+                        "phase {phase} as exported ({}) executed through the Safe {} on the fork (threshold 1 there, owner {executor} impersonated): {gas} gas",
+                        w.batch.display(),
+                        w.safe
+                    ),
+                    None => format!("phase {phase}: the Safe executed it already"),
+                };
+                (w.safe_tx_hash, message)
+            }
+            None => {
+                let Some(r) = owner::rehearse_phase(provider, self.manifest, phase, me).await?
+                else {
+                    return Ok(());
+                };
+                let message = format!(
+                    "phase {phase} executed through the Safe {} on the fork (threshold 1 there, owner {} impersonated): {} calls, {} gas",
+                    r.safe,
+                    r.executor,
+                    r.phase.calls.len(),
+                    r.gas_used
+                );
+                let hash = r.phase.hashes.safe_tx_hash;
+                self.rehearsed.push(r);
+                (hash, message)
+            }
         };
-        let safe_tx_hash = r.phase.hashes.safe_tx_hash;
         let block = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
         self.journal.append(Entry::OwnerPhaseExecuted { phase, safe_tx_hash, block })?;
-        self.obs.on(&Event::Phase {
-            phase: "safe",
-            message: format!(
-                "phase {phase} executed through the Safe {} on the fork (threshold 1 there, owner {} impersonated): {} calls, {} gas",
-                r.safe,
-                r.executor,
-                r.phase.calls.len(),
-                r.gas_used
-            ),
-        });
-        self.rehearsed.push(r);
+        self.obs.on(&Event::Phase { phase: "safe", message });
+        // The executing owner may be this sender (when no other owner exists).
+        self.nonce = self.sender.next_nonce().await?;
         Ok(())
     }
 

@@ -103,42 +103,56 @@ impl Safe {
 
     /// On a local anvil fork only: executes `tx` as the Safe's owners would, without their
     /// keys. The fork's threshold is set to 1 (storage slot 4 of Safe 1.4.1) for the one
-    /// transaction and set back after it; the first owner is impersonated and executes with its
-    /// approved-hash signature (`v = 1`, valid when the owner sends the transaction). Returns
-    /// that owner and the receipt.
+    /// transaction and set back after it, whatever happens; an owner other than `avoid` (when
+    /// there is one: `avoid` is the caller's own sender, whose nonce it counts) is impersonated,
+    /// given gas money when it has little, and executes with its approved-hash signature
+    /// (`v = 1`, valid when the owner sends the transaction). Returns that owner and the receipt.
     pub async fn exec_on_fork(
         &self,
         tx: &SafeTx,
+        avoid: Address,
     ) -> Result<(Address, TransactionReceipt), SafeError> {
-        const THRESHOLD_SLOT: u64 = 4;
-        let owner =
-            *self.owners().await?.first().ok_or(SafeError::NoOwners { safe: self.address })?;
-        let anvil = |method: &'static str, params: serde_json::Value| async move {
-            self.provider
-                .raw_request::<_, serde_json::Value>(method.into(), params)
-                .await
-                .map_err(|e| SafeError::from(crate::Error::from(e)))
-        };
+        let owners = self.owners().await?;
+        let owner = *owners
+            .iter()
+            .find(|o| **o != avoid)
+            .or(owners.first())
+            .ok_or(SafeError::NoOwners { safe: self.address })?;
         let threshold = self.threshold().await?;
-        let slot = B256::from(U256::from(THRESHOLD_SLOT));
-        let set_threshold = |t: U256| {
-            anvil("anvil_setStorageAt", serde_json::json!([self.address, slot, B256::from(t)]))
-        };
-        set_threshold(U256::from(1)).await?;
-        anvil("anvil_impersonateAccount", serde_json::json!([owner])).await?;
-        // Enough ether for the gas: the owner may hold none.
+        self.set_threshold_on_fork(U256::from(1)).await?;
+        let executed = self.exec_impersonated(owner, tx).await;
+        let restored = self.set_threshold_on_fork(threshold).await;
+        let receipt = executed?;
+        restored?;
+        Ok((owner, receipt))
+    }
+
+    /// `owner` (impersonated by the fork) executes `tx` with its approved-hash signature.
+    async fn exec_impersonated(
+        &self,
+        owner: Address,
+        tx: &SafeTx,
+    ) -> Result<TransactionReceipt, SafeError> {
+        anvil(&self.provider, "anvil_impersonateAccount", serde_json::json!([owner])).await?;
         let balance = self.provider.get_balance(owner).await.map_err(crate::Error::from)?;
         let gas_money = U256::from(10u128.pow(19));
         if balance < gas_money {
-            anvil("anvil_setBalance", serde_json::json!([owner, gas_money])).await?;
+            anvil(&self.provider, "anvil_setBalance", serde_json::json!([owner, gas_money]))
+                .await?;
         }
         let signatures = [SafeSignature::approved_hash(owner)];
         let input = exec_call(tx, encode_signatures(&signatures)?).abi_encode();
-        let sent = send_impersonated(&self.provider, owner, self.address, input.into()).await;
-        set_threshold(threshold).await?;
-        let receipt = sent?;
+        let receipt = send_impersonated(&self.provider, owner, self.address, input.into()).await?;
         self.check_executed(&receipt, self.tx_hash(tx))?;
-        Ok((owner, receipt))
+        Ok(receipt)
+    }
+
+    /// Writes the threshold (storage slot 4 of Safe 1.4.1) with `anvil_setStorageAt`.
+    async fn set_threshold_on_fork(&self, threshold: U256) -> Result<(), SafeError> {
+        const THRESHOLD_SLOT: u64 = 4;
+        let slot = B256::from(U256::from(THRESHOLD_SLOT));
+        let params = serde_json::json!([self.address, slot, B256::from(threshold)]);
+        anvil(&self.provider, "anvil_setStorageAt", params).await
     }
 
     fn check_executed(&self, receipt: &TransactionReceipt, hash: B256) -> Result<(), SafeError> {
@@ -217,6 +231,19 @@ async fn send_impersonated(
         .await
         .map_err(crate::Error::from)?;
     mined_ok(receipt, to)
+}
+
+/// An anvil method whose answer does not matter.
+async fn anvil(
+    provider: &DynProvider,
+    method: &'static str,
+    params: serde_json::Value,
+) -> Result<(), SafeError> {
+    provider
+        .raw_request::<_, serde_json::Value>(method.into(), params)
+        .await
+        .map(|_| ())
+        .map_err(|e| SafeError::from(crate::Error::from(e)))
 }
 
 /// `eth_call` of `tx` first: a refusal comes back decoded ([`SafeError::from_revert`]).

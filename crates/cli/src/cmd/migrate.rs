@@ -72,6 +72,8 @@ impl MigrateArgs {
             connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
         let progress = Progress::new(global);
 
+        // Refused before the operator is asked to confirm anything.
+        molt_migrate::run::check_migrator(&manifest, sender.address())?;
         if !self.yes && connect::not_local_anvil(&url, &provider).await.is_some() {
             confirm(&manifest, sender.address())?;
         }

@@ -27,9 +27,9 @@ pub(crate) struct PlanArgs {
     #[command(flatten)]
     wallet: WalletOpts,
     /// Rehearse as this account without its key: the fork impersonates it
-    /// (`anvil_impersonateAccount`). With a Safe owner, give the migrator; the Safe's phases
-    /// run through the Safe itself on the fork.
-    #[arg(long, value_name = "ADDRESS", conflicts_with_all = ["private_key", "keystore"])]
+    /// (`anvil_impersonateAccount`); a key given too is not used. With a Safe owner, give the
+    /// migrator; the Safe's phases run through the Safe itself on the fork.
+    #[arg(long, value_name = "ADDRESS")]
     sender: Option<Address>,
     /// Let the named `[[check]]` fail (repeatable).
     #[arg(long = "allow-check", value_name = "NAME")]
@@ -43,6 +43,12 @@ impl PlanArgs {
         let manifest = load_manifest(&self.manifest)?;
         let (url, provider) =
             connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
+        let progress = Progress::new(global);
+        if self.sender.is_some()
+            && (self.wallet.private_key.is_some() || self.wallet.keystore.is_some())
+        {
+            progress.say("--sender: rehearsing without a key; the key given is not used");
+        }
         let real = match self.sender {
             Some(address) => {
                 Sender::keyless(provider.clone(), address, provider.get_chain_id().await?)
@@ -53,7 +59,6 @@ impl PlanArgs {
             }
         }
         .with_revert_decoder(decoder(&manifest));
-        let progress = Progress::new(global);
         let mut opts = RunOptions::new(self.manifest.journal_path(), std::env::temp_dir());
         opts.allow_checks = self.allow_check.clone();
         self.safety.apply(&mut opts);

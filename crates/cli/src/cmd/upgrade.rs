@@ -103,6 +103,13 @@ impl UpgradeArgs {
         };
         let base = crate::base_ref::Base::discover(global)?;
         let relative = match &self.old {
+            Some(old) if old.is_absolute() => {
+                return Err(eyre!(
+                    "with --base-ref, --old is a path inside the ref's build (e.g. Counter.sol/Counter.json), not {}",
+                    old.display()
+                )
+                .wrap_err(Hint("leave out --base-ref to use an artifact file as it is".into())));
+            }
             Some(old) => old.clone(),
             None => relative_to_out(&self.new, &base.working_out())?,
         };

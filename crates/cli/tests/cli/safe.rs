@@ -510,3 +510,22 @@ async fn a_run_killed_while_waiting_for_the_safe_resumes() {
     assert_eq!(close["phase"], "close", "{close:#}");
     assert_eq!(g.status()["verified"], true);
 }
+
+/// A migrator that is also one of the Safe's owners: the fork executes the Safe's phases from
+/// another owner, so the migrator's own nonce stays its imports', and the rehearsal verifies.
+#[tokio::test]
+async fn a_migrator_that_is_a_safe_owner_is_rehearsed_too() {
+    let g = Governed::new().await;
+    let owner = g.project.devnet.accounts()[1];
+    g.project.edit(
+        &format!("migrator = \"{}\"", g.migrator.to_checksum(None)),
+        &format!("migrator = \"{}\"", owner.to_checksum(None)),
+    );
+    let mut cmd = g.project.molt();
+    cmd.args(["--json", "plan", "--sender", &owner.to_string()]);
+    let plan = report(&run(&mut cmd));
+    assert_eq!(plan["verified_on_fork"], true, "{plan:#}");
+    for t in plan["safe_transactions"].as_array().unwrap() {
+        assert_ne!(t["executor"], format!("{owner:#x}").as_str(), "another owner executes");
+    }
+}

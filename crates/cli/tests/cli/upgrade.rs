@@ -483,4 +483,7 @@ async fn base_ref_takes_the_current_implementation_from_git() {
     let mut missing = upgrade();
     missing.args(["--old", "Nope.sol/Nope.json"]);
     refused(&mut missing, &["`--base-ref HEAD`: its build has no Nope.sol/Nope.json"]);
+    let mut absolute = upgrade();
+    absolute.arg("--old").arg(project.artifact());
+    refused(&mut absolute, &["with --base-ref, --old is a path inside the ref's build"]);
 }

@@ -35,7 +35,7 @@ pub enum GovernanceError {
     /// With a Safe owner, the run's signer is not the manifest's migrator: the role `open`
     /// grants would go to another account, and every import would revert.
     #[error(
-        "the signer {signer} is not the manifest's migrator {migrator}: the Safe's phase `open` grants the importer role to the migrator, so sign with its key (or change `[governance] migrator`)"
+        "the sender {signer} is not the manifest's migrator {migrator}: the Safe's phase `open` grants the importer role to the migrator, so run as the migrator (its key; `molt plan --sender {migrator}` without one), or change `[governance] migrator`"
     )]
     SignerNotMigrator {
         /// The run's signer.

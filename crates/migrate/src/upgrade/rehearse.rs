@@ -16,7 +16,7 @@ use alloy::{
 use molt_abi::Artifact;
 use molt_chain::{
     Devnet, RevertDecoder, RpcOptions,
-    safe::{Safe, SafeSignature, SafeTx},
+    safe::{Safe, SafeTx},
 };
 use serde::Serialize;
 
@@ -26,9 +26,6 @@ use super::{
     proxy::{IMPLEMENTATION_SLOT, ProxyInfo},
 };
 use crate::rehearsal::fork_chain_id;
-
-/// The Safe 1.4.1 storage slot of `threshold`.
-const SAFE_THRESHOLD_SLOT: u64 = 4;
 
 /// What the rehearsal found.
 #[derive(Debug, Clone, Serialize)]
@@ -166,19 +163,16 @@ async fn execute(
     data: Bytes,
     implementation: Address,
 ) -> Result<Outcome, UpgradeError> {
-    let Some(&owner) = proxy.safe_owners.first() else {
+    if proxy.safe_owners.is_empty() {
         return Ok(Outcome::Failed { reason: format!("the Safe {} has no owners", proxy.safe) });
-    };
-    set_storage(fork, proxy.safe, U256::from(SAFE_THRESHOLD_SLOT), U256::from(1)).await?;
-    impersonate(fork, owner).await?;
+    }
     let chain_id = fork.get_chain_id().await?;
     let safe = Safe::new(proxy.safe, chain_id, fork.clone());
     let tx = SafeTx::call(proxy.upgrade_target(), U256::ZERO, data, safe.nonce().await?);
-    let hash = match safe.exec(owner, &tx, &[SafeSignature::approved_hash(owner)]).await {
-        Ok(hash) => hash,
+    let receipt = match safe.exec_on_fork(&tx, Address::ZERO).await {
+        Ok((_, receipt)) => receipt,
         Err(e) => return Ok(Outcome::Failed { reason: e.to_string() }),
     };
-    let receipt = fork.get_transaction_receipt(hash).await?;
     let word =
         fork.get_storage_at(proxy.address, U256::from_be_bytes(IMPLEMENTATION_SLOT.0)).await?;
     let now = Address::from_word(B256::from(word));
@@ -188,25 +182,13 @@ async fn execute(
         );
         return Ok(Outcome::Failed { reason });
     }
-    Ok(Outcome::Upgraded { gas_used: receipt.map_or(0, |r| r.gas_used) })
+    Ok(Outcome::Upgraded { gas_used: receipt.gas_used })
 }
 
 async fn impersonate(fork: &DynProvider, who: Address) -> Result<(), UpgradeError> {
     let rich = U256::from(10u128.pow(24));
     fork.raw_request::<_, serde_json::Value>("anvil_impersonateAccount".into(), (who,)).await?;
     fork.raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (who, rich)).await?;
-    Ok(())
-}
-
-async fn set_storage(
-    fork: &DynProvider,
-    at: Address,
-    slot: U256,
-    value: U256,
-) -> Result<(), UpgradeError> {
-    let (slot, value) = (B256::from(slot), B256::from(value));
-    fork.raw_request::<_, serde_json::Value>("anvil_setStorageAt".into(), (at, slot, value))
-        .await?;
     Ok(())
 }
 

@@ -145,7 +145,9 @@ pub(super) async fn migrate_through_safe(
     }
     let migrator = Sender::new(node.provider.clone(), g.migrator.clone(), chain_id)
         .with_revert_decoder(decoder(manifest));
+    let mut runs = 0;
     loop {
+        runs += 1;
         match run::run(manifest, &migrator, opts, progress).await? {
             // Anyone may send a SafeTx the owners signed: here the migrator does.
             RunOutcome::Waiting(w) => {
@@ -156,7 +158,7 @@ pub(super) async fn migrate_through_safe(
                 // everything it sent over the runs.
                 let sent = node.provider.get_transaction_count(g.migrator.address()).await?;
                 progress.step(format!(
-                    "over the three runs the migrator sent {sent} transactions (the imports, and the two execTransaction the owners signed)"
+                    "over {runs} runs of molt migrate the migrator sent {sent} transactions (the imports, and the execTransaction of each phase the owners signed)"
                 ));
                 print_report(global, progress, &report)?;
                 return Ok(if report.verified { Outcome::Ok } else { Outcome::Problems });
