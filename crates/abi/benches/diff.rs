@@ -7,7 +7,9 @@
 //!
 //! 1. the project's `out/` against itself (when it has been built),
 //! 2. the Fabstir V1/V2 pairs (when built),
-//! 3. a synthetic pair of `out/` folders with N contracts each (Foundry artifacts of a realistic
+//! 3. `@openzeppelin/contracts` 4.9.6 against 5.0.2: the Hardhat artifacts of their npm packages
+//!    (`build/contracts/`, ABI only), when `scripts/setup` has installed them in `.tools/`,
+//! 4. a synthetic pair of `out/` folders with N contracts each (Foundry artifacts of a realistic
 //!    size, one in ten changed).
 
 use std::{
@@ -165,6 +167,20 @@ fn main() {
         }
     } else {
         println!("(no {} : run `forge build` to include the project's artifacts)", out.display());
+    }
+
+    let oz = |v: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../.tools/node_modules/oz-{v}/build/contracts"))
+    };
+    let (oz_old, oz_new) = (oz("4.9.6"), oz("5.0.2"));
+    if oz_old.is_dir() && oz_new.is_dir() {
+        run_dirs("OpenZeppelin 4.9.6 -> 5.0.2 (Hardhat)", &oz_old, &oz_new);
+    } else {
+        println!(
+            "(no {}: run scripts/setup to include OpenZeppelin 4.9.6 -> 5.0.2)",
+            oz_old.display()
+        );
     }
 
     let tmp = tempfile::tempdir().unwrap();

@@ -97,6 +97,8 @@ fn a_version_against_itself_gives_nothing() {
         "UupsCounterV1",
         "AnnotatedV1",
         "AnnotatedV2",
+        "RenamedV1",
+        "RenamedV2",
     ] {
         assert_eq!(verdicts(name, name), vec![], "{name}");
     }
@@ -189,6 +191,21 @@ fn openzeppelin_annotations() {
             v("storage_type_changed", Breaking, "count", None),
             // solc keeps no natspec of struct members: a plain rename.
             v("storage_variable_renamed", Warning, "a", Some("molt.test.annotated")),
+        ]
+    );
+}
+
+/// Renames that keep every slot, offset and type: a warning unannotated (upgrades-core rejects
+/// them: scripts/compare-oz), info under `@custom:oz-renamed-from`; nothing breaks.
+#[test]
+fn renames_in_place_are_warnings_at_most() {
+    use Severity::*;
+    assert_eq!(
+        verdicts("RenamedV1", "RenamedV2"),
+        vec![
+            v("storage_variable_renamed", Warning, "total", None),
+            v("storage_variable_renamed", Info, "admin", None),
+            v("storage_variable_renamed", Warning, "a", Some("molt.test.renamed")),
         ]
     );
 }

@@ -625,14 +625,15 @@ fn diff_special(old: &JsonAbi, new: &JsonAbi, gone: &[Selector], out: &mut Vec<C
     }
     match (&old.receive, &new.receive) {
         (Some(_), None) => {
-            // Not in the message: the rule's template has no `{ detail}` (so far).
-            let aside = match &new.fallback {
-                Some(f) if f.state_mutability == StateMutability::Payable => {
-                    "plain transfers now run the payable fallback"
-                }
-                _ => "",
-            };
-            out.push(Change::of(Kind::ReceiveRemoved, "receive()").aside(aside));
+            let c = Change::of(Kind::ReceiveRemoved, "receive()");
+            // A payable fallback takes the empty calldata of plain transfers: they still land
+            // (OpenZeppelin 5 dropped `Proxy`'s receive as redundant), but in other code.
+            out.push(match &new.fallback {
+                Some(f) if f.state_mutability == StateMutability::Payable => c
+                    .aside("plain transfers now run the payable fallback")
+                    .with_severity(Severity::Warning),
+                _ => c,
+            });
         }
         (None, Some(_)) => {
             out.push(Change::of(Kind::ReceiveAdded, "receive()"));
@@ -762,6 +763,36 @@ mod tests {
     const F_UU: &str = r#"{"type":"function","name":"f","inputs":[{"name":"a","type":"uint256"},{"name":"b","type":"uint256"}],"outputs":[],"stateMutability":"nonpayable"}"#;
     const F_A: &str = r#"{"type":"function","name":"f","inputs":[{"name":"a","type":"address"}],"outputs":[],"stateMutability":"nonpayable"}"#;
     const F_UA: &str = r#"{"type":"function","name":"f","inputs":[{"name":"a","type":"uint256"},{"name":"b","type":"address"}],"outputs":[],"stateMutability":"nonpayable"}"#;
+
+    #[test]
+    fn a_receive_removed_beside_a_payable_fallback_is_a_warning() {
+        const RECEIVE: &str = r#"{"type":"receive","stateMutability":"payable"}"#;
+        let fallback = |m: &str| format!(r#"{{"type":"fallback","stateMutability":"{m}"}}"#);
+        let (payable, nonpayable) = (fallback("payable"), fallback("nonpayable"));
+        let removed = |old: &str, new: &str| {
+            let mut out = Vec::new();
+            diff_abi(&abi(old), &abi(new), &mut out);
+            out.into_iter()
+                .filter(|c| c.kind == Kind::ReceiveRemoved)
+                .map(|c| (c.severity, c.message))
+                .collect::<Vec<_>>()
+        };
+        // OpenZeppelin's Proxy 4.9 -> 5.0: plain transfers now reach the payable fallback.
+        assert_eq!(
+            removed(&[RECEIVE, &payable].join(","), &payable),
+            [(
+                Severity::Warning,
+                "the receive function was removed (plain transfers now run the payable fallback)"
+                    .to_owned()
+            )]
+        );
+        for new in ["", nonpayable.as_str()] {
+            assert_eq!(
+                removed(RECEIVE, new),
+                [(Severity::Breaking, "the receive function was removed".to_owned())]
+            );
+        }
+    }
 
     #[test]
     fn identical_abis_have_no_change() {

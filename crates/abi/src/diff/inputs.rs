@@ -3,8 +3,10 @@
 //! - Two files: plain ABI JSON, Foundry or Hardhat artifacts, or storage layouts
 //!   (`forge inspect <C> storageLayout --json`); any two of them, as long as they have an ABI
 //!   or a storage layout in common.
-//! - Two directories (Foundry `out/` folders): every `*.json` below them, except `build-info/`
-//!   and, unless [`Options::include_tests`], the artifacts of `*.t.sol` and `*.s.sol` files.
+//! - Two directories (Foundry `out/` folders, Hardhat `artifacts/` or an npm package's
+//!   `build/contracts/`): every `*.json` below them, except `build-info/`, Hardhat's debug files
+//!   (`*.dbg.json`, which name a build-info) and, unless [`Options::include_tests`], the
+//!   artifacts of `*.t.sol` and `*.s.sol` files.
 //!   Contracts are paired by name (renames first); a name that occurs twice in one directory
 //!   is keyed by its source folder (`Foo.sol/Foo`).
 
@@ -156,7 +158,7 @@ pub fn artifact_files(dir: &Path, include_tests: bool) -> Result<Vec<PathBuf>> {
                 if !skip {
                     stack.push(path);
                 }
-            } else if name.ends_with(".json") {
+            } else if name.ends_with(".json") && !name.ends_with(".dbg.json") {
                 files.push(path);
             }
         }
@@ -282,4 +284,27 @@ fn pair_dirs(
     };
     pairs.sort_by_key(key);
     Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hardhat_artifacts_folder_is_read_without_its_debug_files_and_build_info() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("contracts/Token.sol");
+        std::fs::create_dir_all(&source).unwrap();
+        std::fs::create_dir_all(dir.path().join("build-info")).unwrap();
+        let artifact =
+            r#"{"_format":"hh-sol-artifact-1","contractName":"Token","abi":[],"bytecode":"0x"}"#;
+        std::fs::write(source.join("Token.json"), artifact).unwrap();
+        let dbg = r#"{"_format":"hh-sol-dbg-1","buildInfo":"../../build-info/0a.json"}"#;
+        std::fs::write(source.join("Token.dbg.json"), dbg).unwrap();
+        std::fs::write(dir.path().join("build-info/0a.json"), "{}").unwrap();
+        assert_eq!(artifact_files(dir.path(), false).unwrap(), [source.join("Token.json")]);
+        let report = crate::diff::diff_paths(dir.path(), dir.path(), &Options::default()).unwrap();
+        assert_eq!(report.contracts.len(), 1);
+        assert!(report.contracts[0].changes.is_empty());
+    }
 }

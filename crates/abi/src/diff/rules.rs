@@ -156,9 +156,10 @@ catalog! {
         "The contract no longer has a fallback function: calls with unknown selectors (or plain calls with data) now revert.",
         "the fallback function was removed";
     /// The receive function is gone.
-    ReceiveRemoved = "receive_removed", Breaking, "",
-        "The contract no longer has a receive function: plain ether transfers now revert (unless a payable fallback catches them).",
-        "the receive function was removed";
+    ReceiveRemoved = "receive_removed", Breaking,
+        "warning when the new ABI has a payable fallback, which plain transfers then run; breaking otherwise",
+        "The contract no longer has a receive function: plain ether transfers now revert, or run the fallback when it is payable.",
+        "the receive function was removed{ detail}";
     /// A fallback function appeared.
     FallbackAdded = "fallback_added", Info,
         "warning when selectors removed in the same change now fall into it silently; info otherwise",

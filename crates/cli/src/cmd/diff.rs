@@ -27,7 +27,8 @@ use crate::{exit::Outcome, hint::Hint, opts::GlobalOpts};
 )]
 pub(crate) struct DiffArgs {
     /// OLD and NEW: two files (plain ABI JSON, Foundry or Hardhat artifacts, storage layouts
-    /// from `forge inspect <C> storageLayout --json`) or two Foundry `out/` directories. With
+    /// from `forge inspect <C> storageLayout --json`) or two directories of them (Foundry
+    /// `out/`, Hardhat `artifacts/`). With
     /// `--base-ref`, at most NEW (default: the working tree's build); with `--deployed`, the ABI.
     #[arg(value_name = "PATH", num_args = 0..=2)]
     paths: Vec<PathBuf>,

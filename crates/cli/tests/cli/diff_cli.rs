@@ -388,3 +388,62 @@ fn base_ref_builds_the_baseline_in_a_worktree_and_caches_it() {
         Command::new("git").current_dir(project).args(["worktree", "list"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&list.stdout).lines().count(), 1);
 }
+
+/// The Hardhat artifacts (`build/contracts/`) of `@openzeppelin/contracts` 4.9.6 and 5.0.2,
+/// which `scripts/setup` installs under the npm aliases `oz-4.9.6` and `oz-5.0.2`.
+fn openzeppelin_build(version: &str) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+    let dir = repo.join(format!(".tools/node_modules/oz-{version}/build/contracts"));
+    assert!(dir.is_dir(), "{} is missing: run scripts/setup", dir.display());
+    dir
+}
+
+#[test]
+fn openzeppelin_4_to_5_breaks_where_its_changelog_says() {
+    let (old, new) = (openzeppelin_build("4.9.6"), openzeppelin_build("5.0.2"));
+    let out = run(common::molt().arg("diff").arg(&old).arg(&new).args(["--format", "json"]));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let findings: Vec<(String, String, String, String)> = doc["contracts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c["changes"].as_array().unwrap().iter().map(move |f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_owned();
+                (c["name"].as_str().unwrap().to_owned(), s("kind"), s("severity"), s("item"))
+            })
+        })
+        .collect();
+    let has = |contract: &str, kind: &str, severity: &str, item: &str| {
+        let want = (contract.into(), kind.into(), severity.into(), item.into());
+        assert!(findings.contains(&want), "no {want:?} among the findings");
+    };
+    for token in ["ERC20", "ERC20Burnable", "ERC20Votes"] {
+        has(token, "function_removed", "breaking", "increaseAllowance(address,uint256)");
+        has(token, "function_removed", "breaking", "decreaseAllowance(address,uint256)");
+    }
+    has("ERC20", "error_added", "info", "ERC20InsufficientBalance(address,uint256,uint256)");
+    has("ERC20", "constructor_changed", "warning", "constructor(string,string)");
+    has("Ownable", "error_added", "info", "OwnableUnauthorizedAccount(address)");
+    // Ownable is abstract in both versions, so neither ABI has its constructor: the new
+    // `constructor(address initialOwner)` shows in the concrete contracts that inherit it.
+    assert!(!findings.iter().any(|f| f.0 == "Ownable" && f.1 == "constructor_changed"));
+    has("ProxyAdmin", "constructor_changed", "warning", "constructor()");
+    has("UpgradeableBeacon", "constructor_changed", "warning", "constructor(address)");
+    has("ProxyAdmin", "function_removed", "breaking", "upgrade(address,address)");
+    has("UUPSUpgradeable", "function_removed", "breaking", "upgradeTo(address)");
+    has("Initializable", "event_signature_changed", "breaking", "Initialized(uint8)");
+    // 5.0 dropped the proxies' receive function: plain transfers reach the payable fallback.
+    for proxy in ["Proxy", "ERC1967Proxy", "BeaconProxy", "TransparentUpgradeableProxy"] {
+        has(proxy, "receive_removed", "warning", "receive()");
+    }
+    has("Counters", "contract_removed", "breaking", "Counters");
+    has("AccessManager", "contract_added", "info", "AccessManager");
+    let summary = &doc["summary"];
+    assert_eq!(
+        (summary["breaking"].as_u64(), summary["warning"].as_u64(), summary["info"].as_u64()),
+        (Some(111), Some(19), Some(646)),
+        "{summary}"
+    );
+}
