@@ -6,8 +6,8 @@ use alloy::primitives::Address;
 
 use super::{
     Governance, Owner,
+    calls::{Placeholders, Resolver},
     raw::{RawGovernance, RawOwner},
-    resolve::{Placeholders, Resolver},
     validate,
 };
 use crate::Result;
@@ -47,18 +47,5 @@ impl Resolver<'_> {
             return Err(cx.err(at.span(), "the owner cannot be the zero address"));
         }
         Ok(make(address))
-    }
-}
-
-/// The value of placeholder `s` in a governance call: `$migrator` is the migrator (which must
-/// be set); any other placeholder is unknown there.
-pub(super) fn migrator_arg(s: &str, migrator: Option<Address>) -> Result<Address, String> {
-    match (s, migrator) {
-        ("$migrator", Some(m)) => Ok(m),
-        ("$migrator", None) => Err(
-            "`$migrator` needs `migrator = \"0x…\"` in `[governance]` (the account that imports the batches)"
-                .into(),
-        ),
-        _ => Err(format!("unknown placeholder `{s}` (a governance call knows only $migrator)")),
     }
 }

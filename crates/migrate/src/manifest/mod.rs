@@ -2,11 +2,14 @@
 //! and how records are mapped. Loading it checks every name and type against the two ABIs, so
 //! a manifest that loads cannot fail later for a typo or a type mismatch.
 
+mod calls;
 pub mod fingerprint;
 mod governance;
 mod raw;
 mod resolve;
 mod source;
+mod text;
+mod types;
 mod validate;
 mod verify;
 
@@ -21,7 +24,7 @@ use alloy::{
     primitives::{Address, B256, U256},
 };
 
-pub(crate) use resolve::zero as zero_value;
+pub(crate) use types::zero as zero_value;
 
 use crate::{Error, Result};
 

@@ -7,49 +7,22 @@ use std::{
 };
 
 use alloy::{
-    dyn_abi::{DynSolType, DynSolValue, Specifier},
-    json_abi::{Function, Param},
+    dyn_abi::DynSolType,
     primitives::{Address, U256, keccak256},
 };
 use molt_abi::Artifact;
 use toml::Spanned;
 
 use super::{
-    Arg, Call, Check, Component, Contract, Credit, CreditedToken, Funds, Manifest, Pause,
-    RecordShape, Rule, Source, Target, Tokens,
+    Check, Component, Contract, Credit, CreditedToken, Funds, Manifest, Pause, RecordShape, Rule,
+    Source, Target, Tokens,
+    calls::{Placeholders, Resolver},
     raw::{RawCall, RawCheck, RawComponent, RawContract, RawFunds, RawManifest, RawPause},
+    text::ManifestText,
+    types::{copyable, param_type, shape, value, zero},
     validate,
 };
 use crate::{Error, Result};
-
-/// The manifest's path and text: turns byte spans into `file:line:col` errors.
-pub(super) struct ManifestText<'a> {
-    pub(super) path: &'a Path,
-    text: &'a str,
-}
-
-impl ManifestText<'_> {
-    /// An error at `span` of the manifest.
-    pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> Error {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        let line = self.line(span.start);
-        Error::Manifest { path: self.path.into(), line, col, message: message.into() }
-    }
-
-    /// `file:line:col` of a span, for errors found later (on the node).
-    pub(super) fn location(&self, span: Range<usize>) -> String {
-        match self.err(span, "") {
-            Error::Manifest { path, line, col, .. } => format!("{}:{line}:{col}", path.display()),
-            _ => unreachable!("ManifestText::err makes manifest errors"),
-        }
-    }
-
-    /// The 1-based line of a byte offset.
-    pub(super) fn line(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
-    }
-}
 
 pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     let cx = ManifestText { path, text };
@@ -102,18 +75,6 @@ pub(super) fn resolve(path: &Path, text: &str) -> Result<Manifest> {
     })
 }
 
-/// The `$` placeholders a call's arguments may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Placeholders {
-    /// None (`[[finalize]]`).
-    None,
-    /// `$to`, `$token`, `$amount` (`[[funds]]`).
-    Funds,
-    /// `$migrator`, the `[governance]` migrator if there is one (`[[governance.grant]]`,
-    /// `[[governance.revoke]]`).
-    Governance(Option<Address>),
-}
-
 fn contract(
     cx: &ManifestText<'_>,
     dir: &Path,
@@ -129,69 +90,7 @@ fn contract(
     Ok(Contract { name: name.into(), address, abi: artifact.abi, abi_path })
 }
 
-pub(super) struct Resolver<'a> {
-    pub(super) cx: &'a ManifestText<'a>,
-    pub(super) contracts: &'a BTreeMap<String, Contract>,
-    /// The manifest's folder: relative paths (keys files) are relative to it.
-    pub(super) dir: &'a Path,
-}
-
 impl Resolver<'_> {
-    fn contract_name(&self, name: &Spanned<String>) -> Result<String> {
-        if self.contracts.contains_key(name.get_ref()) {
-            return Ok(name.get_ref().clone());
-        }
-        let known: Vec<_> = self.contracts.keys().map(String::as_str).collect();
-        Err(self.cx.err(
-            name.span(),
-            format!(
-                "unknown contract `{}` (the manifest defines: {})",
-                name.get_ref(),
-                known.join(", ")
-            ),
-        ))
-    }
-
-    /// A function by name (unique) or full signature (`f(uint256)`).
-    pub(super) fn function(
-        &self,
-        contract: &Spanned<String>,
-        name: &Spanned<String>,
-    ) -> Result<Function> {
-        let c = &self.contracts[&self.contract_name(contract)?];
-        let wanted = name.get_ref().trim();
-        let found: Vec<&Function> = if wanted.contains('(') {
-            c.abi.functions().filter(|f| f.signature() == wanted.replace(' ', "")).collect()
-        } else {
-            c.abi.function(wanted).map(|v| v.iter().collect()).unwrap_or_default()
-        };
-        match found.as_slice() {
-            [f] => Ok((*f).clone()),
-            [] => {
-                let mut names: Vec<_> = c.abi.functions().map(|f| f.name.as_str()).collect();
-                names.dedup();
-                let near = closest(wanted, &names);
-                Err(self.cx.err(
-                    name.span(),
-                    format!(
-                        "contract `{}` ({}) has no function `{wanted}`{}",
-                        c.name,
-                        c.abi_path.display(),
-                        near.map(|n| format!("; did you mean `{n}`?")).unwrap_or_default()
-                    ),
-                ))
-            }
-            many => Err(self.cx.err(
-                name.span(),
-                format!(
-                    "`{wanted}` is overloaded in `{}`; name one by its signature: {}",
-                    c.name,
-                    many.iter().map(|f| f.signature()).collect::<Vec<_>>().join(", ")
-                ),
-            )),
-        }
-    }
-
     /// A `[pause]` entry: a call taking no arguments and a view returning whether paused.
     fn pause(&self, p: &RawPause) -> Result<Pause> {
         let cx = self.cx;
@@ -345,86 +244,6 @@ impl Resolver<'_> {
                         ),
                     )
                 })
-            })
-            .collect()
-    }
-
-    pub(super) fn call(&self, c: &RawCall, placeholders: Placeholders) -> Result<Call> {
-        let contract = self.contract_name(&c.contract)?;
-        let function = self.function(&c.contract, &c.function)?;
-        let args = self.args(&function, &c.function, &c.args, placeholders)?;
-        Ok(Call { contract, function, args })
-    }
-
-    fn args(
-        &self,
-        function: &Function,
-        at: &Spanned<String>,
-        raw: &[Spanned<toml::Value>],
-        placeholders: Placeholders,
-    ) -> Result<Vec<Arg>> {
-        let cx = self.cx;
-        if raw.len() != function.inputs.len() {
-            return Err(cx.err(
-                at.span(),
-                format!(
-                    "`{}` takes {} argument(s), {} given",
-                    function.signature(),
-                    function.inputs.len(),
-                    raw.len()
-                ),
-            ));
-        }
-        raw.iter()
-            .zip(&function.inputs)
-            .map(|(a, p)| {
-                let ty = param_type(p).map_err(|m| cx.err(a.span(), m))?;
-                let want = |ok: bool, what: &str| {
-                    if ok {
-                        Ok(())
-                    } else {
-                        Err(cx.err(
-                            a.span(),
-                            format!("{what} does not fit parameter `{}` ({})", p.name, p.ty),
-                        ))
-                    }
-                };
-                match a.get_ref() {
-                    toml::Value::String(s) if s.starts_with('@') => {
-                        want(ty == DynSolType::Address, "a contract address")?;
-                        let name = &s[1..];
-                        if !self.contracts.contains_key(name) {
-                            return Err(cx.err(a.span(), format!("unknown contract `{name}`")));
-                        }
-                        Ok(Arg::ContractAddress(name.into()))
-                    }
-                    toml::Value::String(s) if s.starts_with('$') => match placeholders {
-                        Placeholders::Governance(migrator) => {
-                            let migrator = super::governance::migrator_arg(s, migrator)
-                                .map_err(|m| cx.err(a.span(), m))?;
-                            want(ty == DynSolType::Address, "`$migrator` (an address)")?;
-                            Ok(Arg::Value(DynSolValue::Address(migrator)))
-                        }
-                        Placeholders::None => Err(cx
-                            .err(a.span(), format!("`{s}` is only defined in a `[[funds]]` call"))),
-                        Placeholders::Funds => match s.as_str() {
-                            "$to" => want(ty == DynSolType::Address, "`$to` (an address)")
-                                .map(|_| Arg::To),
-                            "$token" => want(ty == DynSolType::Address, "`$token` (an address)")
-                                .map(|_| Arg::Token),
-                            "$amount" => want(
-                                matches!(ty, DynSolType::Uint(_)),
-                                "`$amount` (an unsigned integer)",
-                            )
-                            .map(|_| Arg::Amount),
-                            _ => Err(cx.err(
-                                a.span(),
-                                format!("unknown placeholder `{s}` (known: $to, $token, $amount)"),
-                            )),
-                        },
-                    },
-                    v => value(&ty, v).map(Arg::Value).map_err(|m| cx.err(a.span(), m)),
-                }
             })
             .collect()
     }
@@ -710,102 +529,6 @@ impl FieldAt<'_> {
     }
 }
 
-/// Whether a value of type `from` can be copied into a field of type `to`.
-pub(crate) fn copyable(from: &DynSolType, to: &DynSolType) -> bool {
-    match (from, to) {
-        (DynSolType::Uint(a), DynSolType::Uint(b)) => a <= b,
-        (DynSolType::Int(a), DynSolType::Int(b)) => a <= b,
-        (a, b) => a == b,
-    }
-}
-
-pub(super) fn param_type(p: &Param) -> std::result::Result<DynSolType, String> {
-    p.resolve().map_err(|e| format!("cannot use type `{}` of `{}`: {e}", p.ty, p.name))
-}
-
-/// The named, typed fields of a list of parameters.
-fn shape(params: &[Param]) -> std::result::Result<RecordShape, String> {
-    let mut s = RecordShape { names: Vec::new(), types: Vec::new(), nested: Vec::new() };
-    for (i, p) in params.iter().enumerate() {
-        if p.name.is_empty() {
-            return Err(format!("field {i} ({}) has no name; molt maps fields by name", p.ty));
-        }
-        s.names.push(p.name.clone());
-        s.types.push(param_type(p)?);
-        s.nested.push(if p.ty == "tuple" { Some(shape(&p.components)?) } else { None });
-    }
-    Ok(s)
-}
-
-/// The record a getter returns: the fields of its one struct output, or its named outputs.
-pub(super) fn output_record(f: &Function) -> std::result::Result<RecordShape, String> {
-    match f.outputs.as_slice() {
-        [] => Err(format!("`{}` returns nothing", f.signature())),
-        [p] if p.ty == "tuple" => shape(&p.components),
-        outputs => {
-            // Unnamed outputs are named by position: `_0`, `_1`, ...
-            let named: Vec<Param> = outputs
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let mut p = p.clone();
-                    if p.name.is_empty() {
-                        p.name = format!("_{i}");
-                    }
-                    p
-                })
-                .collect();
-            shape(&named).map_err(|m| format!("`{}`: output {m}", f.signature()))
-        }
-    }
-}
-
-/// A TOML value typed as `ty`.
-pub(crate) fn value(ty: &DynSolType, v: &toml::Value) -> std::result::Result<DynSolValue, String> {
-    let coerce = |s: &str| ty.coerce_str(s).map_err(|e| format!("`{s}` is not a valid {ty}: {e}"));
-    match (ty, v) {
-        (DynSolType::Array(inner), toml::Value::Array(items)) => items
-            .iter()
-            .map(|i| value(inner, i))
-            .collect::<std::result::Result<_, _>>()
-            .map(DynSolValue::Array),
-        (DynSolType::Address, toml::Value::String(s)) if s == "0x0" || s == "0" => {
-            Ok(DynSolValue::Address(Address::ZERO))
-        }
-        (DynSolType::Address, toml::Value::String(s)) => {
-            validate::address(s).map(DynSolValue::Address)
-        }
-        (_, toml::Value::String(s)) => {
-            if validate::has_address(ty) {
-                validate::checksums_in(s)?;
-            }
-            coerce(s)
-        }
-        (_, toml::Value::Integer(i)) => coerce(&i.to_string()),
-        (_, toml::Value::Boolean(b)) => coerce(&b.to_string()),
-        (_, other) => Err(format!("cannot use {other} as {ty}")),
-    }
-}
-
-/// The zero value of a type.
-pub(crate) fn zero(ty: &DynSolType) -> DynSolValue {
-    match ty {
-        DynSolType::Bool => DynSolValue::Bool(false),
-        DynSolType::Int(b) => DynSolValue::Int(Default::default(), *b),
-        DynSolType::Uint(b) => DynSolValue::Uint(U256::ZERO, *b),
-        DynSolType::FixedBytes(n) => DynSolValue::FixedBytes(Default::default(), *n),
-        DynSolType::Address => DynSolValue::Address(Address::ZERO),
-        DynSolType::Function => DynSolValue::Function(Default::default()),
-        DynSolType::Bytes => DynSolValue::Bytes(Vec::new()),
-        DynSolType::String => DynSolValue::String(String::new()),
-        DynSolType::Array(_) => DynSolValue::Array(Vec::new()),
-        DynSolType::FixedArray(t, n) => DynSolValue::FixedArray(vec![zero(t); *n]),
-        DynSolType::Tuple(ts) => DynSolValue::Tuple(ts.iter().map(zero).collect()),
-        #[allow(unreachable_patterns)]
-        _ => DynSolValue::Tuple(Vec::new()),
-    }
-}
-
 /// Orders components so that each comes after those it depends on (manifest order otherwise).
 fn order(
     cx: &ManifestText<'_>,
@@ -866,14 +589,4 @@ fn cycle(cx: &ManifestText<'_>, raw: &[RawComponent], left: &[Component]) -> Err
             chain.join(" depends on ")
         ),
     )
-}
-
-/// The known name closest to `wanted`, if any is close.
-fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
-    names
-        .iter()
-        .map(|n| (crate::spelling::edit_distance(&wanted.to_lowercase(), &n.to_lowercase()), *n))
-        .filter(|(d, n)| *d <= 3.max(n.len() / 3))
-        .min()
-        .map(|(_, n)| n)
 }

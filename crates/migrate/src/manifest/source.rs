@@ -12,8 +12,9 @@ use toml::Spanned;
 
 use super::{
     Component, KeyOrigin, Keys, Predicate, Pseudo, PseudoValue, RecordShape, Records, Source, Test,
+    calls::Resolver,
     raw::{RawComponent, RawKeys, RawPredicate, RawSource},
-    resolve::{Resolver, output_record, param_type, value},
+    types::{output_record, param_type, value},
 };
 use crate::Result;
 

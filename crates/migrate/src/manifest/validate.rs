@@ -11,7 +11,7 @@ use super::TODO_MARKER;
 use super::{
     BatchOptions, Contract, Network, TX_GAS_CAP,
     raw::{RawBatch, RawContract, RawNetwork},
-    resolve::ManifestText,
+    text::ManifestText,
 };
 use crate::Result;
 

@@ -6,8 +6,10 @@ use toml::Spanned;
 
 use super::{
     Component, Readback, RecordShape, Verify,
+    calls::Resolver,
     raw::{RawComponent, RawVerify},
-    resolve::{ManifestText, Resolver, copyable, output_record, param_type},
+    text::ManifestText,
+    types::{copyable, output_record, param_type},
 };
 use crate::Result;
 
