@@ -245,6 +245,26 @@ pub async fn collect_keys(
     }
     let filter = Filter::new().address(spec.address).event_signature(spec.event.selector());
     let mut found = Found::default();
+    let requests = scan(provider, &filter, from_block, to_block, &mut |logs, end| {
+        found.add(spec, logs)?;
+        progress(end, found.keys.len() as u64);
+        Ok(())
+    })
+    .await?;
+    Ok(Keys { keys: found.keys, logs: found.logs, from_block, to_block, requests })
+}
+
+/// Reads every log of `filter` (its address and topics; its block range is set here) in blocks
+/// `from_block..=to_block`, in ranges the node accepts: a range the node refuses as too wide is
+/// halved, and the range grows back after successes. `on_logs` gets each range's logs with the
+/// range's last block. Returns the number of `eth_getLogs` requests.
+pub async fn scan(
+    provider: &DynProvider,
+    filter: &Filter,
+    from_block: u64,
+    to_block: u64,
+    on_logs: &mut dyn FnMut(Vec<Log>, u64) -> Result<(), LogsError>,
+) -> Result<u64, LogsError> {
     let mut window = Window::new();
     let mut requests = 0;
     let mut start = from_block;
@@ -253,9 +273,8 @@ pub async fn collect_keys(
         requests += 1;
         match provider.get_logs(&filter.clone().from_block(start).to_block(end)).await {
             Ok(logs) => {
-                found.add(spec, logs)?;
+                on_logs(logs, end)?;
                 window.succeeded();
-                progress(end, found.keys.len() as u64);
                 if end == u64::MAX {
                     break;
                 }
@@ -264,7 +283,7 @@ pub async fn collect_keys(
             Err(err) => refused(err, start, end, &mut window)?,
         }
     }
-    Ok(Keys { keys: found.keys, logs: found.logs, from_block, to_block, requests })
+    Ok(requests)
 }
 
 /// What a failed `eth_getLogs` for `start..=end` means: a range to halve (Ok), or the error.

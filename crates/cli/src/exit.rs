@@ -79,7 +79,10 @@ fn runtime_link(link: &(dyn std::error::Error + 'static)) -> Option<bool> {
                 molt_migrate::governance::GovernanceError::WaitTimeout { .. },
             ) => true,
             // The node failed while the logs were scanned (not the manifest's doing).
-            molt_migrate::Error::KeyScan { .. } => true,
+            molt_migrate::Error::KeyScan { .. }
+            | molt_migrate::Error::Governance(molt_migrate::governance::GovernanceError::Logs {
+                ..
+            }) => true,
             // A view read that the node failed, not one that reverted.
             molt_migrate::Error::Call { node_failed, .. } => *node_failed,
             // The node failed while the Safe was read or the transaction sent.

@@ -254,10 +254,17 @@ pub async fn check_executed(
     let filter = Filter::new()
         .address(w.safe)
         .event_signature(ISafe::ExecutionSuccess::SIGNATURE_HASH)
-        .topic1(w.safe_tx_hash)
-        .from_block(w.block);
-    let logs = provider.get_logs(&filter).await.map_err(molt_chain::Error::from)?;
-    let Some(block) = logs.iter().find_map(|l| l.block_number) else {
+        .topic1(w.safe_tx_hash);
+    let head = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+    // In ranges the node accepts: the Safe may execute days after the export.
+    let mut found = None;
+    molt_chain::logs::scan(provider, &filter, w.block, head, &mut |logs, _| {
+        found = found.or_else(|| logs.iter().find_map(|l| l.block_number));
+        Ok(())
+    })
+    .await
+    .map_err(|e| GovernanceError::Logs { safe: w.safe, reason: e.to_string() })?;
+    let Some(block) = found else {
         return Err(GovernanceError::OtherExecution {
             phase: w.phase.as_str(),
             safe: w.safe,

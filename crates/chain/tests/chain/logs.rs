@@ -319,3 +319,43 @@ async fn bench_collect_keys_from_50000_events() {
         );
     }
 }
+
+/// Every log of a filter (`logs::scan`, which `molt migrate` uses to find the Safe's
+/// `ExecutionSuccess` of a phase), read through a node that refuses ranges of more than 50
+/// blocks: the same logs as one direct read, in more requests.
+#[tokio::test]
+async fn a_filter_scan_through_a_node_that_refuses_wide_ranges_reads_every_log() {
+    let e = emit().await;
+    let head = e.head().await;
+    let spec = e.spec("Staked", &["user"]);
+    let filter = alloy::rpc::types::Filter::new()
+        .address(spec.address)
+        .event_signature(spec.event.selector());
+    async fn read(
+        provider: &DynProvider,
+        filter: &alloy::rpc::types::Filter,
+        head: u64,
+    ) -> (Vec<(u64, u64)>, u64) {
+        let mut seen = Vec::new();
+        let requests = molt_chain::logs::scan(provider, filter, 0, head, &mut |logs, _| {
+            seen.extend(logs.iter().map(|l| (l.block_number.unwrap(), l.log_index.unwrap())));
+            Ok(())
+        })
+        .await
+        .unwrap();
+        (seen, requests)
+    }
+    let (direct, one) = read(e.devnet.provider(), &filter, head).await;
+    assert_eq!(one, 1);
+    assert!(!direct.is_empty());
+    let proxy = Proxy::start(e.devnet.endpoint()).await;
+    proxy.limit_log_range(LogRangeLimit {
+        max_blocks: 50,
+        code: -32000,
+        message: "exceed maximum block range: 50",
+    });
+    let provider = rpc::connect(&proxy.url(), fast()).unwrap();
+    let (limited, requests) = read(&provider, &filter, head).await;
+    assert_eq!(limited, direct);
+    assert!(requests > 1, "{requests} requests");
+}

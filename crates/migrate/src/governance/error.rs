@@ -43,6 +43,14 @@ pub enum GovernanceError {
         /// `[governance] migrator`.
         migrator: Address,
     },
+    /// The Safe's `ExecutionSuccess` logs could not be read.
+    #[error("cannot read the ExecutionSuccess logs of the Safe {safe}: {reason}")]
+    Logs {
+        /// The Safe.
+        safe: Address,
+        /// What the node said.
+        reason: String,
+    },
     /// An owner phase with nothing to call.
     #[error("the owner phase `{phase}` has nothing to do: {why}")]
     EmptyPhase {
