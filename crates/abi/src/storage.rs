@@ -304,107 +304,143 @@ struct Placed {
     own_slots: bool,
 }
 
+impl Placed {
+    /// A value type of `bytes`, which may share a slot.
+    fn value(id: String, bytes: u64) -> Self {
+        Self { id, bytes, own_slots: false }
+    }
+
+    /// A type that takes whole slots of its own.
+    fn whole(id: String, bytes: u64) -> Self {
+        Self { id, bytes, own_slots: true }
+    }
+}
+
+/// The `types` entry of `label`: `encoding`, `bytes`, nothing nested yet.
+fn entry(label: &str, encoding: &str, bytes: u64) -> StorageType {
+    StorageType {
+        encoding: encoding.to_owned(),
+        label: label.to_owned(),
+        number_of_bytes: bytes.to_string(),
+        base: None,
+        key: None,
+        value: None,
+        members: None,
+    }
+}
+
 impl Defs<'_> {
     /// Adds the type `t` to `types` (keyed by its Solidity name) and says its size.
     fn place(&self, t: &TypeName, types: &mut BTreeMap<String, StorageType>) -> Placed {
         let label = t.type_descriptions.type_string.clone().unwrap_or_else(|| "?".to_owned());
         let label = label.strip_suffix(" storage ref").unwrap_or(&label).to_owned();
-        let id = label.clone();
-        let entry = |encoding: &str, bytes: u64| StorageType {
-            encoding: encoding.to_owned(),
-            label: label.clone(),
-            number_of_bytes: bytes.to_string(),
-            base: None,
-            key: None,
-            value: None,
-            members: None,
-        };
-        let value = |bytes: u64| Placed { id: id.clone(), bytes, own_slots: false };
-        let whole = |bytes: u64| Placed { id: id.clone(), bytes, own_slots: true };
         match t.node_type.as_str() {
-            "Mapping" => {
-                let (Some(k), Some(v)) = (&t.key_type, &t.value_type) else {
-                    types.insert(id.clone(), entry("inplace", 32));
-                    return whole(32);
-                };
-                let (k, v) = (self.place(k, types), self.place(v, types));
-                let mut e = entry("mapping", 32);
-                (e.key, e.value) = (Some(k.id), Some(v.id));
-                types.insert(id.clone(), e);
-                whole(32)
-            }
-            "ArrayTypeName" => {
-                let base = t.base_type.as_ref().map(|b| self.place(b, types));
-                let len = label
-                    .rsplit_once('[')
-                    .and_then(|(_, n)| n.strip_suffix(']'))
-                    .and_then(|n| n.parse::<u64>().ok());
-                let (encoding, bytes) = match (&base, len) {
-                    (_, None) => ("dynamic_array", 32),
-                    (Some(b), Some(len)) if !b.own_slots && b.bytes <= 32 => {
-                        let per_slot = 32 / b.bytes.max(1);
-                        ("inplace", len.div_ceil(per_slot) * 32)
-                    }
-                    (Some(b), Some(len)) => ("inplace", len * b.bytes.div_ceil(32) * 32),
-                    (None, Some(len)) => ("inplace", len * 32),
-                };
-                let mut e = entry(encoding, bytes);
-                e.base = base.map(|b| b.id);
-                types.insert(id.clone(), e);
-                whole(bytes)
-            }
+            "Mapping" => self.place_mapping(t, label, types),
+            "ArrayTypeName" => self.place_array(t, label, types),
             "FunctionTypeName" => {
                 let bytes = if t.visibility.as_deref() == Some("external") { 24 } else { 8 };
-                types.insert(id.clone(), entry("inplace", bytes));
-                value(bytes)
+                types.insert(label.clone(), entry(&label, "inplace", bytes));
+                Placed::value(label, bytes)
             }
-            "UserDefinedTypeName" => {
-                let target = t
-                    .referenced_declaration
-                    .or_else(|| t.path_node.as_ref().and_then(|p| p.referenced_declaration))
-                    .and_then(|r| self.by_id.get(&r));
-                if label.starts_with("contract ") {
-                    types.insert(id.clone(), entry("inplace", 20));
-                    return value(20);
-                }
-                if let Some(canonical) = label.strip_prefix("enum ") {
-                    let n = self.enums.get(canonical).map_or(0, Vec::len);
-                    let bytes = if n > 256 { 2 } else { 1 };
-                    types.insert(id.clone(), entry("inplace", bytes));
-                    return value(bytes);
-                }
-                match target {
-                    Some(def) if def.node_type == "StructDefinition" => {
-                        if !types.contains_key(&id) {
-                            // A placeholder first: a struct may refer to itself.
-                            types.insert(id.clone(), entry("inplace", 32));
-                            let (members, slots) = self.members(def, types);
-                            let mut e = entry("inplace", slots * 32);
-                            e.members = Some(members);
-                            types.insert(id.clone(), e);
-                        }
-                        let bytes =
-                            types.get(&id).map_or(32, |e| e.number_of_bytes.parse().unwrap_or(32));
-                        whole(bytes)
-                    }
-                    Some(def) if def.node_type == "UserDefinedValueTypeDefinition" => {
-                        let under = def.underlying_type.as_ref().map(|u| self.place(u, types));
-                        let bytes = under.map_or(32, |u| u.bytes);
-                        types.insert(id.clone(), entry("inplace", bytes));
-                        value(bytes)
-                    }
-                    // Declared in another file: its size is not known here.
-                    _ => {
-                        types.insert(id.clone(), entry("inplace", 32));
-                        whole(32)
-                    }
-                }
-            }
+            "UserDefinedTypeName" => self.place_user_defined(t, label, types),
             _ => {
                 // Elementary.
                 let (encoding, bytes, own) = elementary(&label);
-                types.insert(id.clone(), entry(encoding, bytes));
-                Placed { id, bytes, own_slots: own }
+                types.insert(label.clone(), entry(&label, encoding, bytes));
+                Placed { id: label, bytes, own_slots: own }
+            }
+        }
+    }
+
+    fn place_mapping(
+        &self,
+        t: &TypeName,
+        label: String,
+        types: &mut BTreeMap<String, StorageType>,
+    ) -> Placed {
+        let mut e = entry(&label, "mapping", 32);
+        match (&t.key_type, &t.value_type) {
+            (Some(k), Some(v)) => {
+                let (k, v) = (self.place(k, types), self.place(v, types));
+                (e.key, e.value) = (Some(k.id), Some(v.id));
+            }
+            _ => e = entry(&label, "inplace", 32),
+        }
+        types.insert(label.clone(), e);
+        Placed::whole(label, 32)
+    }
+
+    fn place_array(
+        &self,
+        t: &TypeName,
+        label: String,
+        types: &mut BTreeMap<String, StorageType>,
+    ) -> Placed {
+        let base = t.base_type.as_ref().map(|b| self.place(b, types));
+        let len = label
+            .rsplit_once('[')
+            .and_then(|(_, n)| n.strip_suffix(']'))
+            .and_then(|n| n.parse::<u64>().ok());
+        let (encoding, bytes) = match (&base, len) {
+            (_, None) => ("dynamic_array", 32),
+            (Some(b), Some(len)) if !b.own_slots && b.bytes <= 32 => {
+                let per_slot = 32 / b.bytes.max(1);
+                ("inplace", len.div_ceil(per_slot) * 32)
+            }
+            (Some(b), Some(len)) => ("inplace", len * b.bytes.div_ceil(32) * 32),
+            (None, Some(len)) => ("inplace", len * 32),
+        };
+        let mut e = entry(&label, encoding, bytes);
+        e.base = base.map(|b| b.id);
+        types.insert(label.clone(), e);
+        Placed::whole(label, bytes)
+    }
+
+    /// A contract, an enum, a struct or a user-defined value type.
+    fn place_user_defined(
+        &self,
+        t: &TypeName,
+        label: String,
+        types: &mut BTreeMap<String, StorageType>,
+    ) -> Placed {
+        if label.starts_with("contract ") {
+            types.insert(label.clone(), entry(&label, "inplace", 20));
+            return Placed::value(label, 20);
+        }
+        if let Some(canonical) = label.strip_prefix("enum ") {
+            let n = self.enums.get(canonical).map_or(0, Vec::len);
+            let bytes = if n > 256 { 2 } else { 1 };
+            types.insert(label.clone(), entry(&label, "inplace", bytes));
+            return Placed::value(label, bytes);
+        }
+        let target = t
+            .referenced_declaration
+            .or_else(|| t.path_node.as_ref().and_then(|p| p.referenced_declaration))
+            .and_then(|r| self.by_id.get(&r));
+        match target {
+            Some(def) if def.node_type == "StructDefinition" => {
+                if !types.contains_key(&label) {
+                    // A placeholder first: a struct may refer to itself.
+                    types.insert(label.clone(), entry(&label, "inplace", 32));
+                    let (members, slots) = self.members(def, types);
+                    let mut e = entry(&label, "inplace", slots * 32);
+                    e.members = Some(members);
+                    types.insert(label.clone(), e);
+                }
+                let bytes =
+                    types.get(&label).map_or(32, |e| e.number_of_bytes.parse().unwrap_or(32));
+                Placed::whole(label, bytes)
+            }
+            Some(def) if def.node_type == "UserDefinedValueTypeDefinition" => {
+                let under = def.underlying_type.as_ref().map(|u| self.place(u, types));
+                let bytes = under.map_or(32, |u| u.bytes);
+                types.insert(label.clone(), entry(&label, "inplace", bytes));
+                Placed::value(label, bytes)
+            }
+            // Declared in another file: its size is not known here.
+            _ => {
+                types.insert(label.clone(), entry(&label, "inplace", 32));
+                Placed::whole(label, 32)
             }
         }
     }

@@ -54,6 +54,23 @@ impl Waiting {
         }
     }
 
+    /// The export an `owner_phase_exported` journal entry records (`None` for other entries).
+    pub fn of_export(e: &Entry) -> Option<Self> {
+        match e {
+            Entry::OwnerPhaseExported { phase, safe, nonce, safe_tx_hash, batch, block } => {
+                Some(Self {
+                    phase: *phase,
+                    safe: *safe,
+                    nonce: *nonce,
+                    safe_tx_hash: *safe_tx_hash,
+                    batch: batch.clone(),
+                    block: *block,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// One line for people: what to sign.
     pub fn summary(&self) -> String {
         format!(
@@ -81,17 +98,8 @@ pub fn waiting(entries: &[Entry], phase: PhaseName) -> Option<Waiting> {
     let mut found = None;
     for e in entries {
         match e {
-            Entry::OwnerPhaseExported { phase: p, safe, nonce, safe_tx_hash, batch, block }
-                if *p == phase =>
-            {
-                found = Some(Waiting {
-                    phase,
-                    safe: *safe,
-                    nonce: *nonce,
-                    safe_tx_hash: *safe_tx_hash,
-                    batch: batch.clone(),
-                    block: *block,
-                });
+            Entry::OwnerPhaseExported { phase: p, .. } if *p == phase => {
+                found = Waiting::of_export(e);
             }
             Entry::OwnerPhaseExecuted { phase: p, .. } if *p == phase => found = None,
             _ => {}
@@ -219,18 +227,7 @@ pub fn exports(entries: &[Entry]) -> Vec<Waiting> {
         .iter()
         .filter_map(|&phase| {
             entries.iter().rev().find_map(|e| match e {
-                Entry::OwnerPhaseExported { phase: p, safe, nonce, safe_tx_hash, batch, block }
-                    if *p == phase =>
-                {
-                    Some(Waiting {
-                        phase,
-                        safe: *safe,
-                        nonce: *nonce,
-                        safe_tx_hash: *safe_tx_hash,
-                        batch: batch.clone(),
-                        block: *block,
-                    })
-                }
+                Entry::OwnerPhaseExported { phase: p, .. } if *p == phase => Waiting::of_export(e),
                 _ => None,
             })
         })
@@ -297,7 +294,8 @@ fn lowercase<S: serde::Serializer>(a: &Address, s: S) -> std::result::Result<S::
     s.serialize_str(&format!("{a:#x}"))
 }
 
-fn now_ms() -> u64 {
+/// Milliseconds since the Unix epoch (a batch file's `createdAt`; 0 if the clock is before it).
+pub fn now_ms() -> u64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     since.map_or(0, |d| d.as_millis() as u64)
 }

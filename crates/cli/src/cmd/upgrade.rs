@@ -2,7 +2,7 @@
 //! local fork, deploy the new implementation and write the Safe batch the owners sign. The
 //! work is `molt_migrate::upgrade`'s; this file reads the arguments and prints the report.
 
-use std::{path::PathBuf, time::SystemTime};
+use std::path::PathBuf;
 
 use alloy::primitives::Address;
 use clap::Args;
@@ -124,9 +124,7 @@ impl UpgradeArgs {
     }
 
     fn request(&self, old: PathBuf) -> Request {
-        let created_at_ms = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let created_at_ms = molt_migrate::owner::now_ms();
         Request {
             proxy: self.proxy,
             old,

@@ -247,7 +247,7 @@ pub(super) async fn upgrade_through_safe(
         checks: vec!["count()".into()],
         safe: Some(g.safe),
         out_dir: out.to_path_buf(),
-        created_at_ms: now_ms(),
+        created_at_ms: molt_migrate::owner::now_ms(),
         ..Request::default()
     };
     let report = upgrade::run(&req, &deployer, &node.url, progress).await?;
@@ -300,9 +300,4 @@ async fn read<C: SolCall<Return = U256>>(node: &Node, to: Address, call: C) -> R
     let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
     let out = node.provider.call(tx).await?;
     Ok(C::abi_decode_returns(&out)?)
-}
-
-fn now_ms() -> u64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |d| d.as_millis() as u64)
 }

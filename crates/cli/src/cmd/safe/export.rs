@@ -58,7 +58,7 @@ impl ExportArgs {
         let export =
             molt_migrate::governance::export(&provider, &manifest, self.phase.map(Into::into))
                 .await?;
-        let created_at = now_ms();
+        let created_at = molt_migrate::owner::now_ms();
         let mut files = Vec::new();
         for p in &export.phases {
             let file = molt_migrate::governance::batch_file(&export, p, created_at, &manifest.path);
@@ -74,11 +74,6 @@ impl ExportArgs {
         }
         Ok(Outcome::Ok)
     }
-}
-
-fn now_ms() -> u64 {
-    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since.map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The `molt.safe/1` document of an export.
