@@ -23,7 +23,8 @@ mod steps;
 
 pub use steps::{
     Mined, Prepared, RecordedSnapshot, Step, StepState, UnknownStep, import_order, is_finalized,
-    is_finished, mined, pending, ranges_of, snapshot, steps, verified,
+    is_finished, is_rolled_back, mined, pending, ranges_of, rollback_started, snapshot, steps,
+    verified,
 };
 
 /// The journal format version written in the header.
@@ -155,6 +156,18 @@ pub enum Entry {
         /// The batch file written.
         batch: PathBuf,
         /// The chain's head when it was exported (where the search for its execution starts).
+        block: u64,
+    },
+    /// `molt rollback` started on this run: the forward path is over for this journal (a
+    /// `molt migrate` on it is refused); the rollback's own steps follow.
+    RollbackStarted {
+        /// The chain's head when it started.
+        block: u64,
+    },
+    /// The rollback finished: the old contracts this run paused are running again and the
+    /// funds it moved are back. The new contracts are abandoned for this run.
+    RolledBack {
+        /// The chain's head when it finished.
         block: u64,
     },
     /// The Safe executed an exported owner phase (its `ExecutionSuccess`, its effects read back).

@@ -9,7 +9,7 @@ use super::{Entry, SnapshotComponent};
 
 /// One logical transaction of a run. Its id in the journal is its [`Display`](fmt::Display)
 /// form: `pause:<contract>`, `funds:<name>:<token>`, `batch:<component>:<start>-<end>`,
-/// `finalize:<n>`.
+/// `finalize:<n>`, and the rollback's `unpause:<contract>`, `return:<name>:<token>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
     /// Pausing a V1 contract (the manifest's contract name).
@@ -32,6 +32,15 @@ pub enum Step {
     },
     /// The `n`-th `[[finalize]]` call (0-based).
     Finalize(usize),
+    /// Rollback: lifting the pause of a V1 contract this run paused.
+    Unpause(String),
+    /// Rollback: returning one token of a `[[funds]]` move from the new contract to the old.
+    Return {
+        /// The funds entry's name.
+        name: String,
+        /// The token.
+        token: String,
+    },
 }
 
 impl Step {
@@ -65,14 +74,16 @@ impl fmt::Display for Step {
             Self::Funds { name, token } => write!(f, "funds:{name}:{token}"),
             Self::Batch { component, start, end } => write!(f, "batch:{component}:{start}-{end}"),
             Self::Finalize(n) => write!(f, "finalize:{n}"),
+            Self::Unpause(contract) => write!(f, "unpause:{contract}"),
+            Self::Return { name, token } => write!(f, "return:{name}:{token}"),
         }
     }
 }
 
-/// A step id that is none of the four kinds.
+/// A step id that is none of the known kinds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a step id (pause:<contract>, funds:<name>:<token>, batch:<component>:<start>-<end>, finalize:<n>)"
+    "`{0}` is not a step id (pause:<contract>, funds:<name>:<token>, batch:<component>:<start>-<end>, finalize:<n>, unpause:<contract>, return:<name>:<token>)"
 )]
 pub struct UnknownStep(pub String);
 
@@ -98,6 +109,11 @@ impl FromStr for Step {
                 }
             }
             "finalize" => Self::Finalize(rest.parse().map_err(|_| unknown())?),
+            "unpause" if !rest.is_empty() => Self::Unpause(rest.to_owned()),
+            "return" => {
+                let (name, token) = rest.rsplit_once(':').ok_or_else(unknown)?;
+                Self::Return { name: name.to_owned(), token: token.to_owned() }
+            }
             _ => return Err(unknown()),
         };
         Ok(step)
@@ -225,6 +241,16 @@ pub fn verified(entries: &[Entry]) -> Option<bool> {
 /// Whether the migration phase was ended on the new contracts.
 pub fn is_finalized(entries: &[Entry]) -> bool {
     entries.iter().any(|e| matches!(e, Entry::Finalized))
+}
+
+/// Whether `molt rollback` started on this run (the forward path is over for this journal).
+pub fn rollback_started(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| matches!(e, Entry::RollbackStarted { .. }))
+}
+
+/// Whether `molt rollback` finished on this run.
+pub fn is_rolled_back(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| matches!(e, Entry::RolledBack { .. }))
 }
 
 /// Whether the run has nothing left to check: it verified (and what may be left is finalizing)
