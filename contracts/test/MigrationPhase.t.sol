@@ -6,6 +6,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {MigrationPhase} from "../src/v2/MigrationPhase.sol";
+import {TestToken} from "../src/token/TestToken.sol";
 
 /// @dev A concrete MigrationPhase: imports plain values, and has one normal function.
 contract MigrationPhaseHarness is MigrationPhase {
@@ -178,3 +179,57 @@ contract MigrationPhaseTest is Test {
         assertTrue(phase.supportsInterface(type(IAccessControl).interfaceId));
     }
 }
+
+/// @dev `returnFunds`: the way back of a rolled-back migration, only during the phase.
+contract MigrationPhaseReturnTest is Test {
+    MigrationPhaseHarness internal phase;
+    TestToken internal token;
+    EthSink internal v1 = new EthSink();
+    address internal stranger = address(0xCAFE);
+
+    function setUp() public {
+        phase = new MigrationPhaseHarness();
+        token = new TestToken("Token", "TKN", 18);
+        token.mint(address(phase), 500);
+        vm.deal(address(phase), 3 ether);
+    }
+
+    function test_ReturnsEthAndTokensDuringMigration() public {
+        phase.returnFunds(address(0), 2 ether, address(v1));
+        phase.returnFunds(address(token), 500, address(v1));
+        assertEq(address(v1).balance, 2 ether);
+        assertEq(address(phase).balance, 1 ether);
+        assertEq(token.balanceOf(address(v1)), 500);
+        assertEq(token.balanceOf(address(phase)), 0);
+    }
+
+    function test_RevertWhen_ReturnAfterFinalize() public {
+        phase.finalizeMigration();
+        vm.expectRevert(MigrationPhase.MigrationClosed.selector);
+        phase.returnFunds(address(0), 1 ether, address(v1));
+        vm.expectRevert(MigrationPhase.MigrationClosed.selector);
+        phase.returnFunds(address(token), 1, address(v1));
+    }
+
+    function test_RevertWhen_ReturnByNonOwner() public {
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        phase.returnFunds(address(0), 1 ether, stranger);
+    }
+
+    function test_RevertWhen_ReturnToZeroOrRefusingRecipient() public {
+        vm.expectRevert(MigrationPhase.ZeroRecipient.selector);
+        phase.returnFunds(address(0), 1 ether, address(0));
+        EthRefuser refuser = new EthRefuser();
+        vm.expectRevert(abi.encodeWithSelector(MigrationPhase.ReturnFailed.selector, address(refuser), 1 ether));
+        phase.returnFunds(address(0), 1 ether, address(refuser));
+    }
+}
+
+/// @dev Takes any ETH.
+contract EthSink {
+    receive() external payable {}
+}
+
+/// @dev Takes no ETH.
+contract EthRefuser {}

@@ -161,6 +161,19 @@ contract NodeRegistryV1Test is Test {
         assertEq(registry.totalStaked(), 3 ether);
     }
 
+    function test_TakesStakesBackOnlyWhilePaused() public {
+        _register(alice, 1 ether);
+        vm.deal(newRegistry, 1 ether);
+        vm.prank(newRegistry);
+        (bool ok,) = address(registry).call{value: 1 ether}("");
+        assertFalse(ok, "ETH sent to a running registry");
+        registry.pause();
+        vm.prank(newRegistry);
+        (ok,) = address(registry).call{value: 1 ether}("");
+        assertTrue(ok, "ETH returned to the paused registry");
+        assertEq(address(registry).balance, 2 ether);
+    }
+
     function test_RevertWhen_TransferStakesNotPaused() public {
         _register(alice, 1 ether);
         vm.expectRevert(Pausable.ExpectedPause.selector);

@@ -122,6 +122,8 @@ contract LendingPoolV2 is Ownable, Pausable, ReentrancyGuard {
 
     /// @notice Emitted when the owner hands the import right to `migrator`.
     event MigratorSet(address indexed migrator);
+    /// @notice Emitted when migrated collateral is sent back to `to` (a rollback of the migration).
+    event CollateralReturned(address indexed to, uint256 amount);
     /// @notice Emitted once per {importReserves} batch of `count` records; the reserves digest is now `digest`.
     event ReservesImported(uint256 count, bytes32 digest);
     /// @notice Emitted once per {importAccounts} batch of `count` records; the accounts digest is now `digest`.
@@ -306,6 +308,17 @@ contract LendingPoolV2 is Ownable, Pausable, ReentrancyGuard {
         loansDigest = digest;
         loansImported += n;
         emit LoansImported(n, digest);
+    }
+
+    /// @notice Sends `amount` of collateral back to `to`, the V1 pool it came from: the way back of a
+    /// migration that is rolled back. Only the owner, only during the migration phase (after
+    /// {finalizeMigration} the collateral belongs to V2's accounts).
+    /// @param to Recipient (the V1 pool).
+    /// @param amount Amount of the collateral token.
+    function returnCollateral(address to, uint256 amount) external onlyOwner onlyDuringMigration {
+        if (to == address(0)) revert ZeroAddress();
+        emit CollateralReturned(to, amount);
+        collateralToken.safeTransfer(to, amount);
     }
 
     /// @notice Ends the migration phase forever: imports close, normal use opens.

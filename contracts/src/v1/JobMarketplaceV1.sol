@@ -74,7 +74,7 @@ contract JobMarketplaceV1 is Ownable, Pausable, ReentrancyGuard {
     /// @param registry_ The V1 node registry.
     constructor(address registry_) Ownable(msg.sender) {
         if (registry_ == address(0)) revert ZeroAddress();
-        registry = NodeRegistryV1(registry_);
+        registry = NodeRegistryV1(payable(registry_));
     }
 
     /// @notice Posts a job paid with `msg.value`.

@@ -109,6 +109,10 @@ contract NodeRegistryV1 is Ownable, Pausable, ReentrancyGuard {
         _unpause();
     }
 
+    /// @notice Takes back ETH moved out for a migration that is rolled back (the new contract's
+    /// `returnFunds`). Only while paused: a running contract takes ETH through its own functions.
+    receive() external payable whenPaused {}
+
     /// @notice Moves the whole ETH balance (every stake) to `to`, the new registry. Only while paused.
     /// @dev Node records keep their `stake` so the migration can read and re-credit it.
     /// @param to Recipient of the stakes.

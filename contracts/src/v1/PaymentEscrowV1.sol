@@ -97,6 +97,10 @@ contract PaymentEscrowV1 is Ownable, Pausable, ReentrancyGuard {
         _send(token, to, amount);
     }
 
+    /// @notice Takes back ETH moved out for a migration that is rolled back (the new contract's
+    /// `returnFunds`). Only while paused: a running contract takes ETH through its own functions.
+    receive() external payable whenPaused {}
+
     /// @notice Pauses deposits and withdrawals.
     function pause() external onlyOwner {
         _pause();

@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
 /// @title MigrationPhase
 /// @notice Shared migration machinery of the V2 contracts: a one-way migration phase during which
@@ -21,6 +23,8 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 /// 0x20 offset word; alloy's `SolValue::abi_encode` produces the same bytes). The off-chain tool
 /// recomputes it from the records it sent, in the same order, and compares with {importDigest}.
 abstract contract MigrationPhase is Ownable, Pausable, AccessControl {
+    using SafeERC20 for IERC20;
+
     /// @notice Role allowed to import records during the migration phase.
     bytes32 public constant MIGRATOR_ROLE = keccak256("MIGRATOR_ROLE");
 
@@ -36,8 +40,15 @@ abstract contract MigrationPhase is Ownable, Pausable, AccessControl {
     /// @notice Emitted when the migration phase ends, with the final digest and record count.
     event MigrationFinalized(bytes32 digest, uint256 count);
 
+    /// @notice Emitted when migrated funds are sent back to `to` (a rollback of the migration).
+    event FundsReturned(address indexed token, uint256 amount, address indexed to);
+
     /// @notice The migration phase is over.
     error MigrationClosed();
+    /// @notice The zero address was given as the recipient of returned funds.
+    error ZeroRecipient();
+    /// @notice Sending returned ETH to `to` failed.
+    error ReturnFailed(address to, uint256 amount);
     /// @notice The migration phase is not over yet.
     error MigrationInProgress();
     /// @notice An import batch without records.
@@ -63,6 +74,23 @@ abstract contract MigrationPhase is Ownable, Pausable, AccessControl {
     function finalizeMigration() external onlyOwner onlyDuringMigration {
         migrating = false;
         emit MigrationFinalized(importDigest, importCount);
+    }
+
+    /// @notice Sends `amount` of `token` (`address(0)` for ETH) back to `to`, the old contract the
+    /// funds came from: the way back of a migration that is rolled back. Only the owner, only during
+    /// the migration phase: once {finalizeMigration} ran, the funds belong to V2's users and cannot
+    /// leave this way.
+    /// @dev Imported records are left as they are: a rolled-back V2 is abandoned (redeployed for the next
+    /// attempt), never emptied record by record.
+    function returnFunds(address token, uint256 amount, address to) external onlyOwner onlyDuringMigration {
+        if (to == address(0)) revert ZeroRecipient();
+        emit FundsReturned(token, amount, to);
+        if (token == address(0)) {
+            (bool ok,) = payable(to).call{value: amount}("");
+            if (!ok) revert ReturnFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
     }
 
     /// @notice Pauses the contract's normal functions.

@@ -484,6 +484,20 @@ contract LendingPoolV2Test is Test {
         pool.finalizeMigration();
     }
 
+    function test_ReturnCollateralOnlyDuringMigration() public {
+        collateral.mint(address(pool), 10 ether);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        pool.returnCollateral(stranger, 1 ether);
+        address v1 = address(0x7E7);
+        pool.returnCollateral(v1, 4 ether);
+        assertEq(collateral.balanceOf(v1), 4 ether);
+        pool.finalizeMigration();
+        vm.expectRevert(LendingPoolV2.MigrationClosed.selector);
+        pool.returnCollateral(v1, 1 ether);
+        assertEq(collateral.balanceOf(address(pool)), 6 ether);
+    }
+
     function test_RevertWhen_FinalizeNotOwner() public {
         vm.prank(migrator);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, migrator));

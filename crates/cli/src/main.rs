@@ -43,6 +43,8 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Run a migration: pause, snapshot, move records in batches, verify, finalize.
     Migrate(cmd::migrate::MigrateArgs),
+    /// Undo what a run that was not finalized did: return the funds it moved, unpause what it paused.
+    Rollback(cmd::rollback::RollbackArgs),
     /// Recompute and compare source and target state hashes of a migration.
     Verify(cmd::verify::VerifyArgs),
     /// Show where a migration run stands, from its journal.
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
             Command::Plan(args) => args.run(&global).await,
             Command::Migrate(args) => args.run(&global).await,
             Command::Verify(args) => args.run(&global).await,
+            Command::Rollback(args) => args.run(&global).await,
             Command::Status(args) => args.run(&global).await,
             Command::Safe(args) => args.run(&global).await,
             Command::Upgrade(args) => args.run(&global).await,

@@ -121,6 +121,8 @@ pub(crate) fn hint_for(e: &molt_migrate::Error, opts: &RunOptions) -> Option<Str
         }),
         E::NoFork { .. } => Some("the preflight needs anvil (scripts/setup installs it) and a node it can fork; --skip-preflight sends without it (not recommended)".into()),
         E::WouldRevert { .. } => Some("fix the cause (often the manifest: --adopt-manifest takes changed batch settings) and run `molt migrate` again: it resumes from the journal".into()),
+        E::Rollback(molt_migrate::rollback::RollbackError::RolledBack { finished: true, .. }) => Some(format!("redeploy the new contracts, put their addresses in the manifest's [contracts] and migrate again with a new journal (move {} away, or pass --journal NEW)", opts.journal.display())),
+        E::Rollback(molt_migrate::rollback::RollbackError::RolledBack { finished: false, .. }) => Some("finish the rollback first: run `molt rollback` again (it resumes from the journal)".into()),
         E::TxReverted { .. } | E::Broadcast(_) | E::Chain(_) => Some("fix the cause and run `molt migrate` again: it resumes from the journal".into()),
         _ => None,
     }

@@ -306,6 +306,9 @@ pub enum Error {
     /// Chain access.
     #[error(transparent)]
     Chain(#[from] molt_chain::Error),
+    /// A rollback refused.
+    #[error(transparent)]
+    Rollback(#[from] crate::rollback::RollbackError),
     /// The owner phases of a Safe-governed migration.
     #[error(transparent)]
     Governance(#[from] crate::governance::GovernanceError),

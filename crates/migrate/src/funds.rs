@@ -70,3 +70,13 @@ pub async fn holding(provider: &DynProvider, token: Address, holder: Address) ->
     let out = view(provider, token, &f, &[DynSolValue::Address(holder)], None).await?;
     Ok(out.first().and_then(DynSolValue::as_uint).map(|(n, _)| n).unwrap_or_default())
 }
+
+/// `12.5 ETH`, or `1234 (base units) of token 0x…` for a token: an amount for people.
+pub fn amount_of(token: Address, amount: U256) -> String {
+    if token.is_zero() {
+        let eth = alloy::primitives::utils::format_ether(amount);
+        format!("{} ETH", eth.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        format!("{amount} (base units) of token {token}")
+    }
+}

@@ -46,6 +46,7 @@ pub mod precheck;
 pub mod record;
 pub mod rehearsal;
 pub mod reverify;
+pub mod rollback;
 pub mod run;
 pub mod snapshot;
 mod spelling;

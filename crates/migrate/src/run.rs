@@ -294,19 +294,7 @@ pub async fn run(
     check_migrator(manifest, sender.address())?;
     let header = header(manifest, sender).await?;
     let journal = open_journal(manifest, sender, opts, obs, header, &mut clock).await?;
-    let safe_mode = opts.safe_mode(manifest);
-    let mut run = Run {
-        manifest,
-        sender,
-        opts,
-        obs,
-        journal,
-        nonce: 0,
-        txs: 0,
-        gas_used: 0,
-        safe_mode,
-        rehearsed: Vec::new(),
-    };
+    let mut run = Run::new(manifest, sender, opts, obs, journal);
     // The chain may have reorganized since the journal was written: what it says was mined is
     // checked before anything builds on it.
     run.recheck_mined().await?;
@@ -379,7 +367,7 @@ pub fn check_migrator(manifest: &Manifest, sender: Address) -> Result<()> {
 }
 
 /// The journal header of this run, once the node is known to be the manifest's chain.
-async fn header(manifest: &Manifest, sender: &Sender) -> Result<Entry> {
+pub(crate) async fn header(manifest: &Manifest, sender: &Sender) -> Result<Entry> {
     sender.check_chain_id().await?;
     if sender.chain_id() != manifest.network.chain_id {
         return Err(Error::ChainMismatch {
@@ -419,6 +407,14 @@ async fn open_journal(
     };
     // A journal this run cannot resume is refused before anything else reads it.
     Journal::check_resumable(&opts.journal, &entries, &header, opts.adopt_manifest)?;
+    if journal::rollback_started(&entries) {
+        // Rolled back (or rolling back): the new contracts are abandoned for this run.
+        return Err(crate::rollback::RollbackError::RolledBack {
+            journal: opts.journal.clone(),
+            finished: journal::is_rolled_back(&entries),
+        }
+        .into());
+    }
     // A run that already verified (and maybe finalized) has nothing left to check: what is
     // left is finalizing, and the pre-checks on the migration phase would refuse half of it.
     let finished = journal::is_finished(&entries);
@@ -446,19 +442,45 @@ async fn open_journal(
     Ok(journal)
 }
 
-struct Run<'a> {
-    manifest: &'a Manifest,
-    sender: &'a Sender,
-    opts: &'a RunOptions,
-    obs: &'a dyn Observer,
-    journal: Journal,
+/// A run in progress: the journal it appends to and the signer's nonce. `molt rollback` drives
+/// one too (its steps are journaled, sent and reconciled the same way).
+pub(crate) struct Run<'a> {
+    pub(crate) manifest: &'a Manifest,
+    pub(crate) sender: &'a Sender,
+    pub(crate) opts: &'a RunOptions,
+    pub(crate) obs: &'a dyn Observer,
+    pub(crate) journal: Journal,
     nonce: u64,
-    txs: u64,
-    gas_used: u64,
+    pub(crate) txs: u64,
+    pub(crate) gas_used: u64,
     /// The owner's calls are exported for the Safe, not sent ([`RunOptions::safe_mode`]).
     safe_mode: bool,
     /// On a fork: the owner phases executed through the Safe.
     rehearsed: Vec<crate::owner::RehearsedPhase>,
+}
+
+impl<'a> Run<'a> {
+    /// A run on an opened `journal`; [`Run::reconcile`] reads the nonce.
+    pub(crate) fn new(
+        manifest: &'a Manifest,
+        sender: &'a Sender,
+        opts: &'a RunOptions,
+        obs: &'a dyn Observer,
+        journal: Journal,
+    ) -> Self {
+        Self {
+            manifest,
+            sender,
+            opts,
+            obs,
+            journal,
+            nonce: 0,
+            txs: 0,
+            gas_used: 0,
+            safe_mode: opts.safe_mode(manifest),
+            rehearsed: Vec::new(),
+        }
+    }
 }
 
 impl Run<'_> {
@@ -587,7 +609,7 @@ impl Run<'_> {
 
     /// Settles every transaction the journal left pending: by hash, never by position, and in
     /// nonce order (a transaction waits for the one before it). Then reads the next nonce.
-    async fn reconcile(&mut self) -> Result<()> {
+    pub(crate) async fn reconcile(&mut self) -> Result<()> {
         for (step, Prepared { hash, nonce, raw, .. }) in self.journal.pending() {
             match self.sender.status(hash, nonce).await? {
                 TxStatus::Mined(r) => self.record_mined(&step, &r)?,
@@ -618,7 +640,7 @@ impl Run<'_> {
     /// Checks that every transaction journaled as mined still has its receipt: one that lost it
     /// to a reorganization is journaled as reorged (pending again); one mined again elsewhere is
     /// journaled with its new receipt. Returns whether anything changed.
-    async fn recheck_mined(&mut self) -> Result<bool> {
+    pub(crate) async fn recheck_mined(&mut self) -> Result<bool> {
         let mined: Vec<(String, B256, u64, bool)> = self
             .journal
             .mined()
@@ -719,7 +741,7 @@ impl Run<'_> {
         }
     }
 
-    fn done(&self, step: &str) -> bool {
+    pub(crate) fn done(&self, step: &str) -> bool {
         self.journal.is_done(step)
     }
 
@@ -865,7 +887,7 @@ impl Run<'_> {
         Ok(r)
     }
 
-    async fn call_step(&mut self, step: &str, to: Address, data: Bytes) -> Result<()> {
+    pub(crate) async fn call_step(&mut self, step: &str, to: Address, data: Bytes) -> Result<()> {
         if self.done(step) {
             return Ok(());
         }
@@ -976,15 +998,18 @@ impl Run<'_> {
                     continue;
                 }
                 if self.safe_mode {
-                    let what =
-                        format!("funds `{}` ({}) are not moved", f.name, amount_of(token, amount));
+                    let what = format!(
+                        "funds `{}` ({}) are not moved",
+                        f.name,
+                        crate::funds::amount_of(token, amount)
+                    );
                     return Err(self.open_missing(what));
                 }
                 self.obs.on(&Event::Phase {
                     phase: "funds",
                     message: format!(
                         "moving {} from {} to {}",
-                        amount_of(token, amount),
+                        crate::funds::amount_of(token, amount),
                         f.from,
                         f.to
                     ),
@@ -1022,7 +1047,7 @@ impl Run<'_> {
                     "funds `{}`: {} already holds {} and {} does not: moved before, not sent again",
                     f.name,
                     f.to,
-                    amount_of(token, amount),
+                    crate::funds::amount_of(token, amount),
                     f.from
                 ),
             });
@@ -1520,7 +1545,7 @@ impl GasModel {
     }
 }
 
-fn resolve_args(
+pub(crate) fn resolve_args(
     manifest: &Manifest,
     args: &[Arg],
     funds: Option<(Address, Address, U256)>,
@@ -1589,16 +1614,6 @@ impl TestPoint {
         let passed =
             self.passed.fetch_add(u64::from(p == point), std::sync::atomic::Ordering::SeqCst);
         (p == point && passed + 1 == *n).then_some(*n)
-    }
-}
-
-/// `12.5 ETH`, or `1234 (base units) of 0x…` for a token.
-fn amount_of(token: Address, amount: U256) -> String {
-    if token.is_zero() {
-        let eth = alloy::primitives::utils::format_ether(amount);
-        format!("{} ETH", eth.trim_end_matches('0').trim_end_matches('.'))
-    } else {
-        format!("{amount} (base units) of token {token}")
     }
 }
 

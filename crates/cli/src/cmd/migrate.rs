@@ -96,9 +96,19 @@ impl MigrateArgs {
         let report = match run::run(&manifest, &sender, &opts, &progress).await {
             Ok(run::Outcome::Done(report)) => report,
             Ok(run::Outcome::Waiting(w)) => return print_waiting(global, &progress, &w),
-            Err(e) => return Err(after_failure(e, &opts, &manifest, &provider).await),
+            Err(e) => {
+                let back = super::rollback::hint(&manifest, &self.manifest);
+                return Err(after_failure(e, &opts, &manifest, &provider, back).await);
+            }
         };
         print_report(global, &progress, &report)?;
+        if !report.verified {
+            let back = super::rollback::hint(&manifest, &self.manifest);
+            eprintln!(
+                "hint: nothing was finalized; find the cause with `molt verify`{}",
+                back.map(|b| format!("; {b}")).unwrap_or_default()
+            );
+        }
         Ok(if report.verified { Outcome::Ok } else { Outcome::Problems })
     }
 }
@@ -136,6 +146,7 @@ async fn after_failure(
     opts: &RunOptions,
     manifest: &Manifest,
     provider: &alloy::providers::DynProvider,
+    rollback: Option<String>,
 ) -> eyre::Report {
     // Refused before the journal was written: nothing was sent, the hint alone says it all.
     if !opts.journal.exists() || matches!(e, molt_migrate::Error::Journal(_)) {
@@ -143,10 +154,13 @@ async fn after_failure(
     }
     let read = molt_migrate::paused::pause_state(provider, manifest);
     let state = tokio::time::timeout(Duration::from_secs(5), read).await.ok();
-    let hint = match hint_for(&e, opts) {
+    let mut hint = match hint_for(&e, opts) {
         Some(h) => format!("{h} ({})", describe_pause(state.as_ref())),
         None => describe_pause(state.as_ref()),
     };
+    if let Some(back) = rollback {
+        hint.push_str(&format!("; {back}"));
+    }
     eyre!(e).wrap_err(Hint(hint))
 }
 

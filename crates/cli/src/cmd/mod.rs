@@ -6,6 +6,7 @@ pub(crate) mod diff;
 pub(crate) mod init;
 pub(crate) mod migrate;
 pub(crate) mod plan;
+pub(crate) mod rollback;
 pub(crate) mod safe;
 pub(crate) mod status;
 pub(crate) mod upgrade;

@@ -23,6 +23,7 @@ mod migrate_resume;
 mod migrate_safety;
 mod plan;
 mod redaction;
+mod rollback;
 mod safe;
 mod upgrade;
 mod verify;

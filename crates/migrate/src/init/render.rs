@@ -115,6 +115,9 @@ fn pauses(d: &Draft, out: &mut String) {
                     q(call),
                     q(paused)
                 );
+                if let Some(unpause) = &p.unpause {
+                    let _ = writeln!(out, "unpause = {}", q(unpause));
+                }
             }
             None => {
                 let _ = write!(

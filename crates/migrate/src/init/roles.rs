@@ -19,6 +19,8 @@ pub(super) struct Pause {
     pub(super) contract: usize,
     /// `pause` and `paused`, when both were found.
     pub(super) calls: Option<(String, String)>,
+    /// `unpause`, when found (what `molt rollback` calls).
+    pub(super) unpause: Option<String>,
 }
 
 /// Finds `pause()` and `paused()` (a view returning bool).
@@ -27,7 +29,12 @@ pub(super) fn pause(contract: usize, abi: &JsonAbi) -> Pause {
     let paused = no_arg(abi, |f| {
         f.name == "paused" && is_view(f) && f.outputs.len() == 1 && f.outputs[0].ty == "bool"
     });
-    Pause { contract, calls: call.zip(paused).map(|(c, p)| (c.name.clone(), p.name.clone())) }
+    let unpause = no_arg(abi, |f| f.name == "unpause" && is_nonpayable(f));
+    Pause {
+        contract,
+        calls: call.zip(paused).map(|(c, p)| (c.name.clone(), p.name.clone())),
+        unpause: unpause.map(|f| f.name.clone()),
+    }
 }
 
 fn no_arg(abi: &JsonAbi, want: impl Fn(&Function) -> bool) -> Option<&Function> {

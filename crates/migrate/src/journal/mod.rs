@@ -270,7 +270,13 @@ impl Journal {
         header: Entry,
         adopt: bool,
     ) -> Result<Self, JournalError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_with(path.as_ref(), header, Some(adopt))
+    }
+
+    /// Opens (or creates) the journal; `manifest`: whether a changed manifest may be adopted
+    /// (`None`: the manifest is not checked, for a journal that must exist).
+    fn open_with(path: &Path, header: Entry, manifest: Option<bool>) -> Result<Self, JournalError> {
+        let path = path.to_path_buf();
         let io = |source| JournalError::Io { path: path.clone(), source };
         let existing = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
@@ -281,12 +287,23 @@ impl Journal {
             Some(text) => parse(&path, text)?,
             None => Vec::new(),
         };
-        let adoption = match entries.first() {
-            Some(first) => {
+        let adoption = match (entries.first(), manifest) {
+            (Some(first), Some(adopt)) => {
                 check_same_run(&path, first, &header)?;
                 check_same_manifest(&path, &entries, &header, adopt)?
             }
-            None => None,
+            (Some(first), None) => {
+                check_same_run(&path, first, &header)?;
+                None
+            }
+            (None, None) => {
+                return Err(JournalError::Inconsistent {
+                    path,
+                    line: 1,
+                    reason: "the journal is empty: no run wrote it".into(),
+                });
+            }
+            (None, Some(_)) => None,
         };
         let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
         if let Some(text) = &existing
@@ -310,6 +327,14 @@ impl Journal {
             journal.append(adopted)?;
         }
         Ok(journal)
+    }
+
+    /// Opens the existing journal at `path` of the run described by `header` (same chain,
+    /// sender, contracts and format) to append to it, whatever manifest version it was written
+    /// with: `molt rollback` undoes what the journal says was done, with the manifest's current
+    /// `unpause` and `return` calls.
+    pub fn reopen(path: impl AsRef<Path>, header: Entry) -> Result<Self, JournalError> {
+        Self::open_with(path.as_ref(), header, None)
     }
 
     /// Checks, without opening it, that the journal at `path` (its `entries`) can be resumed

@@ -192,6 +192,9 @@ pub struct Pause {
     pub call: Function,
     /// The view returning `true` once paused.
     pub paused: Function,
+    /// The function that lifts the pause (no arguments): what `molt rollback` calls on a
+    /// contract this run paused. `None`: the manifest cannot roll the pause back.
+    pub unpause: Option<Function>,
 }
 
 /// `[[check]]`: a view whose result must equal `expect` before the migration starts.
@@ -222,6 +225,10 @@ pub struct Funds {
     pub tokens: Tokens,
     /// The call on `from` that moves one token's whole holding.
     pub call: Call,
+    /// The call on `to` that sends one token's amount back to `from` during the migration
+    /// phase (`molt rollback`; `$to` is the old contract there). `None`: the manifest cannot
+    /// return these funds.
+    pub return_call: Option<Call>,
     /// The component whose target records are credited against these funds.
     pub credited_by: Credit,
 }

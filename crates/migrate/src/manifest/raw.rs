@@ -79,6 +79,9 @@ pub(crate) struct RawPause {
     pub(crate) call: Spanned<String>,
     /// A view returning `bool`, true when paused.
     pub(crate) paused: Spanned<String>,
+    /// The function that lifts the pause (no arguments), for `molt rollback`.
+    #[serde(default)]
+    pub(crate) unpause: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +104,10 @@ pub(crate) struct RawFunds {
     /// of a field of a component's source records.
     pub(crate) tokens: Spanned<toml::Value>,
     pub(crate) call: RawFundsCall,
+    /// The call on `to` that sends one token's amount back to `from` (`molt rollback`); `$to`
+    /// is then the old contract.
+    #[serde(default, rename = "return")]
+    pub(crate) return_call: Option<RawFundsCall>,
     /// The component whose migrated records are credited against these funds, with the fields
     /// holding the token and the amount (of the target record).
     pub(crate) credited_by: RawCredit,

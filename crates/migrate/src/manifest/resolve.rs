@@ -110,7 +110,23 @@ impl Resolver<'_> {
                 format!("`{}` must take no arguments and return one bool", paused.signature()),
             ));
         }
-        Ok(Pause { contract, call, paused })
+        let unpause = match &p.unpause {
+            Some(name) => {
+                let f = self.function(&p.contract, name)?;
+                if !f.inputs.is_empty() {
+                    return Err(cx.err(
+                        name.span(),
+                        format!(
+                            "`{}` takes arguments; an unpause call must take none",
+                            f.signature()
+                        ),
+                    ));
+                }
+                Some(f)
+            }
+            None => None,
+        };
+        Ok(Pause { contract, call, paused, unpause })
     }
 
     /// A `[[check]]` entry: a view taking no arguments and the value it must return.
@@ -259,9 +275,28 @@ impl Resolver<'_> {
             },
             Placeholders::Funds,
         )?;
+        let return_call = match &f.return_call {
+            Some(r) => Some(self.call(
+                &RawCall {
+                    contract: f.to.clone(),
+                    function: r.function.clone(),
+                    args: r.args.clone(),
+                },
+                Placeholders::Funds,
+            )?),
+            None => None,
+        };
         let tokens = self.tokens(f, components)?;
         let credited_by = self.credit(f, components, &tokens)?;
-        Ok(Funds { name: f.name.get_ref().clone(), from, to, tokens, call, credited_by })
+        Ok(Funds {
+            name: f.name.get_ref().clone(),
+            from,
+            to,
+            tokens,
+            call,
+            return_call,
+            credited_by,
+        })
     }
 
     /// `tokens`: "ETH", one token address, a list of them, or `{ component, field }` (the

@@ -420,7 +420,7 @@ fn keyed_sources_load_with_their_keys_and_pseudo_fields() {
         (types.as_slice(), event.name.as_str(), args.as_slice()),
         (&[DynSolType::Address][..], "NodeRegistered", &[0][..])
     );
-    assert!(at.ends_with("fabstir.toml:69:71"), "{at}");
+    assert!(at.ends_with("fabstir.toml:72:71"), "{at}");
     let names = nodes.source.fields().names;
     assert!(
         names.ends_with(&["$index", "$key", "$key.0", "$key.operator"].map(String::from)),
