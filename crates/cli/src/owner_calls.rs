@@ -54,5 +54,9 @@ fn purpose(p: &Purpose) -> String {
         Purpose::Grant => "grant".into(),
         Purpose::Finalize => "finalize (irreversible)".into(),
         Purpose::Revoke => "revoke".into(),
+        Purpose::Unpause => "unpause".into(),
+        Purpose::Return { name, token, amount } => {
+            format!("return `{name}`: {}", molt_migrate::funds::amount_of(*token, *amount))
+        }
     }
 }

@@ -39,6 +39,9 @@ pub struct Waiting {
     /// The chain's head when it was exported.
     #[serde(skip)]
     pub block: u64,
+    /// The run's steps its calls stand for (see [`Entry::OwnerPhaseExported`]).
+    #[serde(skip)]
+    pub steps: Vec<String>,
 }
 
 impl Waiting {
@@ -51,13 +54,14 @@ impl Waiting {
             safe_tx_hash: self.safe_tx_hash,
             batch: self.batch.clone(),
             block: self.block,
+            steps: self.steps.clone(),
         }
     }
 
     /// The export an `owner_phase_exported` journal entry records (`None` for other entries).
     pub fn of_export(e: &Entry) -> Option<Self> {
         match e {
-            Entry::OwnerPhaseExported { phase, safe, nonce, safe_tx_hash, batch, block } => {
+            Entry::OwnerPhaseExported { phase, safe, nonce, safe_tx_hash, batch, block, steps } => {
                 Some(Self {
                     phase: *phase,
                     safe: *safe,
@@ -65,6 +69,7 @@ impl Waiting {
                     safe_tx_hash: *safe_tx_hash,
                     batch: batch.clone(),
                     block: *block,
+                    steps: steps.clone(),
                 })
             }
             _ => None,
@@ -128,19 +133,46 @@ pub async fn export_phase(
 ) -> Result<Waiting> {
     let block = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
     let export = governance::export(provider, manifest, Some(phase)).await?;
+    write_export(manifest, &export, dir, block)
+}
+
+/// Builds owner phase `phase` of `calls` at the Safe's next nonce and writes its batch file
+/// `safe-<phase>.json` into `dir` (a rollback: its calls come from the run's journal).
+pub async fn export_calls(
+    provider: &DynProvider,
+    manifest: &Manifest,
+    phase: PhaseName,
+    calls: Vec<governance::OwnerCall>,
+    dir: &Path,
+) -> Result<Waiting> {
+    let block = provider.get_block_number().await.map_err(molt_chain::Error::from)?;
+    let safe = governance::safe_info(provider, manifest).await?;
+    let p = governance::phase::phase(provider, &safe, phase, calls, safe.nonce).await?;
+    let export = governance::Export { safe, snapshot_block: None, phases: vec![p] };
+    write_export(manifest, &export, dir, block)
+}
+
+/// Writes the batch file of the export's one phase and says what the Safe waits for.
+fn write_export(
+    manifest: &Manifest,
+    export: &governance::Export,
+    dir: &Path,
+    block: u64,
+) -> Result<Waiting> {
     let p = export.phases.first().ok_or_else(|| Error::Inconsistent("no phase exported".into()))?;
-    let file = governance::batch_file(&export, p, now_ms(), &manifest.path);
-    let path = dir.join(format!("safe-{phase}.json"));
+    let file = governance::batch_file(export, p, now_ms(), &manifest.path);
+    let path = dir.join(format!("safe-{}.json", p.phase));
     crate::fsutil::write_atomic(&path, file.to_json().as_bytes()).map_err(|e| {
         Error::Governance(GovernanceError::File { path: path.clone(), reason: e.to_string() })
     })?;
     Ok(Waiting {
-        phase,
+        phase: p.phase,
         safe: export.safe.address,
         nonce: p.nonce,
         safe_tx_hash: p.hashes.safe_tx_hash,
         batch: path,
         block,
+        steps: p.calls.iter().filter_map(|c| c.purpose.step(&c.contract)).collect(),
     })
 }
 

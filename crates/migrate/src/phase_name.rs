@@ -1,4 +1,4 @@
-//! The names of the two owner phases: a leaf module, written in the journal and used by the
+//! The names of the owner phases: a leaf module, written in the journal and used by the
 //! governance module.
 
 use std::fmt;
@@ -13,10 +13,12 @@ pub enum PhaseName {
     Open,
     /// After a verification that passed: finalize, revoke the migrator's role.
     Close,
+    /// `molt rollback`: return the funds, unpause V1, revoke the migrator's role.
+    Rollback,
 }
 
 impl PhaseName {
-    /// Both phases, in the order they execute.
+    /// The forward phases, in the order they execute (a rollback is not one of them).
     pub const ALL: [Self; 2] = [Self::Open, Self::Close];
 
     /// `open` or `close`.
@@ -24,6 +26,7 @@ impl PhaseName {
         match self {
             Self::Open => "open",
             Self::Close => "close",
+            Self::Rollback => "rollback",
         }
     }
 }

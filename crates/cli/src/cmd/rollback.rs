@@ -53,6 +53,7 @@ impl RollbackArgs {
         let progress = Progress::new(global);
         let mut opts = RollbackOptions::new(self.manifest.journal_path());
         opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);
+        opts.real_chain_id = Some(sender.chain_id());
         if self.plan {
             let plan = rollback::plan::rehearse(&manifest, &sender, &url, &opts, &progress)
                 .await
@@ -147,6 +148,15 @@ fn print_report(global: &GlobalOpts, progress: &Progress, r: &RollbackReport) ->
             println!("{} was rolled back already; nothing was sent", r.journal.display());
             return Ok(());
         }
+        RollbackOutcome::WaitingForSafe => {
+            if let Some(w) = &r.waiting {
+                println!("{}", w.summary());
+            }
+            println!(
+                "  then run molt rollback again: it checks the Safe's execution and the old contracts"
+            );
+            return Ok(());
+        }
         RollbackOutcome::RolledBack => {}
     }
     print_body(r);
@@ -208,7 +218,15 @@ fn print_plan(
     for (step, gas) in &p.txs {
         println!("  {step:<60} {:>10} gas", group(*gas));
     }
-    if p.txs.is_empty() {
+    if let Some(safe) = &p.report.safe_phase {
+        println!(
+            "  the Safe {} signs one transaction (nonce {}, safeTxHash {} on the real chain):",
+            safe.safe, safe.nonce, safe.safe_tx_hash
+        );
+        for call in &safe.calls {
+            println!("    {call}");
+        }
+    } else if p.txs.is_empty() {
         println!("  no transaction");
     }
     print_body(&p.report);

@@ -529,3 +529,61 @@ async fn a_migrator_that_is_a_safe_owner_is_rehearsed_too() {
         assert_ne!(t["executor"], format!("{owner:#x}").as_str(), "another owner executes");
     }
 }
+
+/// `molt rollback` with a Safe owner gives the same hand-off as the forward path: the Safe's
+/// returns, unpauses and revokes in one exported transaction (`safe-rollback.json`, at the
+/// nonce `close` would have used); once two owners signed and it was executed, the rollback
+/// checks the old side and ends. `--plan` runs it through the Safe on a fork first.
+#[tokio::test]
+async fn a_safe_owned_run_is_rolled_back_through_the_safe() {
+    let g = Governed::new().await;
+    let p = &g.project;
+    let open = g.migrate();
+    g.sign_and_exec(&PathBuf::from(open["batch"].as_str().unwrap()));
+    let close = g.migrate();
+    assert_eq!((close["phase"].as_str(), close["nonce"].as_u64()), (Some("close"), Some(1)));
+
+    let mut plan = p.molt();
+    plan.args(["rollback", "--plan", "--private-key", &g.key(4)]);
+    let out = run(&mut plan);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("signs one transaction (nonce 1"), "{text}");
+    for call in ["registry_v2.returnFunds(", "escrow_v1.unpause()", "jobs_v2.revokeRole("] {
+        assert!(text.contains(call), "{call} in:\n{text}");
+    }
+
+    let rollback = |p: &Project| {
+        let mut cmd = p.molt();
+        cmd.args(["--json", "rollback", "--yes", "--private-key", &g.key(4)]);
+        report(&run(&mut cmd))
+    };
+    let waiting = rollback(p);
+    assert_eq!(waiting["outcome"], "waiting_for_safe", "{waiting}");
+    assert_eq!(waiting["waiting"]["phase"], "rollback");
+    assert_eq!(waiting["waiting"]["nonce"], 1);
+    let batch = PathBuf::from(waiting["waiting"]["batch"].as_str().unwrap());
+    assert!(batch.ends_with("safe-rollback.json"));
+    for v1 in V1 {
+        assert!(is_paused(&p.devnet, &address_of(p.seeded_text(), v1)).await, "{v1} still paused");
+    }
+    // Not executed yet: the same hand-off again, nothing sent.
+    assert_eq!(rollback(p)["outcome"], "waiting_for_safe");
+
+    g.sign_and_exec(&batch);
+    let done = rollback(p);
+    assert_eq!(done["outcome"], "rolled_back", "{done}");
+    assert_eq!(done["unpaused"].as_array().unwrap().len(), 3);
+    for f in done["returned"].as_array().unwrap() {
+        assert_eq!(f["held_now"], f["amount"], "{f}");
+    }
+    assert!(done["old_state"].as_array().unwrap().iter().all(|c| c["unchanged"] == true));
+    for v1 in V1 {
+        assert!(!is_paused(&p.devnet, &address_of(p.seeded_text(), v1)).await, "{v1} paused");
+    }
+    for v2 in V2 {
+        assert!(!g.has_role(v2).await, "{v2} revoked the migrator's role");
+    }
+    // The Safe's nonce moved past `close`: its export can never execute now.
+    assert_eq!(g.safe.nonce().await.unwrap(), U256::from(2));
+}

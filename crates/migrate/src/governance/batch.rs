@@ -333,6 +333,9 @@ pub fn batch_file(
             "pause the V1 contracts, move the funds, grant the migrator its role"
         }
         super::PhaseName::Close => "finalize the migration, revoke the migrator's role",
+        super::PhaseName::Rollback => {
+            "roll the migration back: return the funds to V1, unpause V1, revoke the migrator's role"
+        }
     };
     let amounts = match export.snapshot_block {
         Some(b) if p.phase == super::PhaseName::Open => {

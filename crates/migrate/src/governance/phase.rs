@@ -50,6 +50,38 @@ pub enum Purpose {
     Finalize,
     /// A `[[governance.revoke]]` call.
     Revoke,
+    /// Rollback: a `[[funds]]` `return` call of one token, of the amount the run moved.
+    Return {
+        /// The `[[funds]]` entry.
+        name: String,
+        /// The token (the zero address for ETH).
+        token: Address,
+        /// The amount, in the token's smallest unit (a decimal string in JSON).
+        #[serde(serialize_with = "decimal")]
+        amount: U256,
+    },
+    /// Rollback: a `[[pause]]` `unpause` call of a contract the run paused.
+    Unpause,
+}
+
+impl Purpose {
+    /// The journal step this call stands for in a run (`pause:<contract>`,
+    /// `funds:<name>:<token>`, `return:…`, `unpause:…`), for calls that have one.
+    pub fn step(&self, contract: &str) -> Option<String> {
+        use crate::journal::Step;
+        let step = match self {
+            Self::Pause => Step::Pause(contract.to_owned()),
+            Self::Unpause => Step::Unpause(contract.to_owned()),
+            Self::Funds { name, token, .. } => {
+                Step::Funds { name: name.clone(), token: token.to_string() }
+            }
+            Self::Return { name, token, .. } => {
+                Step::Return { name: name.clone(), token: token.to_string() }
+            }
+            Self::Grant | Self::Finalize | Self::Revoke => return None,
+        };
+        Some(step.to_string())
+    }
 }
 
 fn decimal<S: serde::Serializer>(n: &U256, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -279,6 +311,12 @@ async fn funds_calls(
     Ok(calls)
 }
 
+/// The `[[governance.revoke]]` calls.
+pub fn revoke_calls(manifest: &Manifest) -> Result<Vec<OwnerCall>> {
+    let revoke = manifest.governance.iter().flat_map(|g| &g.revoke);
+    revoke.map(|c| manifest_call(manifest, Purpose::Revoke, c)).collect()
+}
+
 /// The calls of phase `close`: the finalize calls, then the revoke calls.
 pub fn close_calls(manifest: &Manifest) -> Result<Vec<OwnerCall>> {
     let finalize = manifest.finalize.iter().map(|c| (Purpose::Finalize, c));
@@ -344,6 +382,13 @@ pub async fn export(
                 open_calls(provider, manifest, &snap).await?
             }
             PhaseName::Close => close_calls(manifest)?,
+            PhaseName::Rollback => {
+                return Err(GovernanceError::EmptyPhase {
+                    phase: name.as_str(),
+                    why: "a rollback's calls come from the run's journal: `molt rollback` exports them".into(),
+                }
+                .into());
+            }
         };
         if only.is_none() && name == PhaseName::Open && executed(&calls) {
             continue;
@@ -356,6 +401,7 @@ pub async fn export(
                 PhaseName::Close => {
                     "the manifest has no [[finalize]] and no [[governance.revoke]] call"
                 }
+                PhaseName::Rollback => "nothing to roll back",
             };
             return Err(
                 GovernanceError::EmptyPhase { phase: name.as_str(), why: why.into() }.into()
@@ -373,7 +419,9 @@ fn executed(calls: &[OwnerCall]) -> bool {
     calls.iter().all(|c| c.purpose == Purpose::Grant)
 }
 
-async fn phase(
+/// The Safe transaction of owner phase `name` with `calls` at Safe nonce `nonce` (a MultiSend
+/// batch when there are several calls).
+pub(crate) async fn phase(
     provider: &DynProvider,
     safe: &SafeInfo,
     name: PhaseName,

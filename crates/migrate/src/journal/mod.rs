@@ -157,6 +157,10 @@ pub enum Entry {
         batch: PathBuf,
         /// The chain's head when it was exported (where the search for its execution starts).
         block: u64,
+        /// The run's steps the phase's calls stand for (`pause:…`, `funds:…`, `return:…`,
+        /// `unpause:…`; absent in older journals): what the run did once it is executed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<String>,
     },
     /// `molt rollback` started on this run: the forward path is over for this journal (a
     /// `molt migrate` on it is refused); the rollback's own steps follow.

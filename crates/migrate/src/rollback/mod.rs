@@ -10,6 +10,7 @@
 
 mod error;
 pub mod plan;
+mod safe;
 mod undo;
 
 use std::{path::PathBuf, time::Duration, time::Instant};
@@ -23,6 +24,7 @@ use molt_chain::{Sender, read::view};
 use serde::Serialize;
 
 pub use error::RollbackError;
+pub use safe::SafePhase;
 pub use undo::{Undo, token_name};
 
 use crate::{
@@ -37,6 +39,24 @@ use crate::{
     snapshot::Snapshot,
 };
 
+/// The amount of `token` the run moved for `f` (what the snapshot's records credit): what goes
+/// back.
+fn returned_amount(
+    manifest: &Manifest,
+    f: &Funds,
+    token: Address,
+    snap: Option<&Snapshot>,
+) -> Result<U256> {
+    let snap = snap.ok_or_else(|| {
+        Error::Inconsistent(format!(
+            "funds `{}` were moved but the journal has no snapshot to say how much",
+            f.name
+        ))
+    })?;
+    let owed = owed(manifest, f, snap);
+    Ok(owed.into_iter().find_map(|(t, a)| (t == token).then_some(a)).unwrap_or_default())
+}
+
 /// Options of a rollback.
 #[derive(Debug, Clone)]
 pub struct RollbackOptions {
@@ -46,12 +66,19 @@ pub struct RollbackOptions {
     pub receipt_timeout: Duration,
     /// This rollback runs on a fork (`molt rollback --plan`): no fault injection.
     pub rehearsal: bool,
+    /// In a rehearsal: the real chain's id (the Safe transaction's hash is shown for it).
+    pub real_chain_id: Option<u64>,
 }
 
 impl RollbackOptions {
     /// Rolls back the run of `journal`, with the default receipt timeout.
     pub fn new(journal: PathBuf) -> Self {
-        Self { journal, receipt_timeout: Duration::from_secs(120), rehearsal: false }
+        Self {
+            journal,
+            receipt_timeout: Duration::from_secs(120),
+            rehearsal: false,
+            real_chain_id: None,
+        }
     }
 
     fn run_options(&self) -> RunOptions {
@@ -74,6 +101,9 @@ pub enum RollbackOutcome {
     NothingToUndo,
     /// An earlier `molt rollback` finished already: nothing was sent.
     AlreadyRolledBack,
+    /// With a Safe owner: the rollback's Safe transaction is exported and waits for the
+    /// owners (`waiting`); run `molt rollback` again once it is executed.
+    WaitingForSafe,
 }
 
 /// The JSON report of a rollback (`molt.rollback/1`).
@@ -97,6 +127,12 @@ pub struct RollbackReport {
     pub old_state: Vec<OldState>,
     /// The new contracts, abandoned for this run (redeploy them for the next attempt).
     pub abandoned: Vec<String>,
+    /// With a Safe owner, while it waits: what the owners sign and execute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<crate::owner::Waiting>,
+    /// In a rehearsal with a Safe owner: the Safe transaction executed on the fork.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safe_phase: Option<SafePhase>,
     /// Transactions this rollback sent.
     pub txs: u64,
     /// Gas they used.
@@ -189,7 +225,7 @@ pub async fn rollback(
     let run_opts = opts.run_options();
     let journal = Journal::reopen(&opts.journal, header)?;
     let mut run = Run::new(manifest, sender, &run_opts, obs, journal);
-    let mut r = run.roll_back(started).await?;
+    let mut r = run.roll_back(started, opts.real_chain_id).await?;
     r.duration_ms = started.elapsed().as_millis() as u64;
     Ok(r)
 }
@@ -243,6 +279,8 @@ fn empty_report(
         returned: Vec::new(),
         old_state: Vec::new(),
         abandoned: new_contracts(manifest),
+        waiting: None,
+        safe_phase: None,
         txs,
         gas_used,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -265,7 +303,11 @@ fn new_contracts(manifest: &Manifest) -> Vec<String> {
 impl Run<'_> {
     /// Settles what the forward path left in flight, journals the start, returns the funds,
     /// lifts the pauses, checks the old side, journals the end.
-    async fn roll_back(&mut self, started: Instant) -> Result<RollbackReport> {
+    async fn roll_back(
+        &mut self,
+        started: Instant,
+        real_chain_id: Option<u64>,
+    ) -> Result<RollbackReport> {
         self.recheck_mined().await?;
         self.reconcile().await?;
         // What was in flight may have paused or moved more: read the journal again.
@@ -275,8 +317,21 @@ impl Run<'_> {
             self.journal.append(Entry::RollbackStarted { block })?;
         }
         let snap = self.run_snapshot().await?;
-        let returned = self.return_funds(&undo, snap.as_ref()).await?;
-        let unpaused = self.unpause(&undo).await?;
+        let safe = self.opts.safe_mode(self.manifest);
+        let mut safe_phase = None;
+        if safe {
+            match self.safe_phase(&undo, snap.as_ref(), real_chain_id).await? {
+                safe::Phase::Done(p) => safe_phase = p,
+                safe::Phase::Waiting(w) => {
+                    let mut r = self.rollback_report(RollbackOutcome::WaitingForSafe, started);
+                    r.waiting = Some(w);
+                    return Ok(r);
+                }
+            }
+        }
+        // With a Safe owner the Safe sent the returns and unpauses: they are only checked.
+        let returned = self.return_funds(&undo, snap.as_ref(), !safe).await?;
+        let unpaused = self.unpause(&undo, !safe).await?;
         let left_paused = self.left_paused(&undo).await?;
         let old_state = self.old_state(snap.as_ref()).await?;
         let block = self.head().await?;
@@ -286,16 +341,21 @@ impl Run<'_> {
             left_paused,
             returned,
             old_state,
-            ..empty_report(
-                self.manifest,
-                &RollbackOptions::new(self.journal.path().to_path_buf()),
-                self.sender.chain_id(),
-                RollbackOutcome::RolledBack,
-                self.txs,
-                self.gas_used,
-                started,
-            )
+            safe_phase,
+            ..self.rollback_report(RollbackOutcome::RolledBack, started)
         })
+    }
+
+    fn rollback_report(&self, outcome: RollbackOutcome, started: Instant) -> RollbackReport {
+        empty_report(
+            self.manifest,
+            &RollbackOptions::new(self.journal.path().to_path_buf()),
+            self.sender.chain_id(),
+            outcome,
+            self.txs,
+            self.gas_used,
+            started,
+        )
     }
 
     async fn head(&self) -> Result<u64> {
@@ -311,25 +371,21 @@ impl Run<'_> {
     }
 
     /// Sends back every funds move of `undo` not returned yet: the amount the run moved (what
-    /// the snapshot's records credit).
+    /// Sends back (with `send`; else only reads) every funds move of `undo` not returned yet:
+    /// the amount the run moved (what the snapshot's records credit).
     async fn return_funds(
         &mut self,
         undo: &Undo,
         snap: Option<&Snapshot>,
+        send: bool,
     ) -> Result<Vec<Returned>> {
         let mut returned = Vec::new();
         for (name, token) in &undo.funds {
             let f = self.manifest.funds.iter().find(|f| &f.name == name).expect("checked");
-            let snap = snap.ok_or_else(|| {
-                Error::Inconsistent(format!(
-                    "funds `{name}` were moved but the journal has no snapshot to say how much"
-                ))
-            })?;
-            let amount = owed(self.manifest, f, snap)
-                .into_iter()
-                .find_map(|(t, a)| (t == *token).then_some(a))
-                .unwrap_or_default();
-            self.return_one(f, *token, amount).await?;
+            let amount = returned_amount(self.manifest, f, *token, snap)?;
+            if send {
+                self.return_one(f, *token, amount).await?;
+            }
             let held_now =
                 holding(self.sender.provider(), *token, self.manifest.contract(&f.from).address)
                     .await?;
@@ -378,8 +434,8 @@ impl Run<'_> {
         self.call_step(&step, new.address, data.into()).await
     }
 
-    /// Unpauses the old contracts this run paused (those still paused).
-    async fn unpause(&mut self, undo: &Undo) -> Result<Vec<String>> {
+    /// Unpauses (with `send`; else only checks) the old contracts this run paused.
+    async fn unpause(&mut self, undo: &Undo, send: bool) -> Result<Vec<String>> {
         for contract in &undo.pauses {
             let p = self.manifest.pause.iter().find(|p| &p.contract == contract).expect("known");
             let address = self.manifest.contract(contract).address;
@@ -388,10 +444,15 @@ impl Run<'_> {
                 continue;
             }
             let call = p.unpause.as_ref().expect("checked");
-            self.obs
-                .on(&Event::Phase { phase: "rollback", message: format!("unpausing {contract}") });
-            let data = call.abi_encode_input(&[]).expect("no arguments").into();
-            self.call_step(&Step::Unpause(contract.clone()).to_string(), address, data).await?;
+            if send {
+                self.obs.on(&Event::Phase {
+                    phase: "rollback",
+                    message: format!("unpausing {contract}"),
+                });
+                let data = call.abi_encode_input(&[]).expect("no arguments").into();
+                let step = Step::Unpause(contract.clone()).to_string();
+                self.call_step(&step, address, data).await?;
+            }
             if is_true(&view(self.sender.provider(), address, &p.paused, &[], None).await?) {
                 return Err(RollbackError::StillPaused {
                     contract: contract.clone(),

@@ -19,13 +19,10 @@ pub struct Undo {
 }
 
 impl Undo {
-    /// What the steps the journal records as mined and successful did.
+    /// What the steps the journal records as done did: mined and successful, or in an owner
+    /// phase the Safe executed.
     pub fn of(manifest: &Manifest, entries: &[Entry]) -> Self {
-        let done: BTreeSet<Step> = steps(entries)
-            .into_iter()
-            .filter(|(_, s)| matches!(s, StepState::Mined(m) if m.success))
-            .filter_map(|(id, _)| id.parse().ok())
-            .collect();
+        let done = done_steps(entries);
         let pauses = manifest
             .pause
             .iter()
@@ -87,6 +84,28 @@ impl Undo {
         );
         missing
     }
+}
+
+/// Every step the journal records as done: its transaction mined and successful, or its call in
+/// an owner phase the Safe executed.
+fn done_steps(entries: &[Entry]) -> BTreeSet<Step> {
+    let mined = steps(entries)
+        .into_iter()
+        .filter(|(_, s)| matches!(s, StepState::Mined(m) if m.success))
+        .map(|(id, _)| id);
+    let executed = entries.iter().filter_map(|e| {
+        match e {
+        Entry::OwnerPhaseExported { safe_tx_hash, steps, .. }
+            if entries.iter().any(|x| {
+                matches!(x, Entry::OwnerPhaseExecuted { safe_tx_hash: h, .. } if h == safe_tx_hash)
+            }) =>
+        {
+            Some(steps.clone())
+        }
+        _ => None,
+    }
+    });
+    mined.chain(executed.flatten()).filter_map(|id| id.parse().ok()).collect()
 }
 
 /// `ETH`, or the token's address.
