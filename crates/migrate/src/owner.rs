@@ -113,9 +113,12 @@ pub fn waiting(entries: &[Entry], phase: PhaseName) -> Option<Waiting> {
     found
 }
 
-/// The owner phase the journal waits for, if any (`close` after `open`).
+/// The owner phase the journal waits for, if any (a rollback's before `close`, `close` before
+/// `open`).
 pub fn waiting_any(entries: &[Entry]) -> Option<Waiting> {
-    waiting(entries, PhaseName::Close).or_else(|| waiting(entries, PhaseName::Open))
+    [PhaseName::Rollback, PhaseName::Close, PhaseName::Open]
+        .into_iter()
+        .find_map(|phase| waiting(entries, phase))
 }
 
 /// Whether the journal records `phase` as executed.

@@ -66,6 +66,12 @@ pub enum Phase {
     /// Stopped until the Safe executes an owner phase.
     #[serde(rename = "waiting for the Safe")]
     WaitingForSafe,
+    /// `molt rollback` started and did not finish (run it again).
+    #[serde(rename = "rolling back")]
+    RollingBack,
+    /// Rolled back: the new contracts are abandoned for this run.
+    #[serde(rename = "rolled back")]
+    RolledBack,
 }
 
 impl std::fmt::Display for Phase {
@@ -144,7 +150,9 @@ pub fn status(path: &Path, entries: &[Entry]) -> Result<Status, JournalError> {
         .unwrap_or_default();
     let waiting = crate::owner::waiting_any(entries);
     let phase = match (finalized, verified, snapshot.is_some()) {
+        _ if crate::journal::is_rolled_back(entries) => Phase::RolledBack,
         _ if waiting.is_some() => Phase::WaitingForSafe,
+        _ if crate::journal::rollback_started(entries) => Phase::RollingBack,
         (true, _, _) => Phase::Finalized,
         (false, Some(true), _) => Phase::Verified,
         (false, Some(false), _) => Phase::VerificationFailed,

@@ -172,13 +172,17 @@ fn print_report(global: &GlobalOpts, progress: &Progress, r: &RollbackReport) ->
 /// The steps' results: funds, pauses, the old state.
 fn print_body(r: &RollbackReport) {
     for f in &r.returned {
+        let held = if f.held_now == f.amount {
+            String::new()
+        } else {
+            format!(" ({} holds {} now)", f.to, amount_of(f.token, f.held_now))
+        };
         println!(
-            "returned   {} of `{}` from {} to {} (it holds {} now)",
-            amount_of(f.token, f.amount),
+            "returned   `{}` {}: {} -> {}{held}",
             f.funds,
+            amount_of(f.token, f.amount),
             f.from,
-            f.to,
-            amount_of(f.token, f.held_now)
+            f.to
         );
     }
     if !r.unpaused.is_empty() {
