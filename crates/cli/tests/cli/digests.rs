@@ -29,6 +29,7 @@ from = "escrow_v1"
 to = "escrow_v2"
 tokens = { component = "deposits", field = "token" }
 call = { function = "emergencyWithdraw", args = ["$token", "$amount", "$to"] }
+return = { function = "returnFunds", args = ["$token", "$amount", "$to"] }
 credited_by = { component = "deposits", amount = "amount", token = "token" }"#;
 
 /// The ERC-20s the seeded V1 escrow holds deposits of.

@@ -190,7 +190,7 @@ fn the_draft_goes_to_stdout_with_out_dash_and_json_describes_it() {
     assert_eq!(report["out"], "molt.toml");
     assert_eq!(report["components"][0]["source"], "registry_v1.getNodeAt");
     assert_eq!(report["todos"].as_array().unwrap().len(), 7);
-    assert_eq!(report["todos"][6]["line"], 85);
+    assert_eq!(report["todos"][6]["line"], 88);
     assert!(tmp.path().join("molt.toml").is_file());
 
     refused(

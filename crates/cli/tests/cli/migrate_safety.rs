@@ -86,7 +86,7 @@ async fn a_step_that_would_revert_is_found_on_a_fork_and_nothing_is_sent() {
     let before = project.untouched().await;
     // The escrow funds go to the wrong V2 contract: every check on the manifest and the code
     // passes, and the first deposits batch reverts for want of funds.
-    project.edit("\"$amount\", \"$to\"", "\"$amount\", \"@registry_v2\"");
+    project.edit("\"$amount\", \"$to\"] }\nreturn", "\"$amount\", \"@registry_v2\"] }\nreturn");
     refused(
         &project,
         &[],
@@ -146,7 +146,7 @@ async fn a_run_that_fails_after_pausing_says_what_is_paused_as_read_from_the_nod
     let project = Project::seeded(4, 8, 3).await;
     // Without the preflight, the escrow funds go to the wrong contract and the deposits batch
     // fails after the pauses.
-    project.edit("\"$amount\", \"$to\"", "\"$amount\", \"@registry_v2\"");
+    project.edit("\"$amount\", \"$to\"] }\nreturn", "\"$amount\", \"@registry_v2\"] }\nreturn");
     let why = refused(&project, &["--skip-preflight"], &["InsufficientMigratedFunds"]);
     assert!(why.contains("paused now: escrow_v1, jobs_v1, registry_v1"), "{why}");
 }

@@ -81,8 +81,11 @@ impl RollbackOptions {
         }
     }
 
-    fn run_options(&self) -> RunOptions {
-        let dir = self.journal.parent().map(PathBuf::from).unwrap_or_default();
+    /// The run options of the rollback's steps: batch files (a Safe's rollback phase) go next
+    /// to the manifest, as the forward path's.
+    fn run_options(&self, manifest: &Manifest) -> RunOptions {
+        let dir = manifest.path.parent().filter(|p| !p.as_os_str().is_empty());
+        let dir = dir.map_or_else(|| PathBuf::from("."), PathBuf::from);
         let mut opts = RunOptions::new(self.journal.clone(), dir);
         opts.receipt_timeout = self.receipt_timeout;
         opts.rehearsal = self.rehearsal;
@@ -222,7 +225,8 @@ pub async fn rollback(
         }
         .into());
     }
-    let run_opts = opts.run_options();
+    refuse_unknown_open(manifest, &entries)?;
+    let run_opts = opts.run_options(manifest);
     let journal = Journal::reopen(&opts.journal, header)?;
     let mut run = Run::new(manifest, sender, &run_opts, obs, journal);
     let mut r = run.roll_back(started, opts.real_chain_id).await?;
@@ -241,6 +245,24 @@ fn read_journal(opts: &RollbackOptions) -> Result<Vec<Entry>> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A Safe's executed `open` phase journaled by an older molt does not say which pauses and
+/// funds moves it made: refused rather than guessed.
+fn refuse_unknown_open(manifest: &Manifest, entries: &[Entry]) -> Result<()> {
+    let old_open = crate::owner::exports(entries).into_iter().any(|w| {
+        w.phase == crate::governance::PhaseName::Open
+            && w.steps.is_empty()
+            && crate::owner::executed(entries, w.phase)
+    });
+    if old_open && crate::owner::safe_owner(manifest).is_some() {
+        return Err(RollbackError::NotReversible {
+            done: "had the Safe execute its `open` phase".into(),
+            missing: "the journal was written by an older molt that does not record which pauses and funds moves that phase made; undo them with Safe transactions of your own (unpause, return the funds)".into(),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// A finalized run (or one whose finalize started) cannot be rolled back.
@@ -310,7 +332,10 @@ impl Run<'_> {
     ) -> Result<RollbackReport> {
         self.recheck_mined().await?;
         self.reconcile().await?;
-        // What was in flight may have paused or moved more: read the journal again.
+        // What was in flight may have finalized, paused or moved more: read the journal again.
+        let opts = RollbackOptions::new(self.journal.path().to_path_buf());
+        refuse_finalized(&opts, self.journal.entries())?;
+        self.refuse_safe_closed().await?;
         let undo = Undo::of(self.manifest, self.journal.entries());
         if !journal::rollback_started(self.journal.entries()) {
             let block = self.head().await?;

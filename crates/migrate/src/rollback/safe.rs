@@ -45,6 +45,31 @@ pub(super) enum Phase {
 }
 
 impl Run<'_> {
+    /// With a Safe owner: a `close` the Safe executed after the run last looked (the journal
+    /// says exported, the chain says executed) finalized the run: refused.
+    pub(super) async fn refuse_safe_closed(&self) -> Result<()> {
+        let entries = self.journal.entries();
+        let rollback_exported = entries
+            .iter()
+            .any(|e| matches!(e, Entry::OwnerPhaseExported { phase: PhaseName::Rollback, .. }));
+        // Once exported, the rollback holds the nonce `close` would have used.
+        let Some(w) = owner::waiting(entries, PhaseName::Close).filter(|_| !rollback_exported)
+        else {
+            return Ok(());
+        };
+        if owner::check_executed(self.sender.provider(), self.manifest, &w).await?.is_some() {
+            return Err(super::RollbackError::Finalized {
+                journal: self.journal.path().to_path_buf(),
+                what: format!(
+                    "the Safe executed its phase `close` (safeTxHash {})",
+                    w.safe_tx_hash
+                ),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// The rollback's owner phase: exported once, then checked executed; on a fork, executed
     /// through the Safe.
     pub(super) async fn safe_phase(
