@@ -52,6 +52,21 @@ pub(crate) fn load_manifest(opts: &ManifestOpts) -> Result<Manifest> {
     })
 }
 
+/// The node of `manifest` (or `--rpc-url`) and the signing sender on it, its reverts decoded
+/// with the manifest's ABIs: what the commands that send share.
+pub(crate) async fn signing_sender(
+    manifest: &Manifest,
+    rpc: &crate::opts::RpcOpts,
+    wallet: &crate::opts::WalletOpts,
+) -> Result<(String, alloy::providers::DynProvider, molt_chain::Sender)> {
+    let (url, provider) =
+        crate::connect::provider(rpc, manifest.network.rpc_url.as_deref()).await?;
+    let signer = crate::connect::signer(wallet, &provider, &url).await?;
+    let sender =
+        crate::connect::sender(&provider, signer).await?.with_revert_decoder(decoder(manifest));
+    Ok((url, provider, sender))
+}
+
 /// A revert decoder knowing every error of the manifest's contracts.
 pub(crate) fn decoder(manifest: &Manifest) -> RevertDecoder {
     let mut d = RevertDecoder::new();

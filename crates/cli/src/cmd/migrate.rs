@@ -14,7 +14,8 @@ use crate::{
     exit::Outcome,
     hint::Hint,
     migration::{
-        SafetyOpts, decoder, describe_pause, hint_for, load_manifest, print_report, with_hint,
+        SafetyOpts, describe_pause, hint_for, load_manifest, print_report, signing_sender,
+        with_hint,
     },
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::Progress,
@@ -65,11 +66,7 @@ pub(crate) struct MigrateArgs {
 impl MigrateArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
         let manifest = load_manifest(&self.manifest)?;
-        let (url, provider) =
-            connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider, &url).await?;
-        let sender =
-            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let (url, provider, sender) = signing_sender(&manifest, &self.rpc, &self.wallet).await?;
         let progress = Progress::new(global);
 
         // Refused before the operator is asked to confirm anything.

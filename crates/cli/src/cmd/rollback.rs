@@ -16,7 +16,7 @@ use crate::{
     connect,
     exit::Outcome,
     hint::Hint,
-    migration::{decoder, load_manifest},
+    migration::{load_manifest, signing_sender},
     opts::{GlobalOpts, ManifestOpts, RpcOpts, WalletOpts},
     progress::{Progress, group},
 };
@@ -45,11 +45,7 @@ pub(crate) struct RollbackArgs {
 impl RollbackArgs {
     pub(crate) async fn run(self, global: &GlobalOpts) -> Result<Outcome> {
         let manifest = load_manifest(&self.manifest)?;
-        let (url, provider) =
-            connect::provider(&self.rpc, manifest.network.rpc_url.as_deref()).await?;
-        let signer = connect::signer(&self.wallet, &provider, &url).await?;
-        let sender =
-            connect::sender(&provider, signer).await?.with_revert_decoder(decoder(&manifest));
+        let (url, provider, sender) = signing_sender(&manifest, &self.rpc, &self.wallet).await?;
         let progress = Progress::new(global);
         let mut opts = RollbackOptions::new(self.manifest.journal_path());
         opts.receipt_timeout = Duration::from_secs(self.receipt_timeout);

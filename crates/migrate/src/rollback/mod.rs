@@ -203,10 +203,10 @@ pub async fn rollback(
         journal::JournalError::ManifestChanged { .. } => Ok(()),
         e => Err(e),
     })?;
-    refuse_finalized(opts, &entries)?;
+    refuse_finalized(&opts.journal, &entries)?;
     let undo = Undo::of(manifest, &entries);
     let report = |outcome, txs, gas| {
-        empty_report(manifest, opts, sender.chain_id(), outcome, txs, gas, started)
+        empty_report(manifest, &opts.journal, sender.chain_id(), outcome, txs, gas, started)
     };
     if journal::is_rolled_back(&entries) {
         return Ok(report(RollbackOutcome::AlreadyRolledBack, 0, 0));
@@ -266,7 +266,7 @@ fn refuse_unknown_open(manifest: &Manifest, entries: &[Entry]) -> Result<()> {
 }
 
 /// A finalized run (or one whose finalize started) cannot be rolled back.
-fn refuse_finalized(opts: &RollbackOptions, entries: &[Entry]) -> Result<()> {
+fn refuse_finalized(journal: &std::path::Path, entries: &[Entry]) -> Result<()> {
     let finalize_mined = journal::steps(entries).into_iter().find_map(|(id, s)| {
         let mined = matches!(s, journal::StepState::Mined(m) if m.success);
         (mined && matches!(id.parse(), Ok(Step::Finalize(_)))).then_some(id)
@@ -277,14 +277,14 @@ fn refuse_finalized(opts: &RollbackOptions, entries: &[Entry]) -> Result<()> {
         finalize_mined.map(|id| format!("its step `{id}` was mined"))
     };
     match what {
-        Some(what) => Err(RollbackError::Finalized { journal: opts.journal.clone(), what }.into()),
+        Some(what) => Err(RollbackError::Finalized { journal: journal.to_path_buf(), what }.into()),
         None => Ok(()),
     }
 }
 
 fn empty_report(
     manifest: &Manifest,
-    opts: &RollbackOptions,
+    journal: &std::path::Path,
     chain_id: u64,
     outcome: RollbackOutcome,
     txs: u64,
@@ -295,7 +295,7 @@ fn empty_report(
         schema: "molt.rollback/1",
         outcome,
         chain_id,
-        journal: opts.journal.clone(),
+        journal: journal.to_path_buf(),
         unpaused: Vec::new(),
         left_paused: Vec::new(),
         returned: Vec::new(),
@@ -333,8 +333,7 @@ impl Run<'_> {
         self.recheck_mined().await?;
         self.reconcile().await?;
         // What was in flight may have finalized, paused or moved more: read the journal again.
-        let opts = RollbackOptions::new(self.journal.path().to_path_buf());
-        refuse_finalized(&opts, self.journal.entries())?;
+        refuse_finalized(self.journal.path(), self.journal.entries())?;
         self.refuse_safe_closed().await?;
         let undo = Undo::of(self.manifest, self.journal.entries());
         if !journal::rollback_started(self.journal.entries()) {
@@ -374,7 +373,7 @@ impl Run<'_> {
     fn rollback_report(&self, outcome: RollbackOutcome, started: Instant) -> RollbackReport {
         empty_report(
             self.manifest,
-            &RollbackOptions::new(self.journal.path().to_path_buf()),
+            self.journal.path(),
             self.sender.chain_id(),
             outcome,
             self.txs,
